@@ -1,0 +1,1 @@
+"""Self-hosted multi-document summarisation service."""

@@ -1,0 +1,36 @@
+"""The one interface every per-document summariser implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from service.pipeline.types import Chunk, Document, ModelInfo, Sentence, Summary
+
+
+class Summariser(Protocol):
+    """Summarise one document from its cleaned sentences.
+
+    Implementations load their weights lazily (first use), never at import time, so that a process
+    can fork before torch starts its threads.
+    """
+
+    info: ModelInfo
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The model's real input limit, in its own tokens (special tokens excluded)."""
+        ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Length of each text in the model's own tokens, without special tokens."""
+        ...
+
+    @property
+    def cache_key(self) -> str:
+        """Names the model, its revision and every setting that changes the output."""
+        ...
+
+    def summarise(self, document: Document, sentences: list[Sentence],
+                  chunks: list[Chunk], truncated: bool) -> Summary:
+        """Summarise `document`, whose content sentences were cut into `chunks`."""
+        ...

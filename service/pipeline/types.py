@@ -1,0 +1,187 @@
+"""Plain data types that flow through the pipeline, one stage to the next.
+
+Offsets (`start`, `end`) are always character offsets into `Document.text`, the text exactly as it was
+stored, so that a citation can be checked by slicing the stored document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+UNDETERMINED = "und"
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    language: str = UNDETERMINED
+    title: str | None = None
+    published: str | None = None  # ISO 8601 date or datetime, as stored
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    language: str  # ISO 639-1 code as langdetect names it ("en", "zh-cn"), or "und"
+    confidence: float  # probability of the top guess, 0.0 for "und" from too little text
+    source: str  # "declared" or "detected"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RemovedSpan:
+    start: int
+    end: int
+    reason: str  # a short rule name, e.g. "no-sentence-structure", "reader-appeal"
+
+
+@dataclass(frozen=True)
+class CleanedDocument:
+    """The parts of a document that are article content, as spans of its stored text."""
+
+    document: Document
+    blocks: list[Span]  # content paragraphs, in order, non-overlapping
+    removed: list[RemovedSpan]  # what was dropped, and why
+
+    def content(self) -> str:
+        return "\n\n".join(self.document.text[b.start : b.end] for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    document_id: str
+    index: int  # position among the document's sentences, from 0
+    start: int
+    end: int
+    text: str  # == document.text[start:end]
+    block: int  # index of the content block (paragraph) it belongs to
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive sentences that fit the summarisation model's input together."""
+
+    document_id: str
+    index: int
+    sentences: tuple[Sentence, ...]
+    tokens: int  # measured with the model's own tokenizer
+    overlap: int = 0  # leading sentences repeated from the previous chunk
+
+
+@dataclass(frozen=True)
+class Citation:
+    document_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # hub name or local path
+    kind: str  # "extractive" or "seq2seq"
+    revision: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DocumentFacts:
+    document_id: str
+    language: str
+    model: str  # ModelInfo.name of the summariser that read it
+    tokens: int  # document length in that model's tokens
+    chunks: int
+    truncated: bool  # True when some of the text was not seen by the model
+    sentences: int  # content sentences after cleaning
+    removed_chars: int = 0  # characters dropped as noise by cleaning
+    error: str | None = None  # set when summarising this document failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SummarySentence:
+    text: str
+    citations: list[Citation]  # evidence spans in the summarised document
+    score: float  # importance within its document (centrality), higher first
+    position: int  # order of the evidence in the document (for chronology and ties)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "score": self.score,
+            "position": self.position,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SummarySentence:
+        return cls(
+            text=data["text"],
+            citations=[Citation(**c) for c in data["citations"]],
+            score=float(data["score"]),
+            position=int(data["position"]),
+        )
+
+
+@dataclass
+class Summary:
+    """One document's summary: a few sentences, each tied to evidence in that document."""
+
+    document_id: str
+    model: ModelInfo
+    sentences: list[SummarySentence]
+    facts: DocumentFacts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "model": self.model.to_dict(),
+            "sentences": [s.to_dict() for s in self.sentences],
+            "facts": self.facts.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        return cls(
+            document_id=data["document_id"],
+            model=ModelInfo(**data["model"]),
+            sentences=[SummarySentence.from_dict(s) for s in data["sentences"]],
+            facts=DocumentFacts(**data["facts"]),
+        )
+
+
+@dataclass
+class BriefSentence:
+    text: str
+    citations: list[Citation]  # every document the sentence rests on, with its evidence span
+    score: float
+
+    @property
+    def document_ids(self) -> list[str]:
+        return list(dict.fromkeys(c.document_id for c in self.citations))
+
+
+@dataclass
+class Brief:
+    sentences: list[BriefSentence]
+    documents: list[str]  # IDs of every document the brief covers, cited or not
+    models: list[ModelInfo]
+    facts: list[DocumentFacts]
+    max_words: int
+    notes: list[str] = field(default_factory=list)  # e.g. documents that failed
+
+    @property
+    def words(self) -> int:
+        return sum(len(s.text.split()) for s in self.sentences)
