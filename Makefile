@@ -1,0 +1,31 @@
+# The two commands a new machine needs: `make brief` (a brief of corpus/) and `make test`.
+# Both create the virtual environment and install everything on first use.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A CPU build of torch; on this project's machines pip finds it on local disk. Elsewhere add
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu to the environment to avoid a CUDA build.
+TORCH ?= torch==2.13.0
+MAX_WORDS ?= 250
+
+.PHONY: install brief test lint serve
+
+$(BIN)/.installed: pyproject.toml
+	TORCH="$(TORCH)" EDITABLE=1 scripts/install $(VENV) dev
+	touch $@
+
+install: $(BIN)/.installed
+
+brief: install
+	$(BIN)/python -m service brief corpus/ --max-words $(MAX_WORDS)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check service tests
+	$(BIN)/ruff format --check service tests
+	$(BIN)/mypy service
+
+serve: install
+	$(BIN)/gunicorn -c gunicorn.conf.py service.wsgi:app

@@ -1,0 +1,99 @@
+"""The pipeline, stage by stage, for one process: document -> summary, summaries -> brief.
+
+One `Pipeline` per process. Models load lazily (first use or `load()`), never at import time, so that
+gunicorn can fork workers before torch starts any thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from service.config import Settings
+from service.pipeline.chunking import chunk_sentences
+from service.pipeline.cleaning import clean_document
+from service.pipeline.embeddings import Embedder, default_embedding_model
+from service.pipeline.merge import merge_summaries
+from service.pipeline.sentences import split_sentences
+from service.pipeline.summarisers.base import Summariser
+from service.pipeline.summarisers.select import SummariserChoice
+from service.pipeline.types import Brief, CleanedDocument, Document, Summary
+
+log = logging.getLogger(__name__)
+
+# Bump when cleaning, sentence splitting or chunking change what a summariser is given.
+PREPARATION_VERSION = "1"
+
+
+class Pipeline:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._embedder: Embedder | None = None
+        self._choice: SummariserChoice | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                name = self.settings.embedding_model or default_embedding_model()
+                self._embedder = Embedder(name)
+            return self._embedder
+
+    @property
+    def choice(self) -> SummariserChoice:
+        embedder = self.embedder
+        with self._lock:
+            if self._choice is None:
+                self._choice = SummariserChoice(self.settings, embedder)
+            return self._choice
+
+    def load(self) -> None:
+        """Load every model this process will need; raise ModelLoadError if one cannot load."""
+        if self.settings.torch_threads > 0:
+            import torch
+
+            torch.set_num_threads(self.settings.torch_threads)
+        self.choice.check()
+        log.info("summariser ready: %s", self.describe())
+
+    def describe(self) -> dict[str, Any]:
+        return self.choice.describe()
+
+    def summariser_for(self, document: Document) -> Summariser:
+        return self.choice.for_language(document.language)
+
+    def summary_key(self, document: Document) -> str:
+        """Everything that changes a document's summary: its text, language, model, settings."""
+        parts = [
+            hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+            document.language,
+            self.summariser_for(document).cache_key,
+            PREPARATION_VERSION,
+            f"chunks={self.settings.max_chunks_per_document}",
+            f"overlap={self.settings.chunk_overlap_sentences}",
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+    def clean(self, document: Document) -> CleanedDocument:
+        return clean_document(document)
+
+    def summarise(self, document: Document) -> Summary:
+        summariser = self.summariser_for(document)
+        sentences = split_sentences(self.clean(document))
+        chunks, truncated = chunk_sentences(
+            sentences,
+            summariser.count_tokens,
+            summariser.max_input_tokens,
+            overlap_sentences=self.settings.chunk_overlap_sentences,
+            max_chunks=self.settings.max_chunks_per_document,
+        )
+        return summariser.summarise(document, sentences, chunks, truncated)
+
+    def merge(
+        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
+    ) -> Brief:
+        return merge_summaries(summaries, documents, self.embedder.encode, max_words)

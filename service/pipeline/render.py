@@ -1,0 +1,63 @@
+"""Renderings of a brief: the JSON the API and the command line return, plain text, Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.pipeline.types import Brief
+
+
+def brief_text(brief: Brief) -> str:
+    """Plain text, each sentence followed by inline `[document-id]` markers."""
+    return " ".join(
+        f"{s.text} " + "".join(f"[{doc_id}]" for doc_id in s.document_ids) for s in brief.sentences
+    ).strip()
+
+
+def brief_markdown(brief: Brief) -> str:
+    """Markdown with footnote-style citations: one footnote per cited document."""
+    numbers: dict[str, int] = {}
+    spans: dict[str, list[str]] = {}
+    paragraphs = []
+    for sentence in brief.sentences:
+        markers = []
+        for citation in sentence.citations:
+            number = numbers.setdefault(citation.document_id, len(numbers) + 1)
+            span = f"{citation.start}-{citation.end}"
+            if span not in spans.setdefault(citation.document_id, []):
+                spans[citation.document_id].append(span)
+            if f"[^{number}]" not in markers:
+                markers.append(f"[^{number}]")
+        paragraphs.append(f"- {sentence.text}{''.join(markers)}")
+    footnotes = [
+        f"[^{n}]: Document `{doc_id}`, characters {', '.join(spans[doc_id])}."
+        for doc_id, n in numbers.items()
+    ]
+    parts = ["## Brief", "\n".join(paragraphs) or "_No sentence fits this brief._"]
+    if brief.notes:
+        parts.append("\n".join(f"> {note}" for note in brief.notes))
+    if footnotes:
+        parts.append("\n".join(footnotes))
+    return "\n\n".join(parts) + "\n"
+
+
+def brief_to_dict(brief: Brief) -> dict[str, Any]:
+    return {
+        "sentences": [
+            {
+                "text": s.text,
+                "citations": [c.to_dict() for c in s.citations],
+                "sources": len(s.document_ids),
+                "score": s.score,
+            }
+            for s in brief.sentences
+        ],
+        "text": brief_text(brief),
+        "markdown": brief_markdown(brief),
+        "documents": brief.documents,
+        "models": [m.to_dict() for m in brief.models],
+        "document_facts": [f.to_dict() for f in brief.facts],
+        "max_words": brief.max_words,
+        "words": brief.words,
+        "notes": brief.notes,
+    }
