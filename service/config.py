@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker_poll_seconds", 1.0, "How often an idle embedded worker looks for queued jobs."),
     Setting("job_stale_seconds", 300,
             "A running job whose worker has not reported for this long is queued again."),
+    Setting("job_max_attempts", 3,
+            "Times a brief job is started before a job whose worker keeps vanishing is failed."),
     Setting("torch_threads", 0, "Threads torch may use per process; 0 lets the service choose."),
     Setting("log_level", "INFO", "Python logging level."),
 )
@@ -87,6 +89,7 @@ class Settings:
     embedded_worker: bool
     worker_poll_seconds: float
     job_stale_seconds: int
+    job_max_attempts: int
     torch_threads: int
     log_level: str
 

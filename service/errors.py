@@ -1,0 +1,145 @@
+"""Every error the service reports, as one exception hierarchy.
+
+Each class carries its HTTP status and a stable machine-readable `code`; one Flask handler renders
+any of them as the one JSON error shape::
+
+    {"error": {"status": 400, "code": "invalid_field", "message": "...",
+               "field": "documents[0].text"}}
+
+`field` names the offending part of the request (a JSON path such as `documents[2].text`, or a query
+parameter such as `wait`) and is null when no single field is to blame. Some errors add `details`
+(for example the unknown IDs of a brief request). Nothing here imports Flask: the store, the ingest
+code and the jobs raise these too, so the CLI reports the same codes.
+
+Status conventions: 400 means the request is malformed whatever the store holds (bad JSON, wrong
+types, unknown fields, out-of-range values); 409 and 422 mean a well-formed request that the store's
+current content cannot satisfy (409: it would overwrite a different document; 422: it names
+documents that do not exist, or selects none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base of every error reported to a client. Subclasses set `status` and `code`."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+        }
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class BadRequest(ServiceError):
+    status = 400
+    code = "bad_request"
+
+
+class InvalidJSON(BadRequest):
+    code = "invalid_json"
+
+
+class InvalidEncoding(BadRequest):
+    code = "invalid_encoding"
+
+
+class InvalidField(BadRequest):
+    """A field of the JSON body has the wrong type or value, is missing, or is unknown."""
+
+    code = "invalid_field"
+
+
+class InvalidParameter(BadRequest):
+    """A query-string or path parameter is malformed or out of range."""
+
+    code = "invalid_parameter"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(ServiceError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class DocumentConflict(Conflict):
+    """The ID is taken by a document with different text or metadata (PUT replaces it)."""
+
+    code = "document_conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "payload_too_large"
+
+
+class DocumentTooLarge(PayloadTooLarge):
+    code = "document_too_large"
+
+
+class RequestTooLarge(PayloadTooLarge):
+    code = "request_too_large"
+
+
+class TooManyDocuments(PayloadTooLarge):
+    code = "too_many_documents"
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class Unprocessable(ServiceError):
+    status = 422
+    code = "unprocessable"
+
+
+class UnknownDocuments(Unprocessable):
+    code = "unknown_documents"
+
+
+class EmptyCorpus(Unprocessable):
+    code = "empty_corpus"
+
+
+class InternalError(ServiceError):
+    status = 500
+    code = "internal_error"
+
+
+class ServiceUnavailable(ServiceError):
+    status = 503
+    code = "service_unavailable"

@@ -1,0 +1,27 @@
+"""The service's own store: documents, cached summaries and brief jobs (SQLAlchemy Core)."""
+
+from service.store.records import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    JobRecord,
+    NewDocument,
+    StoredDocument,
+)
+from service.store.store import CREATED, REPLACED, UNCHANGED, Store, StoreConflict
+
+__all__ = [
+    "CREATED",
+    "DONE",
+    "FAILED",
+    "QUEUED",
+    "REPLACED",
+    "RUNNING",
+    "UNCHANGED",
+    "JobRecord",
+    "NewDocument",
+    "Store",
+    "StoreConflict",
+    "StoredDocument",
+]

@@ -1,0 +1,107 @@
+"""Rows of the store as plain, immutable values (no SQLAlchemy objects escape the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from service.pipeline.types import Document
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+FINISHED = frozenset({DONE, FAILED})
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """The same instant as an aware UTC datetime (SQLite hands back naive ones)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A validated document ready to be written, its language already detected."""
+
+    id: str
+    text: str
+    sha256: str
+    title: str | None
+    url: str | None
+    published: str | None
+    declared_language: str | None
+    language: str
+    language_confidence: float
+    language_source: str
+    chars: int
+    bytes: int
+
+    def values(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: str
+    text: str | None  # None where a listing did not load it
+    sha256: str
+    title: str | None
+    url: str | None
+    published: str | None
+    declared_language: str | None
+    language: str
+    language_confidence: float
+    language_source: str
+    chars: int
+    bytes: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> StoredDocument:
+        values = dict(row._mapping)
+        values.setdefault("text", None)
+        values["created_at"] = utc(values["created_at"])
+        values["updated_at"] = utc(values["updated_at"])
+        return cls(**values)
+
+    def to_document(self) -> Document:
+        if self.text is None:
+            raise ValueError(f"document {self.id!r} was loaded without its text")
+        return Document(
+            id=self.id,
+            text=self.text,
+            language=self.language,
+            title=self.title,
+            published=self.published,
+        )
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: str
+    status: str
+    request: dict[str, Any]
+    document_ids: list[str]
+    progress_done: int
+    progress_total: int
+    stage: str | None
+    error: str | None
+    result: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    attempts: int
+    worker: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @classmethod
+    def from_row(cls, row: Any) -> JobRecord:
+        values = dict(row._mapping)
+        for name in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+            values[name] = utc(values[name])
+        return cls(**values)

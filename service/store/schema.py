@@ -1,0 +1,83 @@
+"""Tables of the service's own store: documents, cached per-document summaries, and brief jobs.
+
+Plain SQLAlchemy Core with portable types only (no SQLite- or PostgreSQL-specific columns), so the
+same code runs on either. Timestamps are UTC; `DateTime(timezone=True)` keeps the zone on
+PostgreSQL, and the store re-attaches UTC to the naive values SQLite returns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+ID_LENGTH = 128
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(ID_LENGTH), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("title", Text),
+    Column("url", Text),
+    Column("published", String(64)),
+    # The language the client declared, kept apart from the result so that re-posting the same
+    # document is recognised as unchanged however the detector normalises it.
+    Column("declared_language", String(32)),
+    Column("language", String(32), nullable=False, index=True),
+    Column("language_confidence", Float, nullable=False),
+    Column("language_source", String(16), nullable=False),
+    Column("chars", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+summaries = Table(
+    "summaries",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column(
+        "document_id",
+        String(ID_LENGTH),
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("summary", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("request", JSON, nullable=False),  # as the client sent it: document_ids, language, ...
+    Column("document_ids", JSON, nullable=False),  # the documents it resolved to, in order
+    Column("progress_done", Integer, nullable=False, default=0),
+    Column("progress_total", Integer, nullable=False, default=0),
+    Column("stage", String(32)),
+    Column("error", Text),
+    Column("result", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("worker", String(255)),
+    Index("ix_jobs_status_created_at", "status", "created_at"),
+)
