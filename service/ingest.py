@@ -1,0 +1,215 @@
+"""Validate documents and store them: the one ingest path of the API and the command line.
+
+A request carries one document or a batch (`{"documents": [...]}`). A batch is all-or-nothing: every
+document is validated, and the batch is written in one transaction, before anything is stored; one
+bad or conflicting document rejects the whole batch and stores nothing, so a client can fix it and
+send the same batch again without working out which half got in. Re-sending a stored document (same
+ID, text and metadata) is harmless: it is reported `unchanged`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, field_validator
+
+from service.config import Settings
+from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
+from service.pipeline.language import detect_language, normalise_language
+from service.store import NewDocument, Store, StoreConflict, StoredDocument
+from service.validation import DocumentId, LanguageTag, RequestModel, StorableStr, parse_model
+
+MAX_TITLE_CHARS = 1_000
+MAX_URL_CHARS = 2_048
+# Request field of each stored column compared for idempotency (a conflict names the first).
+_REQUEST_FIELDS = {"sha256": "text", "declared_language": "language"}
+
+
+def _check_published(value: str) -> str:
+    """Accept an ISO 8601 date or date-time, stored as the client wrote it."""
+    try:
+        (date if len(value) <= 10 else datetime).fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2024-12-27") from None
+    return value
+
+
+class DocumentIn(RequestModel):
+    id: DocumentId | None = None
+    text: StorableStr
+    title: Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)] | None = None
+    url: Annotated[StorableStr, Field(max_length=MAX_URL_CHARS)] | None = None
+    published: Annotated[StorableStr, AfterValidator(_check_published)] | None = None
+    language: LanguageTag | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain more than white space")
+        return value
+
+
+class DocumentBatchIn(RequestModel):
+    documents: Annotated[list[DocumentIn], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    id: str
+    status: str  # created | unchanged | replaced
+    language: str
+    language_confidence: float
+    language_source: str
+    chars: int
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def content_id(text: str) -> str:
+    """The ID of a document sent without one: the first 16 hex digits of its text's SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def ingest(
+    store: Store,
+    settings: Settings,
+    payload: Any,
+    *,
+    replace: bool = False,
+    document_id: str | None = None,
+) -> list[IngestResult]:
+    """Validate and store the documents of a request body (one document, or a batch).
+
+    With `replace`, a document whose ID is taken replaces the stored one (HTTP PUT); otherwise a
+    different document under a taken ID is a conflict. `document_id` (PUT's path) names the one
+    document the body must be; a body `id` must then agree with it.
+    """
+    if document_id is not None:
+        return ingest_documents(
+            store, settings, [_single_for_id(payload, document_id)], replace=replace, batch=False
+        )
+    if isinstance(payload, dict) and "documents" in payload:
+        documents = payload["documents"]
+        if isinstance(documents, list) and len(documents) > settings.max_batch_documents:
+            raise TooManyDocuments(
+                f"a batch holds at most {settings.max_batch_documents} documents, "
+                f"not {len(documents)}",
+                field="documents",
+            )
+        batch = parse_model(DocumentBatchIn, payload)
+        return ingest_documents(store, settings, batch.documents, replace=replace, batch=True)
+    single = parse_model(DocumentIn, payload)
+    return ingest_documents(store, settings, [single], replace=replace, batch=False)
+
+
+def _single_for_id(payload: Any, document_id: str) -> DocumentIn:
+    document = parse_model(DocumentIn, payload)
+    if document.id is not None and document.id != document_id:
+        raise InvalidField(
+            f"id {document.id!r} does not match the document ID {document_id!r} of the URL",
+            field="id",
+        )
+    return document.model_copy(update={"id": document_id})
+
+
+def ingest_documents(
+    store: Store,
+    settings: Settings,
+    documents: Sequence[DocumentIn],
+    *,
+    replace: bool = False,
+    batch: bool = True,
+) -> list[IngestResult]:
+    """Store validated documents in one transaction: all of them, or none (see the module doc).
+
+    `batch` only changes how fields are named in errors (`documents[2].text` or `text`).
+    """
+
+    def field(index: int, name: str) -> str:
+        return f"documents[{index}].{name}" if batch else name
+
+    ids = [_checked_id(d, settings, field(i, "text")) for i, d in enumerate(documents)]
+    _reject_duplicates(documents, ids, field)
+    stored = store.document_heads(ids)
+    new = [_prepare(d, i, stored.get(i)) for d, i in zip(documents, ids, strict=True)]
+    try:
+        statuses = store.put_documents(new, replace=replace)
+    except StoreConflict as exc:
+        raise DocumentConflict(
+            f"document {exc.document_id!r} already exists with a different "
+            f"{' and '.join(exc.differences)}; replace it with PUT /v1/documents/{exc.document_id}",
+            field=field(exc.index, _REQUEST_FIELDS.get(exc.differences[0], exc.differences[0])),
+            details={"id": exc.document_id, "differences": exc.differences},
+        ) from None
+    return [
+        IngestResult(
+            id=d.id,
+            status=status,
+            language=d.language,
+            language_confidence=d.language_confidence,
+            language_source=d.language_source,
+            chars=d.chars,
+            bytes=d.bytes,
+        )
+        for d, status in zip(new, statuses, strict=True)
+    ]
+
+
+def _checked_id(document: DocumentIn, settings: Settings, text_field: str) -> str:
+    size = len(document.text.encode("utf-8"))
+    if size > settings.max_document_bytes:
+        raise DocumentTooLarge(
+            f"{text_field}: {size} bytes of UTF-8, over the limit of {settings.max_document_bytes}",
+            field=text_field,
+        )
+    return document.id or content_id(document.text)
+
+
+def _reject_duplicates(
+    documents: Sequence[DocumentIn], ids: list[str], field: Callable[[int, str], str]
+) -> None:
+    first: dict[str, int] = {}
+    for index, document_id in enumerate(ids):
+        if document_id not in first:
+            first[document_id] = index
+            continue
+        derived = documents[index].id is None
+        why = ", its ID derived from the same text" if derived else ""
+        raise InvalidField(
+            f"document {document_id!r} appears twice in the batch "
+            f"(first at documents[{first[document_id]}]{why})",
+            field=field(index, "text" if derived else "id"),
+        )
+
+
+def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | None) -> NewDocument:
+    """Compute what is stored, detecting the language unless the stored copy already has it."""
+    text = document.text
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    declared = normalise_language(document.language) if document.language else None
+    if stored is not None and stored.sha256 == sha256 and stored.declared_language == declared:
+        language = (stored.language, stored.language_confidence, stored.language_source)
+    else:
+        guess = detect_language(text, declared)
+        language = (guess.language, guess.confidence, guess.source)
+    return NewDocument(
+        id=document_id,
+        text=text,
+        sha256=sha256,
+        title=document.title,
+        url=document.url,
+        published=document.published,
+        declared_language=declared,
+        language=language[0],
+        language_confidence=language[1],
+        language_source=language[2],
+        chars=len(text),
+        bytes=len(text.encode("utf-8")),
+    )

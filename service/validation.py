@@ -1,0 +1,90 @@
+"""Request-body validation shared by the API and the command line.
+
+Bodies are checked by pydantic models that forbid unknown fields and never coerce types (`"5"` is
+not a number, `1` is not a string); `parse_model` turns pydantic's errors into the service's one
+error shape, naming the offending field as a JSON path such as `documents[2].text`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from service.errors import InvalidField
+
+DOCUMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+_DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
+# A BCP 47-like tag as clients write it ("en", "EN-gb", "zh_CN"); stored lower-cased with "-".
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$"
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "field required",
+}
+
+
+def is_document_id(value: str) -> bool:
+    return bool(_DOCUMENT_ID.fullmatch(value))
+
+
+def check_storable(value: str) -> str:
+    """Reject what no database column can hold: lone surrogates (not encodable as UTF-8, so JSON
+    escapes like "\\ud800" get past the UTF-8 check of the raw body) and NUL characters
+    (PostgreSQL text cannot hold them)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode: it contains a lone surrogate") from None
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+StorableStr = Annotated[str, AfterValidator(check_storable)]
+DocumentId = Annotated[StorableStr, StringConstraints(pattern=DOCUMENT_ID_PATTERN)]
+LanguageTag = Annotated[StorableStr, StringConstraints(pattern=LANGUAGE_PATTERN)]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Model = TypeVar("Model", bound=RequestModel)
+
+
+def field_path(location: tuple[str | int, ...], prefix: str = "") -> str | None:
+    """`("documents", 2, "text")` -> `documents[2].text`."""
+    path = prefix
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or None
+
+
+def parse_model(model: type[Model], payload: Any, prefix: str = "") -> Model:
+    """Validate `payload` (decoded JSON) as `model`, or raise InvalidField naming the field.
+
+    The first error is the one reported; all of them are listed in `details.errors`.
+    """
+    if not isinstance(payload, dict):
+        raise InvalidField("the request body must be a JSON object", field=prefix or None)
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        errors = [
+            {"field": field_path(e["loc"], prefix), "message": _message(e)} for e in exc.errors()
+        ]
+    first = errors[0]
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    raise InvalidField(message, field=first["field"], details={"errors": errors})
+
+
+def _message(error: Any) -> str:
+    if error["type"] in _MESSAGES:
+        return _MESSAGES[error["type"]]
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
