@@ -200,10 +200,11 @@ class Store:
             ).scalar_one_or_none()
 
     def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
-        """Cache a summary; False (and nothing written) if the key is cached already or the
-        document has been deleted meanwhile."""
+        """Cache (or re-cache) a summary; False, and nothing written, if the document has been
+        deleted meanwhile."""
         try:
             with self._write() as conn:
+                conn.execute(delete(summaries).where(summaries.c.key == key))
                 conn.execute(
                     insert(summaries).values(
                         key=key, document_id=document_id, summary=summary, created_at=self.clock()

@@ -1,0 +1,21 @@
+"""Brief jobs: requests queued in the store and run by a worker (see `run_job`)."""
+
+from service.jobs.briefs import (
+    BriefRequest,
+    create_brief_job,
+    job_to_dict,
+    parse_brief_request,
+    wait_for_job,
+)
+from service.jobs.run import run_job
+from service.jobs.worker import EmbeddedWorker
+
+__all__ = [
+    "BriefRequest",
+    "EmbeddedWorker",
+    "create_brief_job",
+    "job_to_dict",
+    "parse_brief_request",
+    "run_job",
+    "wait_for_job",
+]

@@ -1,0 +1,134 @@
+"""Brief jobs as clients see them: validate and enqueue a request, represent a job, wait for one."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from service.errors import EmptyCorpus, UnknownDocuments
+from service.pipeline.language import normalise_language
+from service.store import JobRecord, Store
+from service.validation import DocumentId, LanguageTag, RequestModel, parse_model
+
+MIN_MAX_WORDS = 20
+MAX_MAX_WORDS = 2000
+MAX_DOCUMENT_IDS = 10_000
+SHOWN_UNKNOWN_IDS = 20  # in the error message; `details.unknown_ids` lists them all
+
+
+class BriefRequest(RequestModel):
+    document_ids: (
+        Annotated[list[DocumentId], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)] | None
+    ) = None
+    language: LanguageTag | None = None
+    max_words: Annotated[int, Field(ge=MIN_MAX_WORDS, le=MAX_MAX_WORDS)] | None = None
+
+
+def parse_brief_request(payload: Any) -> BriefRequest:
+    """Validate a `POST /v1/briefs` body (errors name the field, e.g. `document_ids[3]`)."""
+    return parse_model(BriefRequest, payload)
+
+
+def create_brief_job(
+    store: Store,
+    document_ids: list[str] | None,
+    language: str | None,
+    max_words: int,
+) -> JobRecord:
+    """Queue a brief of `document_ids` (every stored document when None), optionally only those
+    in `language`. Raises UnknownDocuments naming the IDs that are not stored, EmptyCorpus when
+    no document is selected, InvalidField for malformed arguments."""
+    request = parse_model(
+        BriefRequest,
+        {"document_ids": document_ids, "language": language, "max_words": max_words},
+    )
+    language = normalise_language(request.language) if request.language else None
+    selected = _select_documents(store, request.document_ids, language)
+    return store.create_job(
+        request={
+            "document_ids": request.document_ids,
+            "language": language,
+            "max_words": request.max_words,
+        },
+        document_ids=selected,
+    )
+
+
+def _select_documents(store: Store, requested: list[str] | None, language: str | None) -> list[str]:
+    if requested is None:
+        selected = store.document_ids(language)
+        if not selected:
+            where = f" in language {language!r}" if language else ""
+            raise EmptyCorpus(
+                f"there is no stored document{where} to brief",
+                field="language" if language else None,
+            )
+        return selected
+    unique = list(dict.fromkeys(requested))
+    stored = store.document_heads(unique)
+    unknown = [i for i in unique if i not in stored]
+    if unknown:
+        shown = ", ".join(unknown[:SHOWN_UNKNOWN_IDS])
+        more = (
+            f" and {len(unknown) - SHOWN_UNKNOWN_IDS} more"
+            if len(unknown) > SHOWN_UNKNOWN_IDS
+            else ""
+        )
+        raise UnknownDocuments(
+            f"unknown document IDs: {shown}{more}",
+            field="document_ids",
+            details={"unknown_ids": unknown},
+        )
+    if language is None:
+        return unique
+    selected = [i for i in unique if stored[i].language == language]
+    if not selected:
+        raise EmptyCorpus(
+            f"none of the {len(unique)} documents is in language {language!r}",
+            field="language",
+        )
+    return selected
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def job_to_dict(job: JobRecord, include_brief: bool = True) -> dict[str, Any]:
+    """The job as the API returns it; `brief` is null until the job is done (left out entirely
+    when `include_brief` is false)."""
+    body: dict[str, Any] = {
+        "id": job.id,
+        "status": job.status,
+        "progress": {"done": job.progress_done, "total": job.progress_total, "stage": job.stage},
+        "request": job.request,
+        "document_ids": job.document_ids,
+        "error": None if job.error is None else {"reason": job.error},
+        "created_at": _timestamp(job.created_at),
+        "started_at": _timestamp(job.started_at),
+        "finished_at": _timestamp(job.finished_at),
+    }
+    if include_brief:
+        body["brief"] = job.result
+    return body
+
+
+def wait_for_job(store: Store, job_id: str, seconds: float) -> JobRecord | None:
+    """Poll the store until the job finishes or `seconds` pass; the job as last read.
+
+    Polling the store (not an in-process signal) lets any process answer, whichever ran the job.
+    """
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        job = store.get_job(job_id)
+        if job is None or job.finished:
+            return job
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return job
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.5)
