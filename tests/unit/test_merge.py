@@ -1,0 +1,118 @@
+"""Merging per-document summaries: grouping, citing every source, the word budget, coverage."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.pipeline.merge import content_words, merge_summaries, word_overlap
+from service.pipeline.types import (
+    Citation,
+    Document,
+    DocumentFacts,
+    ModelInfo,
+    Summary,
+    SummarySentence,
+)
+
+MODEL = ModelInfo(name="test-model", kind="extractive")
+
+pytestmark = pytest.mark.slow  # uses the real MiniLM embedder
+
+
+def _summary(doc_id: str, *texts: str, scores: tuple[float, ...] = ()) -> tuple[Document, Summary]:
+    text = " ".join(texts)
+    sentences, start = [], 0
+    for i, sentence in enumerate(texts):
+        sentences.append(
+            SummarySentence(
+                text=sentence,
+                citations=[Citation(doc_id, start, start + len(sentence))],
+                score=scores[i] if i < len(scores) else 1.0 - 0.1 * i,
+                position=i,
+            )
+        )
+        start += len(sentence) + 1
+    facts = DocumentFacts(doc_id, "en", MODEL.name, tokens=50, chunks=1, truncated=False,
+                          sentences=len(texts))
+    return Document(doc_id, text, "en"), Summary(doc_id, MODEL, sentences, facts)
+
+
+def _merge(pairs, embedder, max_words=200):
+    documents = [d for d, _ in pairs]
+    summaries = [s for _, s in pairs]
+    return merge_summaries(summaries, documents, embedder.encode, max_words)
+
+
+def test_same_fact_from_three_sources_is_said_once_and_cites_all(embedder):
+    pairs = [
+        _summary("a", "About 11,000 North Korean troops are deployed in the Kursk region.",
+                 "The harvest in France was the largest in a decade."),
+        _summary("b", "Around 11,000 North Korean soldiers have been deployed to Kursk.",
+                 "Central bankers met in Frankfurt to discuss interest rates."),
+        _summary("c", "North Korea has deployed about 11,000 troops in Russia's Kursk region.",
+                 "A new bridge opened in Lisbon after four years of work."),
+    ]
+    brief = _merge(pairs, embedder)
+    troops = [s for s in brief.sentences if "11,000" in s.text]
+    assert len(troops) == 1
+    assert set(troops[0].document_ids) == {"a", "b", "c"}
+    assert brief.sentences[0] is troops[0], "the fact three sources carry comes first"
+    for citation in troops[0].citations:
+        document = next(d for d, _ in pairs if d.id == citation.document_id)
+        assert "11,000" in document.text[citation.start : citation.end]
+
+
+def test_unrelated_sentences_are_not_grouped(embedder):
+    pairs = [
+        _summary("a", "The central bank raised interest rates by half a point."),
+        _summary("b", "A storm closed every school in the region on Monday."),
+    ]
+    brief = _merge(pairs, embedder)
+    assert len(brief.sentences) == 2
+    assert all(len(s.document_ids) == 1 for s in brief.sentences)
+
+
+def test_word_budget_is_kept_without_cutting_sentences(embedder):
+    pairs = [
+        _summary(f"d{i}", f"Sentence number {i} talks about topic {i} in twelve plain words here.")
+        for i in range(10)
+    ]
+    brief = _merge(pairs, embedder, max_words=40)
+    assert 0 < brief.words <= 40
+    originals = {s.text for _, summary in pairs for s in summary.sentences}
+    assert all(s.text in originals for s in brief.sentences)
+
+
+def test_every_source_is_cited_when_the_budget_allows(embedder):
+    pairs = [
+        _summary("a", "The summit opened in Geneva with forty delegations present.",
+                 "Delegates in Geneva discussed a ceasefire for the region.",
+                 "The Geneva talks will continue for three more days."),
+        _summary("b", "The summit in Geneva gathered delegations from forty countries.",
+                 "A ceasefire was the main topic for delegates in Geneva."),
+        _summary("c", "Fishermen in Norway reported a record cod season this year."),
+    ]
+    brief = _merge(pairs, embedder, max_words=30)
+    cited = {doc_id for s in brief.sentences for doc_id in s.document_ids}
+    assert cited == {"a", "b", "c"}
+
+
+def test_failed_document_is_reported_not_dropped_silently(embedder):
+    good = _summary("a", "The river flooded three villages overnight.")
+    failed_doc, failed = _summary("b")
+    failed.facts.error = "model raised RuntimeError"
+    brief = _merge([good, (failed_doc, failed)], embedder)
+    assert brief.documents == ["a", "b"]
+    assert any("b" in note and "RuntimeError" in note for note in brief.notes)
+
+
+def test_empty_input_gives_an_empty_brief(embedder):
+    brief = merge_summaries([], [], embedder.encode, 100)
+    assert brief.sentences == [] and brief.words == 0
+
+
+def test_word_overlap_is_unicode_aware():
+    a = content_words("Ο πρόεδρος μίλησε στην Αθήνα για 3 ώρες")
+    b = content_words("Ο πρόεδρος μίλησε στη Θεσσαλονίκη")
+    assert "πρόεδρος" in a and "3" in a
+    assert 0 < word_overlap(a, b) < 1

@@ -1,0 +1,49 @@
+"""Renderings of a brief: inline markers, Markdown footnotes, the JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+from service.pipeline.render import brief_markdown, brief_text, brief_to_dict
+from service.pipeline.types import Brief, BriefSentence, Citation, DocumentFacts, ModelInfo
+
+
+def _brief() -> Brief:
+    return Brief(
+        sentences=[
+            BriefSentence("Troops were deployed.", [Citation("a", 0, 21), Citation("b", 5, 30)], 2.5),
+            BriefSentence("Talks resumed.", [Citation("b", 40, 54)], 1.2),
+        ],
+        documents=["a", "b", "c"],
+        models=[ModelInfo("sentence-transformers/all-MiniLM-L6-v2", "extractive", "0.1.0")],
+        facts=[DocumentFacts("a", "en", "m", 10, 1, False, 3)],
+        max_words=100,
+        notes=["c: not summarised (boom)"],
+    )
+
+
+def test_text_has_inline_markers_after_each_sentence():
+    assert brief_text(_brief()) == "Troops were deployed. [a][b] Talks resumed. [b]"
+
+
+def test_markdown_uses_one_footnote_per_document():
+    markdown = brief_markdown(_brief())
+    assert "- Troops were deployed.[^1][^2]" in markdown
+    assert "- Talks resumed.[^2]" in markdown
+    assert "[^1]: Document `a`, characters 0-21." in markdown
+    assert "[^2]: Document `b`, characters 5-30, 40-54." in markdown
+    assert "> c: not summarised (boom)" in markdown
+
+
+def test_dict_is_json_ready_and_complete():
+    data = json.loads(json.dumps(brief_to_dict(_brief())))
+    assert data["sentences"][0]["citations"] == [
+        {"document_id": "a", "start": 0, "end": 21},
+        {"document_id": "b", "start": 5, "end": 30},
+    ]
+    assert data["sentences"][0]["sources"] == 2
+    assert data["documents"] == ["a", "b", "c"]
+    assert data["models"][0]["kind"] == "extractive"
+    assert data["document_facts"][0]["chunks"] == 1
+    assert data["words"] == 5
+    assert {"text", "markdown", "max_words", "notes"} <= data.keys()
