@@ -95,7 +95,7 @@ def ingest(
         return ingest_documents(
             store, settings, [_single_for_id(payload, document_id)], replace=replace, batch=False
         )
-    if isinstance(payload, dict) and "documents" in payload:
+    if is_batch(payload):
         documents = payload["documents"]
         if isinstance(documents, list) and len(documents) > settings.max_batch_documents:
             raise TooManyDocuments(
@@ -107,6 +107,11 @@ def ingest(
         return ingest_documents(store, settings, batch.documents, replace=replace, batch=True)
     single = parse_model(DocumentIn, payload)
     return ingest_documents(store, settings, [single], replace=replace, batch=False)
+
+
+def is_batch(payload: Any) -> bool:
+    """A body is a batch when it has a `documents` field; anything else is one document."""
+    return isinstance(payload, dict) and "documents" in payload
 
 
 def _single_for_id(payload: Any, document_id: str) -> DocumentIn:

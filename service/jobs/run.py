@@ -61,7 +61,7 @@ def run_job(
     """
     worker = worker or worker_name()
     if not store.claim_job(job_id, worker):
-        log.info(
+        log.debug(
             "job %s: not claimed, another worker has it or it is not queued",
             job_id,
             extra={"job_id": job_id},

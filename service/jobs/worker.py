@@ -50,6 +50,8 @@ class EmbeddedWorker:
 
     def ensure_started(self) -> bool:
         """Start the thread in this process unless it runs already; True when it was started."""
+        if self.running:
+            return False
         with self._lock:
             if self.running:
                 return False

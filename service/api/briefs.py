@@ -1,0 +1,56 @@
+"""`/v1/briefs`: request a brief (a queued job) and follow it until it is done.
+
+The request thread only validates and enqueues; the summarisation runs in a worker. `?wait=SECONDS`
+(at most `max_wait_seconds`) holds the response until the job finishes or the time is up, polling
+the store, so that a simple client can get its brief in one call.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, url_for
+
+from service.api.inputs import json_body, wait_seconds
+from service.api.resources import get_settings, get_store, get_worker
+from service.errors import NotFound
+from service.jobs import create_brief_job, job_to_dict, parse_brief_request, wait_for_job
+from service.store import JobRecord
+
+bp = Blueprint("briefs", __name__, url_prefix="/v1/briefs")
+
+
+@bp.post("")
+def create_brief() -> Response:
+    """Queue a brief: 202 and the job; 201 and the finished job when `?wait=` saw it finish."""
+    settings = get_settings()
+    wait = wait_seconds(settings.max_wait_seconds)
+    brief_request = parse_brief_request(json_body(optional=True))
+    job = create_brief_job(
+        get_store(),
+        brief_request.document_ids,
+        brief_request.language,
+        brief_request.max_words or settings.default_max_words,
+    )
+    get_worker().wake()
+    if wait > 0:
+        job = _waited(job.id, wait)
+    response = jsonify(job_to_dict(job))
+    response.status_code = 201 if job.finished else 202
+    response.headers["Location"] = url_for(".get_brief", job_id=job.id)
+    return response
+
+
+@bp.get("/<job_id>")
+def get_brief(job_id: str) -> Response:
+    """The job: its status, progress, and the brief once done."""
+    wait = wait_seconds(get_settings().max_wait_seconds)
+    job = _waited(job_id, wait) if wait > 0 else get_store().get_job(job_id)
+    if job is None:
+        raise NotFound(f"no brief {job_id!r}")
+    return jsonify(job_to_dict(job))
+
+
+def _waited(job_id: str, seconds: float) -> JobRecord:
+    job = wait_for_job(get_store(), job_id, seconds)
+    if job is None:
+        raise NotFound(f"no brief {job_id!r}")
+    return job
