@@ -270,12 +270,12 @@ class Store:
             )
         return claimed.rowcount == 1
 
-    def _update_owned(self, job_id: str, worker: str, **values: Any) -> bool:
-        """Update a running job only while `worker` still owns it (it may have been requeued)."""
+    def _update_owned(self, job_id: str, owner: str, /, **values: Any) -> bool:
+        """Update a running job only while `owner` still owns it (it may have been requeued)."""
         with self._write() as conn:
             updated = conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.status == RUNNING, jobs.c.worker == worker)
+                .where(jobs.c.id == job_id, jobs.c.status == RUNNING, jobs.c.worker == owner)
                 .values(**values)
             )
         return updated.rowcount == 1

@@ -1,0 +1,253 @@
+"""The store against a real SQLite file: documents, summary cache, job claims and requeues."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from service.store import (
+    CREATED,
+    DONE,
+    FAILED,
+    QUEUED,
+    REPLACED,
+    RUNNING,
+    UNCHANGED,
+    NewDocument,
+    Store,
+    StoreConflict,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path}/nested/folder/store.sqlite3"
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(db_url, clock):
+    store = Store(db_url, clock=clock)
+    store.create_all()
+    yield store
+    store.dispose()
+
+
+def new_document(document_id: str, text: str, **metadata) -> NewDocument:
+    values = {
+        "title": None,
+        "url": None,
+        "published": None,
+        "declared_language": None,
+        "language": "en",
+        "language_confidence": 0.99,
+        "language_source": "detected",
+    }
+    values.update(metadata)
+    return NewDocument(
+        id=document_id,
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        chars=len(text),
+        bytes=len(text.encode()),
+        **values,
+    )
+
+
+def test_creates_the_database_folder_and_uses_wal(store, tmp_path):
+    path = tmp_path / "nested" / "folder" / "store.sqlite3"
+    assert path.exists()
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.dialect == "sqlite"
+
+
+def test_put_reports_created_unchanged_and_replaced(store):
+    first = new_document("a", "Alpha text.", title="A")
+    assert store.put_documents([first], replace=False) == [CREATED]
+    assert store.put_documents([first], replace=False) == [UNCHANGED]
+    assert store.put_documents([first], replace=True) == [UNCHANGED]
+    changed = new_document("a", "Alpha text, revised.", title="A")
+    assert store.put_documents([changed], replace=True) == [REPLACED]
+    stored = store.get_document("a")
+    assert stored is not None
+    assert stored.text == "Alpha text, revised."
+    assert stored.updated_at >= stored.created_at
+
+
+@pytest.mark.parametrize(
+    ("changes", "difference"),
+    [
+        ({"text": "Different text."}, "sha256"),
+        ({"title": "Another title"}, "title"),
+        ({"declared_language": "fr"}, "declared_language"),
+    ],
+)
+def test_a_different_document_under_a_taken_id_conflicts(store, changes, difference):
+    store.put_documents([new_document("a", "Alpha text.")], replace=False)
+    text = changes.pop("text", "Alpha text.")
+    with pytest.raises(StoreConflict) as caught:
+        store.put_documents([new_document("a", text, **changes)], replace=False)
+    assert caught.value.index == 0
+    assert caught.value.differences == [difference]
+
+
+def test_a_conflicting_batch_stores_nothing(store):
+    store.put_documents([new_document("b", "Beta text.")], replace=False)
+    batch = [new_document("a", "Alpha text."), new_document("b", "Other beta text.")]
+    with pytest.raises(StoreConflict) as caught:
+        store.put_documents(batch, replace=False)
+    assert caught.value.index == 1
+    assert store.get_document("a") is None
+    assert store.get_document("b").text == "Beta text."
+
+
+def test_data_survives_a_new_store_on_the_same_file(store, db_url):
+    store.put_documents([new_document("a", "Alpha text.")], replace=False)
+    job = store.create_job({"max_words": 50}, ["a"])
+    store.dispose()
+    reopened = Store(db_url)
+    reopened.create_all()  # idempotent on existing tables
+    assert reopened.get_document("a").text == "Alpha text."
+    assert reopened.get_job(job.id).status == QUEUED
+    reopened.dispose()
+
+
+def test_list_documents_pages_by_id_and_filters_language(store):
+    store.put_documents(
+        [
+            new_document(f"d{i}", f"Text number {i}.", language="fr" if i % 2 else "en")
+            for i in range(5)
+        ],
+        replace=False,
+    )
+    page, after = store.list_documents(2)
+    assert [d.id for d in page] == ["d0", "d1"] and after == "d1"
+    assert all(d.text is None for d in page)
+    page, after = store.list_documents(2, after=after)
+    assert [d.id for d in page] == ["d2", "d3"]
+    page, after = store.list_documents(2, after=after)
+    assert [d.id for d in page] == ["d4"] and after is None
+    french, _ = store.list_documents(10, language="fr")
+    assert [d.id for d in french] == ["d1", "d3"]
+    assert store.document_ids("en") == ["d0", "d2", "d4"]
+
+
+def test_summary_cache_follows_its_document(store):
+    store.put_documents([new_document("a", "Alpha text.")], replace=False)
+    assert store.put_summary("k1", "a", {"sentences": []})
+    assert store.put_summary("k1", "a", {"sentences": ["again"]})  # re-caching replaces
+    assert store.get_summary("k1") == {"sentences": ["again"]}
+    store.put_documents([new_document("a", "Alpha, replaced.")], replace=True)
+    assert store.get_summary("k1") is None  # a replaced text drops its summaries
+    assert store.put_summary("k2", "a", {"sentences": []})
+    assert store.delete_document("a")
+    assert store.get_summary("k2") is None
+    assert not store.put_summary("k3", "a", {"sentences": []})  # the document is gone
+    assert not store.delete_document("a")
+
+
+def test_only_one_of_two_claims_wins(store):
+    job = store.create_job({"max_words": 50}, ["a"])
+    assert store.claim_job(job.id, "worker-1")
+    assert not store.claim_job(job.id, "worker-2")
+    claimed = store.get_job(job.id)
+    assert (claimed.status, claimed.worker, claimed.attempts) == (RUNNING, "worker-1", 1)
+
+
+def test_concurrent_claims_from_separate_stores_have_one_winner(store, db_url):
+    """Separate Store objects stand for separate processes sharing the file."""
+    job = store.create_job({"max_words": 50}, ["a"])
+    stores = [Store(db_url) for _ in range(8)]
+    start = threading.Barrier(len(stores))
+    wins: list[bool] = []
+
+    def claim(index: int) -> None:
+        start.wait()
+        wins.append(stores[index].claim_job(job.id, f"worker-{index}"))
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(wins) == [False] * 7 + [True]
+    for other in stores:
+        other.dispose()
+
+
+def test_stale_running_jobs_are_requeued_then_failed_after_max_attempts(store, clock):
+    job = store.create_job({"max_words": 50}, ["a"])
+    fresh = store.create_job({"max_words": 50}, ["a"])
+    assert store.claim_job(job.id, "w1")
+    clock.advance(200)
+    assert store.claim_job(fresh.id, "w2")
+    clock.advance(150)  # job silent for 350 s, fresh for 150 s
+    assert store.requeue_stale(300, max_attempts=2) == [job.id]
+    assert store.get_job(job.id).status == QUEUED
+    assert store.get_job(fresh.id).status == RUNNING
+    assert not store.record_progress(job.id, "w1", 1, 1, "summarising")  # w1 lost it
+
+    assert store.claim_job(job.id, "w3")
+    clock.advance(301)
+    assert store.beat(fresh.id, "w2")  # a heartbeat keeps a job alive
+    assert store.requeue_stale(300, max_attempts=2) == [job.id]
+    failed = store.get_job(job.id)
+    assert failed.status == FAILED and failed.attempts == 2
+    assert "gave up after 2 attempts" in failed.error
+    assert store.get_job(fresh.id).status == RUNNING
+
+
+def test_progress_and_finish_only_for_the_owning_worker(store):
+    job = store.create_job({"max_words": 50}, ["a", "b"])
+    assert store.queued_job_ids() == [job.id]
+    assert store.claim_job(job.id, "w1")
+    assert store.queued_job_ids() == []
+    assert not store.record_progress(job.id, "w2", 1, 2, "summarising")
+    assert store.record_progress(job.id, "w1", 1, 2, "summarising")
+    assert not store.finish_job(job.id, "w2", {"brief": 1})
+    assert store.finish_job(job.id, "w1", {"brief": 1})
+    done = store.get_job(job.id)
+    assert (done.status, done.stage, done.result, done.progress_done) == (
+        DONE,
+        DONE,
+        {"brief": 1},
+        1,
+    )
+    assert done.finished and done.finished_at is not None and done.finished_at.tzinfo is not None
+
+
+def test_release_puts_a_running_job_back_in_the_queue(store):
+    job = store.create_job({"max_words": 50}, ["a"])
+    assert store.claim_job(job.id, "w1")
+    assert store.release_job(job.id, "w1")
+    released = store.get_job(job.id)
+    assert (released.status, released.worker) == (QUEUED, None)
+    assert store.claim_job(job.id, "w2")
+    assert store.get_job(job.id).attempts == 2
+
+
+def test_fail_job_records_the_reason(store):
+    job = store.create_job({"max_words": 50}, ["a"])
+    store.claim_job(job.id, "w1")
+    assert store.fail_job(job.id, "w1", "no luck")
+    failed = store.get_job(job.id)
+    assert (failed.status, failed.error) == (FAILED, "no luck")
