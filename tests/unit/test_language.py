@@ -20,24 +20,24 @@ from service.pipeline.types import UNDETERMINED, LanguageGuess
 
 # Real news text: MultiLing 2011 Pilot (WikiNews, CC BY), cluster M000 or M006.
 SAMPLES = {
-    "en": "On Monday of this week, Jan Egeland, the UN's chief of emergency relief said that rich "
-    'nations like the U.S. were being "stingy" by making small contributions.',
-    "fr": "Ce lundi, Jan Egeland, le chef de l'aide d'urgence aux Nations unies a dit que les nations "
-    "riches comme les États-Unis étaient « radins » en faisant de faibles contributions.",
-    "el": "Τη Δευτέρα αυτής της εβδομάδας, ο Jan Egeland, επικεφαλής των Ηνωμένων Εθνών για την "
-    "επείγουσα ανθρωπιστική βοήθεια, είπε ότι τα πλούσια έθνη όπως οι ΗΠΑ γίνονται «τσιγκούνικα».",
-    "ar": "يوم الاثنين من هذا الاسبوع، قال يان ايجلاند مفوض الامم المتحدة للإغاثة في حالات الطوارئ أن "
-    "الدول الغنية مثل الولايات المتحدة كانت شحيحه بتقديم التبرعات الصغيرة.",
-    "cs": "V pondělí prohlásil Jan Egeland, ředitel Úřadu OSN pro naléhavé situace, že bohaté národy "
-    "jako USA jsou lakomé, protože přispívají málo.",
-    "he": "ביום שני השבוע, ג'אן איגלנד, ראש מרכז הסיוע בחירום של האו\"ם אמר כי אומות עשירות כמו "
-    'ארה"ב התנהגו ב"קמצנות" ע"י מתן תרומות זעום.',
-    "hi": "अमरीका के प्रशांत सुनामी चेतावनी केंद्र ने कहा कि बहुत बड़े सुनामी के आने कि आशंका नहीं है। "
-    "ऐतिहासिक आंक्ड़े ऐसा न्हीं बताते।",
+    "en": "On Monday of this week, Jan Egeland, the UN's chief of emergency relief said that "
+    'rich nations like the U.S. were being "stingy" by making small contributions.',
+    "fr": "Ce lundi, Jan Egeland, le chef de l'aide d'urgence aux Nations unies a dit que les "
+    "nations riches comme les États-Unis étaient « radins » en faisant de faibles contributions.",
+    "el": "Τη Δευτέρα αυτής της εβδομάδας, ο Jan Egeland, επικεφαλής των Ηνωμένων Εθνών για "
+    "την επείγουσα ανθρωπιστική βοήθεια, είπε ότι τα πλούσια έθνη όπως οι ΗΠΑ γίνονται "
+    "«τσιγκούνικα».",
+    "ar": "يوم الاثنين من هذا الاسبوع، قال يان ايجلاند مفوض الامم المتحدة للإغاثة في حالات "
+    "الطوارئ أن الدول الغنية مثل الولايات المتحدة كانت شحيحه بتقديم التبرعات الصغيرة.",
+    "cs": "V pondělí prohlásil Jan Egeland, ředitel Úřadu OSN pro naléhavé situace, že bohaté "
+    "národy jako USA jsou lakomé, protože přispívají málo.",
+    "he": "ביום שני השבוע, ג'אן איגלנד, ראש מרכז הסיוע בחירום של האו\"ם אמר כי אומות עשירות "
+    'כמו ארה"ב התנהגו ב"קמצנות" ע"י מתן תרומות זעום.',
+    "hi": "अमरीका के प्रशांत सुनामी चेतावनी केंद्र ने कहा कि बहुत बड़े सुनामी के आने कि आशंका नहीं "
+    "है। ऐतिहासिक आंक्ड़े ऐसा न्हीं बताते।",
 }
-MIXED = (
-    "Hola amigo, bonjour mon ami, hello my friend"  # no language leads: an unseeded guess wavers
-)
+# No language leads here: unseeded, langdetect's answer changes from call to call.
+MIXED = "Hola amigo, bonjour mon ami, hello my friend"
 
 
 @pytest.mark.parametrize("code", sorted(SAMPLES))
