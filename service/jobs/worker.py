@@ -91,6 +91,7 @@ class EmbeddedWorker:
             except Exception:
                 log.exception("embedded worker %s: error while looking for jobs", self.name)
                 self._stop.wait(ERROR_BACKOFF_SECONDS)
+                continue
             self._wake.wait(self.settings.worker_poll_seconds)
         log.info("embedded worker %s stopped", self.name)
 
