@@ -68,16 +68,17 @@ def field_path(location: tuple[str | int, ...], prefix: str = "") -> str | None:
 def parse_model(model: type[Model], payload: Any, prefix: str = "") -> Model:
     """Validate `payload` (decoded JSON) as `model`, or raise InvalidField naming the field.
 
-    The first error is the one reported; all of them are listed in `details.errors`.
+    The first error is the one reported (unknown fields first); all of them are listed in
+    `details.errors`.
     """
     if not isinstance(payload, dict):
         raise InvalidField("the request body must be a JSON object", field=prefix or None)
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        errors = [
-            {"field": field_path(e["loc"], prefix), "message": _message(e)} for e in exc.errors()
-        ]
+        # Unknown fields first: a misspelt field ("txt") explains the "missing" error that follows.
+        ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        errors = [{"field": field_path(e["loc"], prefix), "message": _message(e)} for e in ordered]
     first = errors[0]
     message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
     raise InvalidField(message, field=first["field"], details={"errors": errors})
