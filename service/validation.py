@@ -79,9 +79,9 @@ def parse_model(model: type[Model], payload: Any, prefix: str = "") -> Model:
         # Unknown fields first: a misspelt field ("txt") explains the "missing" error that follows.
         ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         errors = [{"field": field_path(e["loc"], prefix), "message": _message(e)} for e in ordered]
-    first = errors[0]
-    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    raise InvalidField(message, field=first["field"], details={"errors": errors})
+    field, problem = errors[0]["field"], errors[0]["message"] or "invalid"
+    message = f"{field}: {problem}" if field else problem
+    raise InvalidField(message, field=field, details={"errors": errors})
 
 
 def _message(error: Any) -> str:

@@ -34,7 +34,7 @@ def _sqlite_engine(url: URL) -> Engine:
         # One shared connection, or each thread would see its own empty database.
         kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     else:
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
