@@ -76,12 +76,14 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def make_app(database_url) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the test's database; `make_app(embedded_worker=True)` etc. override."""
+    """Build apps on the test's database; `make_app(embedded_worker=True)` etc. override
+    settings, and `pipeline=None` asks for the real pipeline instead of a FakePipeline."""
     apps: list[Flask] = []
 
-    def make(pipeline: Any = None, **overrides: Any) -> Flask:
+    def make(pipeline: Any = "fake", **overrides: Any) -> Flask:
         config = {**TEST_SETTINGS, "database_url": database_url, "TESTING": True, **overrides}
-        app = create_app(test_config=config, pipeline=pipeline or FakePipeline())
+        pipeline = FakePipeline() if pipeline == "fake" else pipeline
+        app = create_app(test_config=config, pipeline=pipeline)
         apps.append(app)
         return app
 
