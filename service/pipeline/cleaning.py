@@ -1,0 +1,275 @@
+"""Keep the article, drop the page around it: scraped noise that must never reach a brief.
+
+The text is judged block by block (a line, or a whole paragraph when its lines are hard-wrapped), by
+the form of the block, never by lists of known noise strings, because every site words its noise
+differently. A block is body text when it is built of sentences; it goes when it is:
+
+- without letters (separators, dates, "×");
+- a repeat of an earlier block (titles printed two or three times);
+- a line of lower-case keywords;
+- a lone question (FAQ prompts, teasers, "What do you think?");
+- without sentence-final punctuation: headings, bylines, navigation, links to other stories,
+  "PREV"/"NEXT" lines, reading times. Long prose (with commas or several sentences) that lost its
+  last full stop stays;
+- a reader appeal: a block where at least half the sentences, outside quotation marks, speak to the
+  reader ("you", "your") or call for action ("Subscribe to...", "Become a patron!"). A closing run
+  of such sentences is cut from the end of an otherwise real paragraph instead;
+- a caption: several fragments, none over CAPTION_MAX_WORDS words.
+
+A label such as "Q: " or "A: " is cut from the start of a block. A headline written as a sentence
+(with a full stop) is kept: nothing in its form tells it from a one-sentence paragraph, and it
+states the article's main claim in the outlet's words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from service.pipeline.language import count_words, rules_language
+from service.pipeline.sentences import sentence_spans
+from service.pipeline.types import CleanedDocument, Document, RemovedSpan, Span
+
+MIN_UNTERMINATED_PROSE_WORDS = 25  # the longest headlines seen run to about 20 words
+# Captions are fragments ("North Korean soldiers. An illustrative image."): a block of several
+# sentences none longer than this. The longest, not the mean, so that one short sentence next to a
+# real one ("Most refused.") cannot condemn it.
+CAPTION_MAX_WORDS = 5
+APPEAL_SHARE = 0.5  # share of a block's sentences that speak to the reader for it to be an appeal
+MIN_KEYWORDS = 4
+# Hard-wrapped paragraphs: lines no wider than this, each but the last at least WRAP_FILL as wide.
+WRAP_MAX_WIDTH = 120
+WRAP_FILL = 0.6
+
+_TERMINALS = ".!?…。！？｡।॥؟۔։።။។"
+_QUESTION_MARKS = "?？؟"
+_CLOSERS = "\"'“”‘’«»‹›)]}」』"  # any quote mark: „…“ and »…« close with “ and «
+_EXTRA_TERMINALS = {"hi": "|", "mr": "|", "ne": "|"}  # "|" typed for the danda "।"
+_EXTRA_QUESTION_MARKS = {"el": ";\u037e"}  # Greek asks with ";"
+_COMMAS = ",،、，"
+_UNPUNCTUATED = {"th", "lo"}  # scripts that mark no sentence end
+_LABEL = re.compile(r"[^\W\d_]\s?:\s+")  # "Q: ", "A: "
+# Quotations, to their closing mark or, unclosed (a quote running on into the next paragraph), to
+# the end. A single quote closes only where no letter follows ("‘You can’t go’" is one quote).
+_QUOTED = re.compile(
+    r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)"
+    r"|‘(?:[^’]|’(?=\w))*(?:’|$)|(?<!\w)'(?:[^']|'(?=\w))*'(?!\w)"
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_SECOND_PERSON = {"you", "your", "yours", "yourself", "yourselves", "vous", "votre", "vos"}
+_CALLS = {
+    "subscribe", "donate", "join", "support", "share", "follow", "comment", "sign", "register",
+    "click", "tap", "become", "leave", "read", "download", "watch", "visit", "contact", "help",
+    "check", "contribute", "listen", "abonnez", "soutenez", "partagez", "suivez", "rejoignez",
+    "cliquez", "inscrivez",
+}  # fmt: skip
+_CALLS_TO = {"subscribe", "donate", "contribute", "listen"}  # not "Leave to appeal was refused"
+_CALL_OBJECTS = {
+    "a", "an", "the", "our", "us", "this", "these", "now", "today", "here", "up", "in", "below",
+    "more", "me", "nous", "notre", "nos",
+}  # fmt: skip
+
+
+def clean_document(document: Document) -> CleanedDocument:
+    """Split `document` into kept content blocks and removed spans, each named by its rule."""
+    text, language = document.text, rules_language(document.language)
+    blocks: list[Span] = []
+    removed: list[RemovedSpan] = []
+    seen: set[str] = set()
+    for start, end in _blocks(text):
+        label = _LABEL.match(text, start, end)
+        body = label.end() if label else start
+        block = _Block.read(text[body:end], language)
+        reason = _reason(block, language, seen)
+        if reason:
+            removed.append(RemovedSpan(start, end, reason))
+            continue
+        if label:
+            removed.append(RemovedSpan(start, start + len(label.group().rstrip()), "label"))
+        kept_end = body + block.kept_end
+        if kept_end < end:
+            removed.append(RemovedSpan(_skip_space(text, kept_end), end, "reader-appeal"))
+        blocks.append(Span(body, kept_end))
+    return CleanedDocument(document, blocks, removed)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A block's text (label cut off), its rough sentences and which of them speak to the reader."""
+
+    text: str
+    sentences: list[tuple[int, int]]
+    appeals: list[bool]
+
+    @classmethod
+    def read(cls, text: str, language: str) -> _Block:
+        sentences = sentence_spans(text, language, fast=True) or [(0, len(text))]
+        return cls(text, sentences, _appeals(text, sentences))
+
+    @property
+    def kept(self) -> int:
+        """How many sentences precede a closing run of appeals ("Subscribe to..."), at least 1."""
+        keep = len(self.appeals)
+        while keep > 1 and self.appeals[keep - 1]:
+            keep -= 1
+        return keep
+
+    @property
+    def kept_end(self) -> int:
+        return (
+            self.sentences[self.kept - 1][1] if self.kept < len(self.sentences) else len(self.text)
+        )
+
+    @property
+    def is_appeal(self) -> bool:
+        """Most sentences are appeals, or at least half of those before the closing run."""
+        head = self.appeals[: self.kept]
+        return sum(self.appeals) > APPEAL_SHARE * len(self.appeals) or sum(
+            head
+        ) >= APPEAL_SHARE * len(head)
+
+    @property
+    def is_caption(self) -> bool:
+        return len(self.sentences) >= 2 and all(
+            count_words(self.text[start:end]) <= CAPTION_MAX_WORDS for start, end in self.sentences
+        )
+
+
+def _reason(block: _Block, language: str, seen: set[str]) -> str:
+    """Name the rule that removes `block`, or return "" to keep it."""
+    text = block.text
+    if not any(ch.isalpha() for ch in text):
+        return "no-letters"
+    key = " ".join(text.casefold().split())
+    if key in seen:
+        return "duplicate"
+    seen.add(key)
+    if _is_keywords(text):
+        return "keywords"
+    if len(block.sentences) == 1 and _final_char(text) in _question_marks(language):
+        return "question"
+    if not _is_terminated(text, language) and not _is_unterminated_prose(text, block.sentences):
+        return "no-sentence-structure"
+    if block.is_appeal:
+        return "reader-appeal"
+    if block.is_caption:
+        return "caption"
+    return ""
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Trimmed spans of the units judged one by one: lines, or hard-wrapped paragraphs whole."""
+    blocks: list[tuple[int, int]] = []
+    for paragraph in _paragraphs(text):
+        if _is_hard_wrapped([text[start:end] for start, end in paragraph]):
+            blocks.append((paragraph[0][0], paragraph[-1][1]))
+        else:
+            blocks.extend(paragraph)
+    return blocks
+
+
+def _paragraphs(text: str) -> list[list[tuple[int, int]]]:
+    """Runs of non-blank lines, each line as its span trimmed of whitespace."""
+    paragraphs: list[list[tuple[int, int]]] = [[]]
+    offset = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = offset + len(line) - len(line.lstrip())
+            paragraphs[-1].append((start, start + len(stripped)))
+        elif paragraphs[-1]:
+            paragraphs.append([])
+        offset += len(line) + 1
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    """Lines of even width, most broken mid-sentence before a lower-case word: one paragraph."""
+    if len(lines) < 2:
+        return False
+    width = max(len(line) for line in lines)
+    if width > WRAP_MAX_WIDTH or any(len(line) < WRAP_FILL * width for line in lines[:-1]):
+        return False
+    broken = sum(
+        1
+        for line, after in itertools.pairwise(lines)
+        if line[-1] not in _TERMINALS and after[0].isalpha() and not after[0].isupper()
+    )
+    return 2 * broken >= len(lines) - 1
+
+
+def _final_char(block: str) -> str:
+    """The last character that is not a closing quote or bracket, a space or an invisible mark."""
+    index = len(block) - 1
+    while index > 0 and (
+        block[index] in _CLOSERS or block[index].isspace() or _is_format(block[index])
+    ):
+        index -= 1
+    return block[index]
+
+
+def _is_format(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf"  # zero-width space, joiners, marks of direction
+
+
+def _question_marks(language: str) -> str:
+    return _QUESTION_MARKS + _EXTRA_QUESTION_MARKS.get(language, "")
+
+
+def _is_terminated(block: str, language: str) -> bool:
+    if language in _UNPUNCTUATED:
+        return True
+    final = _final_char(block)
+    return (
+        final in _TERMINALS
+        or final in _question_marks(language)
+        or final in _EXTRA_TERMINALS.get(language, "")
+    )
+
+
+def _is_unterminated_prose(block: str, sentences: list[tuple[int, int]]) -> bool:
+    """Long, and built with commas or of several sentences: prose that lost its last full stop.
+
+    Headlines run to about 20 words; keyword lines and menus have neither commas nor sentences.
+    """
+    structured = len(sentences) >= 2 or any(ch in _COMMAS for ch in block)
+    return structured and count_words(block) >= MIN_UNTERMINATED_PROSE_WORDS
+
+
+def _is_keywords(block: str) -> bool:
+    """Several words in a cased script, no capital, no punctuation: a tag line, not a sentence."""
+    letters = [ch for ch in block if ch.isalpha()]
+    cased = [ch for ch in letters if ch.isupper() or ch.islower()]
+    return (
+        2 * len(cased) > len(letters)
+        and not any(ch.isupper() for ch in cased)
+        and not any(unicodedata.category(ch).startswith("P") and ch not in "-'’" for ch in block)
+        and count_words(block) >= MIN_KEYWORDS
+    )
+
+
+def _appeals(block: str, sentences: list[tuple[int, int]]) -> list[bool]:
+    """For each sentence, whether it speaks to the reader; quoted speech does not count."""
+    unquoted = _QUOTED.sub(lambda quote: " " * len(quote.group()), block)
+    return [_speaks_to_reader(block[start:end], unquoted[start:end]) for start, end in sentences]
+
+
+def _speaks_to_reader(sentence: str, unquoted: str) -> bool:
+    """Second person outside quotes, or an imperative call ("Join our...") opening the sentence."""
+    words = _WORD.findall(unquoted.casefold())
+    if any(word in _SECOND_PERSON for word in words):
+        return True
+    opening = _WORD.findall(sentence.casefold())[:2]
+    if not opening or opening != words[:2] or opening[0] not in _CALLS:
+        return False  # a sentence that opens with a quotation is not an imperative
+    if len(words) == 1 or words[1] in _CALL_OBJECTS:
+        return True
+    return words[0] in _CALLS_TO and words[1] == "to"
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index].isspace():
+        index += 1
+    return index

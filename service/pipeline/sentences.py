@@ -1,0 +1,129 @@
+"""Sentences of a cleaned document, each an exact span of the stored text.
+
+Two segmenters, because neither covers the need alone: pysbd carries hand-written rules
+(abbreviations such as "Mr.", "U.S.", "p.m.", "Jan. 5", quotations, lists) for 23 languages and is
+the more careful of the two there; sentencex (Wikimedia) knows fewer rules per language but covers
+every language through fallback chains (Czech, Hebrew, Ukrainian, Portuguese...), where pysbd has
+none. pysbd's Arabic and Persian rules end a sentence at every colon (and Arabic comma "،"), so
+sentencex serves those two as well. sentencex is also some 100 times faster, so cleaning uses it to
+judge blocks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import pysbd
+import sentencex
+from pysbd.languages import LANGUAGE_CODES
+
+from service.pipeline.language import rules_language
+from service.pipeline.types import CleanedDocument, Sentence
+
+# pysbd.Segmenter.segment keeps the text it works on in an attribute, so one segmenter must not
+# serve two threads at once: each thread caches its own, one per language.
+_segmenters = threading.local()
+PYSBD_LANGUAGES = frozenset(LANGUAGE_CODES) - {"ar", "fa"}
+_FULL_WIDTH_STOPS = "。！？｡"  # no space follows these
+_CLOSERS = "\"'“”‘’«»‹›)]}」』"
+
+
+def split_sentences(cleaned: CleanedDocument) -> list[Sentence]:
+    """Split every kept block into sentences; a sentence never crosses a block boundary."""
+    document = cleaned.document
+    language = rules_language(document.language)
+    sentences: list[Sentence] = []
+    for block_index, block in enumerate(cleaned.blocks):
+        for start, end in sentence_spans(document.text[block.start : block.end], language):
+            begin, finish = block.start + start, block.start + end
+            sentences.append(
+                Sentence(
+                    document_id=document.id,
+                    index=len(sentences),
+                    start=begin,
+                    end=finish,
+                    text=document.text[begin:finish],
+                    block=block_index,
+                )
+            )
+    return sentences
+
+
+def sentence_spans(text: str, language: str, *, fast: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, trimmed; sentences without letters are left out.
+
+    Offsets are found by locating each segment in `text` in turn, not taken from the segmenter:
+    pysbd's own offsets are unreliable and it can drop a segment it altered; text a segmenter lost
+    still becomes a sentence of its own. `fast` uses sentencex whatever the language, for callers
+    that only count and weigh sentences (cleaning).
+    """
+    # Line breaks inside a block are soft (wrapped lines); pysbd would cut at each one.
+    flat = text.replace("\r", " ").replace("\n", " ")
+    segments = list(sentencex.segment(language, flat)) if fast else _segment(flat, language)
+    cuts = _cuts(flat, segments)
+    spans = []
+    for start, end in itertools.pairwise(cuts):
+        piece = text[start:end]
+        stripped = piece.strip()
+        if any(ch.isalpha() for ch in stripped):
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + lead + len(stripped)))
+    return spans
+
+
+def _cuts(text: str, segments: list[str]) -> list[int]:
+    """Where the segments start and end in `text`, keeping only cuts that can end a sentence."""
+    cuts, cursor = {0, len(text)}, 0
+    for segment in segments:
+        wanted = segment.strip()
+        at = text.find(wanted, cursor) if wanted else -1
+        if at >= 0:
+            cursor = at + len(wanted)
+            cuts.update(cut for cut in (at, cursor) if _can_cut(text, cut))
+    return sorted(cuts)
+
+
+def _can_cut(text: str, at: int) -> bool:
+    """Whether a sentence may end at `at`: never inside "7.0", before a lower-case word ("7.
+    července") or after an initial ("Alvin K. Smith", "ο κ. Παπαδόπουλος"), which segmenters miss.
+    """
+    if at <= 0 or at >= len(text):
+        return True
+    if _next_is_lower(text, at) or _follows_initial(text, at):
+        return False
+    if text[at - 1].isspace() or text[at].isspace():
+        return True
+    last = at - 1
+    while last > 0 and text[last] in _CLOSERS:
+        last -= 1
+    return text[last] in _FULL_WIDTH_STOPS
+
+
+def _next_is_lower(text: str, at: int) -> bool:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at < len(text) and text[at].islower()
+
+
+def _follows_initial(text: str, at: int) -> bool:
+    end = at
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    initial = text[max(0, end - 3) : end]
+    return len(initial) == 3 and initial[0].isspace() and initial[1].isalpha() and initial[2] == "."
+
+
+def _segment(text: str, language: str) -> list[str]:
+    if language in PYSBD_LANGUAGES:
+        return _pysbd_segmenter(language).segment(text)
+    return list(sentencex.segment(language, text))
+
+
+def _pysbd_segmenter(language: str) -> pysbd.Segmenter:
+    cache: dict[str, pysbd.Segmenter] | None = getattr(_segmenters, "by_language", None)
+    if cache is None:
+        cache = _segmenters.by_language = {}
+    if language not in cache:
+        cache[language] = pysbd.Segmenter(language=language, clean=False)
+    return cache[language]
