@@ -1,5 +1,6 @@
 """The service's own store: documents, cached summaries and brief jobs (SQLAlchemy Core)."""
 
+from service.store.documents import CREATED, REPLACED, UNCHANGED, StoreConflict
 from service.store.records import (
     DONE,
     FAILED,
@@ -9,7 +10,7 @@ from service.store.records import (
     NewDocument,
     StoredDocument,
 )
-from service.store.store import CREATED, REPLACED, UNCHANGED, Store, StoreConflict
+from service.store.store import Store
 
 __all__ = [
     "CREATED",

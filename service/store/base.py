@@ -1,0 +1,57 @@
+"""The connection handling every part of the store shares.
+
+Every method of the store opens its own connection and transaction and closes it before returning,
+so one store object is safe to share between threads and request handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, text
+
+from service.store.engine import IMMEDIATE, build_engine
+from service.store.schema import metadata
+
+IN_CLAUSE_SIZE = 500  # well under every database's bound-parameter limit
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    """`items` in slices small enough for one `IN (...)` clause."""
+    for start in range(0, len(items), IN_CLAUSE_SIZE):
+        yield items[start : start + IN_CLAUSE_SIZE]
+
+
+class StoreBase:
+    def __init__(self, database_url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = build_engine(database_url)
+        self.clock = clock
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def create_all(self) -> None:
+        """Create missing tables (schema migrations may replace this later)."""
+        metadata.create_all(self.engine)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{IMMEDIATE: True})
+            with conn.begin():
+                yield conn

@@ -1,0 +1,163 @@
+"""Documents and the cache of their summaries.
+
+A batch of documents is written in one transaction: all of it, or (on a conflict) none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from service.store.base import StoreBase, chunks
+from service.store.records import NewDocument, StoredDocument
+from service.store.schema import documents, summaries
+
+log = logging.getLogger(__name__)
+
+CREATED, UNCHANGED, REPLACED = "created", "unchanged", "replaced"
+COMPARED_FIELDS = ("sha256", "title", "url", "published", "declared_language")
+HEAD_COLUMNS = [c for c in documents.c if c.name != "text"]
+
+
+class StoreConflict(Exception):
+    """`put_documents` found an ID taken by a different document and was not asked to replace."""
+
+    def __init__(self, index: int, document_id: str, differences: list[str]) -> None:
+        super().__init__(f"document {document_id!r} differs in {', '.join(differences)}")
+        self.index = index
+        self.document_id = document_id
+        self.differences = differences
+
+
+class DocumentStore(StoreBase):
+    def get_document(self, document_id: str) -> StoredDocument | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
+        return None if row is None else StoredDocument.from_row(row)
+
+    def get_documents(self, document_ids: Sequence[str]) -> dict[str, StoredDocument]:
+        """The stored documents among `document_ids`, with their text, by ID."""
+        return self._select_by_ids(select(documents), document_ids)
+
+    def document_heads(self, document_ids: Sequence[str]) -> dict[str, StoredDocument]:
+        """Like `get_documents`, without loading the texts."""
+        return self._select_by_ids(select(*HEAD_COLUMNS), document_ids)
+
+    def _select_by_ids(self, query: Any, document_ids: Sequence[str]) -> dict[str, StoredDocument]:
+        found: dict[str, StoredDocument] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(document_ids))):
+                for row in conn.execute(query.where(documents.c.id.in_(chunk))):
+                    found[row.id] = StoredDocument.from_row(row)
+        return found
+
+    def document_ids(self, language: str | None = None) -> list[str]:
+        """IDs of every stored document, or of those in `language`, in ID order."""
+        query = select(documents.c.id).order_by(documents.c.id)
+        if language is not None:
+            query = query.where(documents.c.language == language)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def list_documents(
+        self, limit: int, after: str | None = None, language: str | None = None
+    ) -> tuple[list[StoredDocument], str | None]:
+        """One page of documents (without text) in ID order, and the ID to continue after."""
+        query = select(*HEAD_COLUMNS).order_by(documents.c.id).limit(limit + 1)
+        if after is not None:
+            query = query.where(documents.c.id > after)
+        if language is not None:
+            query = query.where(documents.c.language == language)
+        with self.engine.connect() as conn:
+            page = [StoredDocument.from_row(row) for row in conn.execute(query)]
+        if len(page) > limit:
+            return page[:limit], page[limit - 1].id
+        return page, None
+
+    def put_documents(self, new: Sequence[NewDocument], *, replace: bool) -> list[str]:
+        """Write a batch of documents in one transaction: all of them, or (on a conflict) none.
+
+        Returns one status per document: `created`, `unchanged` (same text and metadata as stored)
+        or `replaced` (only when `replace` is true). Raises `StoreConflict` for the first document
+        whose ID is taken by a different one when `replace` is false; nothing is written then.
+        """
+        try:
+            return self._put_documents(new, replace=replace)
+        except IntegrityError:
+            # A concurrent writer inserted one of these IDs after we looked (not on SQLite, whose
+            # writers are serialised): look again, now that the row is visible.
+            log.info("document insert raced another writer; retrying the batch once")
+            return self._put_documents(new, replace=replace)
+
+    def _put_documents(self, new: Sequence[NewDocument], *, replace: bool) -> list[str]:
+        now = self.clock()
+        statuses: list[str] = []
+        inserts: list[dict[str, Any]] = []
+        with self._write() as conn:
+            existing: dict[str, Any] = {}
+            for chunk in chunks([d.id for d in new]):
+                rows = conn.execute(select(*HEAD_COLUMNS).where(documents.c.id.in_(chunk)))
+                existing.update({row.id: row for row in rows})
+            for index, document in enumerate(new):
+                old = existing.get(document.id)
+                if old is None:
+                    inserts.append({**document.values(), "created_at": now, "updated_at": now})
+                    statuses.append(CREATED)
+                    continue
+                differences = [
+                    f for f in COMPARED_FIELDS if getattr(old, f) != getattr(document, f)
+                ]
+                if not differences:
+                    statuses.append(UNCHANGED)
+                elif replace:
+                    self._replace(conn, document, now)
+                    statuses.append(REPLACED)
+                else:
+                    raise StoreConflict(index, document.id, differences)
+            if inserts:
+                conn.execute(insert(documents), inserts)
+        return statuses
+
+    @staticmethod
+    def _replace(conn: Connection, document: NewDocument, now: datetime) -> None:
+        conn.execute(
+            update(documents)
+            .where(documents.c.id == document.id)
+            .values(**document.values(), updated_at=now)
+        )
+        conn.execute(delete(summaries).where(summaries.c.document_id == document.id))
+
+    def delete_document(self, document_id: str) -> bool:
+        """Delete a document and its cached summaries; False when there was none."""
+        with self._write() as conn:
+            conn.execute(delete(summaries).where(summaries.c.document_id == document_id))
+            deleted = conn.execute(delete(documents).where(documents.c.id == document_id))
+        return deleted.rowcount == 1
+
+    # Summary cache
+
+    def get_summary(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(summaries.c.summary).where(summaries.c.key == key)
+            ).scalar_one_or_none()
+
+    def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
+        """Cache (or re-cache) a summary; False, and nothing written, if the document has been
+        deleted meanwhile."""
+        try:
+            with self._write() as conn:
+                conn.execute(delete(summaries).where(summaries.c.key == key))
+                conn.execute(
+                    insert(summaries).values(
+                        key=key, document_id=document_id, summary=summary, created_at=self.clock()
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,144 @@
+"""Brief jobs: a row each, moved between states by conditional UPDATEs.
+
+Every state change is one conditional `UPDATE ... WHERE id = ? AND status = ...`, and once a job
+runs, also `AND worker = ?`. So several processes can run workers against one database: exactly one
+of them wins each job, and a worker that lost its job (requeued as stale) can no longer write to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from service.store.base import StoreBase
+from service.store.records import DONE, FAILED, QUEUED, RUNNING, JobRecord
+from service.store.schema import jobs
+
+
+class JobStore(StoreBase):
+    def create_job(self, request: dict[str, Any], document_ids: list[str]) -> JobRecord:
+        job_id = uuid.uuid4().hex
+        with self._write() as conn:
+            conn.execute(
+                insert(jobs).values(
+                    id=job_id,
+                    status=QUEUED,
+                    request=request,
+                    document_ids=document_ids,
+                    progress_done=0,
+                    progress_total=len(document_ids),
+                    attempts=0,
+                    created_at=self.clock(),
+                )
+            )
+        job = self.get_job(job_id)
+        assert job is not None
+        return job
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return None if row is None else JobRecord.from_row(row)
+
+    def queued_job_ids(self, limit: int = 10) -> list[str]:
+        """The oldest queued jobs first."""
+        query = (
+            select(jobs.c.id)
+            .where(jobs.c.status == QUEUED)
+            .order_by(jobs.c.created_at, jobs.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def claim_job(self, job_id: str, worker: str) -> bool:
+        """Move a queued job to running for `worker`; False when another worker got it first."""
+        now = self.clock()
+        with self._write() as conn:
+            claimed = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == QUEUED)
+                .values(
+                    status=RUNNING,
+                    worker=worker,
+                    started_at=now,
+                    heartbeat_at=now,
+                    progress_done=0,
+                    stage=None,
+                    attempts=jobs.c.attempts + 1,
+                )
+            )
+        return claimed.rowcount == 1
+
+    def _update_owned(self, job_id: str, owner: str, /, **values: Any) -> bool:
+        """Update a running job only while `owner` still owns it (it may have been requeued)."""
+        with self._write() as conn:
+            updated = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == RUNNING, jobs.c.worker == owner)
+                .values(**values)
+            )
+        return updated.rowcount == 1
+
+    def record_progress(self, job_id: str, worker: str, done: int, total: int, stage: str) -> bool:
+        return self._update_owned(
+            job_id,
+            worker,
+            progress_done=done,
+            progress_total=total,
+            stage=stage,
+            heartbeat_at=self.clock(),
+        )
+
+    def beat(self, job_id: str, worker: str) -> bool:
+        return self._update_owned(job_id, worker, heartbeat_at=self.clock())
+
+    def finish_job(self, job_id: str, worker: str, result: dict[str, Any]) -> bool:
+        now = self.clock()
+        return self._update_owned(
+            job_id,
+            worker,
+            status=DONE,
+            stage=DONE,
+            result=result,
+            finished_at=now,
+            heartbeat_at=now,
+        )
+
+    def fail_job(self, job_id: str, worker: str, reason: str) -> bool:
+        now = self.clock()
+        return self._update_owned(
+            job_id, worker, status=FAILED, error=reason, finished_at=now, heartbeat_at=now
+        )
+
+    def release_job(self, job_id: str, worker: str) -> bool:
+        """Give a running job back to the queue (its worker is shutting down)."""
+        return self._update_owned(job_id, worker, status=QUEUED, worker=None, stage=None)
+
+    def requeue_stale(self, stale_seconds: float, max_attempts: int) -> list[str]:
+        """Queue again the running jobs whose worker has not reported for `stale_seconds`.
+
+        A job that has already been tried `max_attempts` times fails instead, so that a document
+        that kills its worker cannot take every worker down in turn. Returns the IDs touched.
+        """
+        now = self.clock()
+        cutoff = now - timedelta(seconds=stale_seconds)
+        stale = (jobs.c.status == RUNNING) & (jobs.c.heartbeat_at < cutoff)
+        touched: list[str] = []
+        with self._write() as conn:
+            for job_id, attempts in conn.execute(select(jobs.c.id, jobs.c.attempts).where(stale)):
+                if attempts >= max_attempts:
+                    values: dict[str, Any] = {
+                        "status": FAILED,
+                        "finished_at": now,
+                        "error": f"gave up after {attempts} attempts: "
+                        f"the worker stopped reporting for over {stale_seconds:g} s each time",
+                    }
+                else:
+                    values = {"status": QUEUED, "worker": None, "stage": None}
+                conn.execute(update(jobs).where(jobs.c.id == job_id, stale).values(**values))
+                touched.append(job_id)
+        return touched
