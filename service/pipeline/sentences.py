@@ -25,6 +25,7 @@ from service.pipeline.types import CleanedDocument, Sentence
 # serve two threads at once: each thread caches its own, one per language.
 _segmenters = threading.local()
 PYSBD_LANGUAGES = frozenset(LANGUAGE_CODES) - {"ar", "fa"}
+PYSBD_WINDOW = 2000  # characters given to pysbd at once
 _FULL_WIDTH_STOPS = "。！？｡"  # no space follows these
 _CLOSERS = "\"'“”‘’«»‹›)]}」』"
 
@@ -115,9 +116,26 @@ def _follows_initial(text: str, at: int) -> bool:
 
 
 def _segment(text: str, language: str) -> list[str]:
-    if language in PYSBD_LANGUAGES:
-        return _pysbd_segmenter(language).segment(text)
-    return list(sentencex.segment(language, text))
+    if language not in PYSBD_LANGUAGES:
+        return list(sentencex.segment(language, text))
+    segmenter = _pysbd_segmenter(language)
+    return [segment for window in _windows(text, language) for segment in segmenter.segment(window)]
+
+
+def _windows(text: str, language: str) -> list[str]:
+    """Cut long text at sentencex's boundaries into windows of about PYSBD_WINDOW characters.
+
+    pysbd's time grows with the square of its input (130,000 characters on one line take 10 s).
+    """
+    if len(text) <= PYSBD_WINDOW:
+        return [text]
+    windows, start = [], 0
+    for boundary in sentencex.get_sentence_boundaries(language, text):
+        end = boundary["end_index"]
+        if end - start >= PYSBD_WINDOW:
+            windows.append(text[start:end])
+            start = end
+    return [*windows, text[start:]] if start < len(text) else windows
 
 
 def _pysbd_segmenter(language: str) -> pysbd.Segmenter:

@@ -199,6 +199,21 @@ def test_offsets_are_exact_and_sentences_stay_in_their_block(path: Path) -> None
         assert any(ch.isalpha() for ch in sentence.text)
 
 
+def test_a_long_block_is_split_as_its_paragraphs_are() -> None:
+    """pysbd reads long blocks window by window; the windows must not change the sentences."""
+    paragraphs = [
+        line
+        for path in sorted(CORPUS.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").split("\n")
+        if len(line) > 200 and line.endswith((".", ".”"))
+    ]
+    together = " ".join(paragraphs)
+    assert len(together) > 2 * sentences_module.PYSBD_WINDOW
+    assert texts(together) == [
+        sentence for paragraph in paragraphs for sentence in texts(paragraph)
+    ]
+
+
 def test_sentence_spans_cover_every_letter_of_the_block() -> None:
     text = "U.S. officials confirmed it. . “Yes,” he said… 7.0 magnitude? Fine"
     spans = sentence_spans(text, "en")
