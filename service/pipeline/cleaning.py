@@ -14,7 +14,8 @@ differently. A block is body text when it is built of sentences; it goes when it
 - a reader appeal: a block where at least half the sentences, outside quotation marks, speak to the
   reader ("you", "your") or call for action ("Subscribe to...", "Become a patron!"). A closing run
   of such sentences is cut from the end of an otherwise real paragraph instead;
-- a caption: several fragments, none over CAPTION_MAX_WORDS words.
+- a caption: several fragments, none over CAPTION_MAX_WORDS words, or a credit as short ("Image:
+  Diego Grez.").
 
 A label such as "Q: " or "A: " is cut from the start of a block. A headline written as a sentence
 (with a full stop) is kept: nothing in its form tells it from a one-sentence paragraph, and it
@@ -37,6 +38,7 @@ MIN_UNTERMINATED_PROSE_WORDS = 25  # the longest headlines seen run to about 20 
 # sentences none longer than this. The longest, not the mean, so that one short sentence next to a
 # real one ("Most refused.") cannot condemn it.
 CAPTION_MAX_WORDS = 5
+CREDIT_MAX_WORDS = 4  # "Image: Diego Grez."
 APPEAL_SHARE = 0.5  # share of a block's sentences that speak to the reader for it to be an appeal
 MIN_KEYWORDS = 4
 # Hard-wrapped paragraphs: lines no wider than this, each but the last at least WRAP_FILL as wide.
@@ -51,6 +53,7 @@ _EXTRA_QUESTION_MARKS = {"el": ";\u037e"}  # Greek asks with ";"
 _COMMAS = ",،、，"
 _UNPUNCTUATED = {"th", "lo"}  # scripts that mark no sentence end
 _LABEL = re.compile(r"[^\W\d_]\s?:\s+")  # "Q: ", "A: "
+_CREDIT = re.compile(r"[^\W\d_]{2,}\s?:\s[^\"“”„«»]+")  # "Photo: Reuters.", not "He said: “No.”"
 # Quotations, to their closing mark or, unclosed (a quote running on into the next paragraph), to
 # the end. A single quote closes only where no letter follows ("‘You can’t go’" is one quote).
 _QUOTED = re.compile(
@@ -132,6 +135,9 @@ class _Block:
 
     @property
     def is_caption(self) -> bool:
+        """Fragments ("Soldiers. An illustrative image."), or a short credit ("Photo: Reuters.")."""
+        if _CREDIT.fullmatch(self.text) and count_words(self.text) <= CREDIT_MAX_WORDS:
+            return True
         return len(self.sentences) >= 2 and all(
             count_words(self.text[start:end]) <= CAPTION_MAX_WORDS for start, end in self.sentences
         )

@@ -258,9 +258,11 @@ def test_a_keyword_line_goes() -> None:
     assert reasons(text) == {"ukraine russia war north korea troops kursk zelensky": "keywords"}
 
 
-def test_a_caption_of_fragments_goes() -> None:
-    text = "Ukrainian soldiers near Bakhmut. File photo. Reuters.\n\nKyiv confirmed the capture."
-    assert reasons(text) == {"Ukrainian soldiers near Bakhmut. File photo. Reuters.": "caption"}
+@pytest.mark.parametrize(
+    "caption", ["Ukrainian soldiers near Bakhmut. File photo. Reuters.", "Image: Diego Grez."]
+)
+def test_a_caption_goes(caption: str) -> None:
+    assert reasons(f"{caption}\n\nKyiv confirmed the capture.") == {caption: "caption"}
 
 
 def test_a_repeated_title_goes_entirely_and_a_repeated_paragraph_once() -> None:
@@ -297,6 +299,8 @@ def test_faq_questions_go_and_answers_lose_their_label() -> None:
         "12,000 troops were deployed to Kursk.",
         "Support for the war has fallen, a poll showed.",
         "Share prices fell 3% in Seoul on Monday.",
+        "Zelensky wrote: “We are ready.”",
+        "Update: Seoul raised its count of the dead to 300 on Monday.",
         "Russia’s invasion has entered its 34th month.",
         "Was it a mistake? Officials in Seoul think so, and said as much on Monday.",
         # MultiLing 2011 (WikiNews, CC BY): long prose whose last full stop was lost.
