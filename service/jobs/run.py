@@ -33,7 +33,13 @@ class JobLost(Exception):
 
 
 class DocumentGone(Exception):
-    """A document of the job was deleted after the brief was requested."""
+    """Documents of the job were deleted after the brief was requested."""
+
+    def __init__(self, document_ids: list[str]) -> None:
+        names = ", ".join(repr(i) for i in document_ids)
+        verb = "was" if len(document_ids) == 1 else "were"
+        noun = "document" if len(document_ids) == 1 else "documents"
+        super().__init__(f"{noun} {names} {verb} deleted after the brief was requested")
 
 
 def worker_name() -> str:
@@ -79,7 +85,7 @@ def run_job(
             extra={"job_id": job_id},
         )
     except DocumentGone as exc:
-        reason = f"document {exc} was deleted after the brief was requested"
+        reason = str(exc)
         log.warning("job %s: failed: %s", job_id, reason, extra={"job_id": job_id})
         store.fail_job(job_id, worker, reason)
     except Exception as exc:
@@ -96,14 +102,14 @@ def _run(store: Store, pipeline: Pipeline, job_id: str, worker: str) -> None:
     stored_ids = store.document_heads(job.document_ids)
     missing = [i for i in job.document_ids if i not in stored_ids]
     if missing:
-        raise DocumentGone(", ".join(repr(i) for i in missing))
+        raise DocumentGone(missing)
     _progress(store, job_id, worker, 0, total, SUMMARISING)
     documents: list[Document] = []
     summaries: list[Summary] = []
     for done, document_id in enumerate(job.document_ids, start=1):
         stored = store.get_document(document_id)
         if stored is None:
-            raise DocumentGone(repr(document_id))
+            raise DocumentGone([document_id])
         document = stored.to_document()
         documents.append(document)
         summaries.append(_summary(store, pipeline, document, job_id))

@@ -200,6 +200,14 @@ def test_a_deleted_document_fails_the_job_clearly(store):
     assert finished.error == "document 'b' was deleted after the brief was requested"
 
 
+def test_several_deleted_documents_are_all_named(store):
+    job = create_brief_job(store, ["a", "b", "c"], None, 100)
+    store.delete_document("a")
+    store.delete_document("c")
+    finished = run_job(store, FakePipeline(), job.id)
+    assert finished.error == "documents 'a', 'c' were deleted after the brief was requested"
+
+
 def test_a_document_deleted_while_running_fails_the_job(store):
     pipeline = FakePipeline()
     pipeline.before_summarise = lambda d: store.delete_document("b") if d.id == "a" else None
