@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from service.pipeline.language import count_words, rules_language
-from service.pipeline.sentences import sentence_spans
+from service.pipeline.sentences import ends_sentence, is_question, sentence_spans
 from service.pipeline.types import CleanedDocument, Document, RemovedSpan, Span
 
 MIN_UNTERMINATED_PROSE_WORDS = 25  # the longest headlines seen run to about 20 words
@@ -45,13 +45,7 @@ MIN_KEYWORDS = 4
 WRAP_MAX_WIDTH = 120
 WRAP_FILL = 0.6
 
-_TERMINALS = ".!?…。！？｡।॥؟۔։።။។"
-_QUESTION_MARKS = "?？؟"
-_CLOSERS = "\"'“”‘’«»‹›)]}」』"  # any quote mark: „…“ and »…« close with “ and «
-_EXTRA_TERMINALS = {"hi": "|", "mr": "|", "ne": "|"}  # "|" typed for the danda "।"
-_EXTRA_QUESTION_MARKS = {"el": ";\u037e"}  # Greek asks with ";"
 _COMMAS = ",،、，"
-_UNPUNCTUATED = {"th", "lo"}  # scripts that mark no sentence end
 _LABEL = re.compile(r"[^\W\d_]\s?:\s+")  # "Q: ", "A: "
 _CREDIT = re.compile(r"[^\W\d_]{2,}\s?:\s[^\"“”„«»]+")  # "Photo: Reuters.", not "He said: “No.”"
 # Quotations, to their closing mark or, unclosed (a quote running on into the next paragraph), to
@@ -81,7 +75,7 @@ def clean_document(document: Document) -> CleanedDocument:
     blocks: list[Span] = []
     removed: list[RemovedSpan] = []
     seen: set[str] = set()
-    for start, end in _blocks(text):
+    for start, end in _blocks(text, language):
         label = _LABEL.match(text, start, end)
         body = label.end() if label else start
         block = _Block.read(text[body:end], language)
@@ -91,10 +85,11 @@ def clean_document(document: Document) -> CleanedDocument:
             continue
         if label:
             removed.append(RemovedSpan(start, start + len(label.group().rstrip()), "label"))
-        kept_end = body + block.kept_end
-        if kept_end < end:
-            removed.append(RemovedSpan(_skip_space(text, kept_end), end, "reader-appeal"))
-        blocks.append(Span(body, kept_end))
+        if block.kept < len(block.sentences):
+            appeals_start = body + block.sentences[block.kept][0]
+            removed.append(RemovedSpan(appeals_start, end, "reader-appeal"))
+            end = body + block.sentences[block.kept - 1][1]
+        blocks.append(Span(body, end))
     return CleanedDocument(document, blocks, removed)
 
 
@@ -120,18 +115,11 @@ class _Block:
         return keep
 
     @property
-    def kept_end(self) -> int:
-        return (
-            self.sentences[self.kept - 1][1] if self.kept < len(self.sentences) else len(self.text)
-        )
-
-    @property
     def is_appeal(self) -> bool:
         """Most sentences are appeals, or at least half of those before the closing run."""
         head = self.appeals[: self.kept]
-        return sum(self.appeals) > APPEAL_SHARE * len(self.appeals) or sum(
-            head
-        ) >= APPEAL_SHARE * len(head)
+        most = sum(self.appeals) > APPEAL_SHARE * len(self.appeals)
+        return most or sum(head) >= APPEAL_SHARE * len(head)
 
     @property
     def is_caption(self) -> bool:
@@ -154,9 +142,9 @@ def _reason(block: _Block, language: str, seen: set[str]) -> str:
     seen.add(key)
     if _is_keywords(text):
         return "keywords"
-    if len(block.sentences) == 1 and _final_char(text) in _question_marks(language):
+    if len(block.sentences) == 1 and is_question(text, language):
         return "question"
-    if not _is_terminated(text, language) and not _is_unterminated_prose(text, block.sentences):
+    if not ends_sentence(text, language) and not _is_unterminated_prose(text, block.sentences):
         return "no-sentence-structure"
     if block.is_appeal:
         return "reader-appeal"
@@ -165,11 +153,11 @@ def _reason(block: _Block, language: str, seen: set[str]) -> str:
     return ""
 
 
-def _blocks(text: str) -> list[tuple[int, int]]:
+def _blocks(text: str, language: str) -> list[tuple[int, int]]:
     """Trimmed spans of the units judged one by one: lines, or hard-wrapped paragraphs whole."""
     blocks: list[tuple[int, int]] = []
     for paragraph in _paragraphs(text):
-        if _is_hard_wrapped([text[start:end] for start, end in paragraph]):
+        if _is_hard_wrapped([text[start:end] for start, end in paragraph], language):
             blocks.append((paragraph[0][0], paragraph[-1][1]))
         else:
             blocks.extend(paragraph)
@@ -191,7 +179,7 @@ def _paragraphs(text: str) -> list[list[tuple[int, int]]]:
     return [paragraph for paragraph in paragraphs if paragraph]
 
 
-def _is_hard_wrapped(lines: list[str]) -> bool:
+def _is_hard_wrapped(lines: list[str], language: str) -> bool:
     """Lines of even width, most broken mid-sentence before a lower-case word: one paragraph."""
     if len(lines) < 2:
         return False
@@ -201,38 +189,9 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     broken = sum(
         1
         for line, after in itertools.pairwise(lines)
-        if line[-1] not in _TERMINALS and after[0].isalpha() and not after[0].isupper()
+        if not ends_sentence(line, language) and after[0].isalpha() and not after[0].isupper()
     )
     return 2 * broken >= len(lines) - 1
-
-
-def _final_char(block: str) -> str:
-    """The last character that is not a closing quote or bracket, a space or an invisible mark."""
-    index = len(block) - 1
-    while index > 0 and (
-        block[index] in _CLOSERS or block[index].isspace() or _is_format(block[index])
-    ):
-        index -= 1
-    return block[index]
-
-
-def _is_format(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf"  # zero-width space, joiners, marks of direction
-
-
-def _question_marks(language: str) -> str:
-    return _QUESTION_MARKS + _EXTRA_QUESTION_MARKS.get(language, "")
-
-
-def _is_terminated(block: str, language: str) -> bool:
-    if language in _UNPUNCTUATED:
-        return True
-    final = _final_char(block)
-    return (
-        final in _TERMINALS
-        or final in _question_marks(language)
-        or final in _EXTRA_TERMINALS.get(language, "")
-    )
 
 
 def _is_unterminated_prose(block: str, sentences: list[tuple[int, int]]) -> bool:
@@ -273,9 +232,3 @@ def _speaks_to_reader(sentence: str, unquoted: str) -> bool:
     if len(words) == 1 or words[1] in _CALL_OBJECTS:
         return True
     return words[0] in _CALLS_TO and words[1] == "to"
-
-
-def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index].isspace():
-        index += 1
-    return index

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import unicodedata
 
 import pysbd
 import sentencex
@@ -26,8 +27,13 @@ from service.pipeline.types import CleanedDocument, Sentence
 _segmenters = threading.local()
 PYSBD_LANGUAGES = frozenset(LANGUAGE_CODES) - {"ar", "fa"}
 PYSBD_WINDOW = 2000  # characters given to pysbd at once
+_TERMINALS = ".!?…。！？｡।॥؟۔։።။។"
+_QUESTION_MARKS = "?？؟"
+_EXTRA_TERMINALS = {"hi": "|", "mr": "|", "ne": "|"}  # "|" typed for the danda "।"
+_EXTRA_QUESTION_MARKS = {"el": ";\u037e"}  # Greek asks with ";"
+_UNPUNCTUATED = {"th", "lo"}  # scripts that mark no sentence end
 _FULL_WIDTH_STOPS = "。！？｡"  # no space follows these
-_CLOSERS = "\"'“”‘’«»‹›)]}」』"
+_CLOSERS = "\"'“”‘’«»‹›)]}」』"  # any quote mark: „…“ and »…« close with “ and «
 
 
 def split_sentences(cleaned: CleanedDocument) -> list[Sentence]:
@@ -71,6 +77,34 @@ def sentence_spans(text: str, language: str, *, fast: bool = False) -> list[tupl
             lead = len(piece) - len(piece.lstrip())
             spans.append((start + lead, start + lead + len(stripped)))
     return spans
+
+
+def ends_sentence(text: str, language: str) -> bool:
+    """Whether `text` ends as a sentence does, closing quotes and brackets aside."""
+    if language in _UNPUNCTUATED:
+        return True
+    marks = _TERMINALS + question_marks(language) + _EXTRA_TERMINALS.get(language, "")
+    return bool(text.strip()) and final_mark(text) in marks
+
+
+def is_question(text: str, language: str) -> bool:
+    return bool(text.strip()) and final_mark(text) in question_marks(language)
+
+
+def question_marks(language: str) -> str:
+    return _QUESTION_MARKS + _EXTRA_QUESTION_MARKS.get(language, "")
+
+
+def final_mark(text: str) -> str:
+    """The last character that is not a closing quote or bracket, a space or an invisible mark."""
+    index = len(text) - 1
+    while index > 0 and (
+        text[index] in _CLOSERS
+        or text[index].isspace()
+        or unicodedata.category(text[index]) == "Cf"
+    ):
+        index -= 1
+    return text[index : index + 1]
 
 
 def _cuts(text: str, segments: list[str]) -> list[int]:

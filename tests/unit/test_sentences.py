@@ -9,7 +9,13 @@ import pytest
 
 from service.pipeline import sentences as sentences_module
 from service.pipeline.cleaning import clean_document
-from service.pipeline.sentences import sentence_spans, split_sentences
+from service.pipeline.sentences import (
+    ends_sentence,
+    final_mark,
+    is_question,
+    sentence_spans,
+    split_sentences,
+)
 from service.pipeline.types import CleanedDocument, Document, Span
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -229,3 +235,25 @@ def test_each_thread_gets_its_own_segmenter() -> None:
     thread.start()
     thread.join()
     assert theirs[0] is not mine
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "ends", "asks"),
+    [
+        ("He said “no.”\u200b ", "en", True, False),
+        ("Was it «une erreur» ?", "fr", True, True),
+        ("Ήταν λάθος;", "el", True, True),
+        ("Dangerous; he said", "en", False, False),
+        ("यह वाक्य है |", "hi", True, False),
+        ("Related:", "en", False, False),
+        ("ข่าววันนี้", "th", True, False),  # Thai marks no sentence end
+        ("", "en", False, False),
+    ],
+)
+def test_sentence_ends(text: str, language: str, ends: bool, asks: bool) -> None:
+    assert ends_sentence(text, language) is ends
+    assert is_question(text, language) is asks
+
+
+def test_final_mark_looks_past_closing_quotes_and_invisible_marks() -> None:
+    assert final_mark("He said “no.”)\u200b ") == "."
