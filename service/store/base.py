@@ -38,8 +38,13 @@ class StoreBase:
         return self.engine.dialect.name
 
     def create_all(self) -> None:
-        """Create missing tables (schema migrations may replace this later)."""
-        metadata.create_all(self.engine)
+        """Create missing tables (schema migrations may replace this later).
+
+        Every worker process does this as it starts, all at once: in a write transaction, so
+        that SQLite serialises them and the later ones find the tables made.
+        """
+        with self._write() as conn:
+            metadata.create_all(conn)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -251,3 +252,32 @@ def test_fail_job_records_the_reason(store):
     assert store.fail_job(job.id, "w1", "no luck")
     failed = store.get_job(job.id)
     assert (failed.status, failed.error) == (FAILED, "no luck")
+
+
+def _open_and_enqueue(url: str, barrier, results) -> None:
+    store = Store(url)
+    barrier.wait()
+    try:
+        store.create_all()
+        store.create_job({"max_words": 50}, ["a"])
+        results.put("ok")
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put(repr(exc))
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_processes_starting_at_once_on_a_new_database_all_succeed(tmp_path, trial):
+    """Every gunicorn worker creates the tables and switches to WAL as it starts, together."""
+    url = f"sqlite:///{tmp_path}/fresh.sqlite3"
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(6), context.Queue()
+    processes = [
+        context.Process(target=_open_and_enqueue, args=(url, barrier, results)) for _ in range(6)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join()
+    assert outcomes == ["ok"] * 6
+    assert len(Store(url).queued_job_ids(limit=10)) == 6
