@@ -117,3 +117,20 @@ class Settings:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def settings_markdown() -> str:
+    """The README's settings table, generated so that the documentation cannot drift."""
+    rows = ["| Environment variable | Default | Meaning |", "| --- | --- | --- |"]
+    for setting in SETTINGS:
+        default = setting.default
+        if setting.name == "models_dir":
+            default = "`models/` of the checkout"
+        elif isinstance(default, bool):
+            default = f"`{str(default).lower()}`"
+        elif default == "":
+            default = "(empty)"
+        else:
+            default = f"`{default}`"
+        rows.append(f"| `{ENV_PREFIX}{setting.name.upper()}` | {default} | {setting.help} |")
+    return "\n".join(rows)
