@@ -95,7 +95,6 @@ def _tiny_bart(vocabulary: int) -> Any:
     import torch
     from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
 
-    ids = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2}
     config = BartConfig(
         vocab_size=vocabulary,
         d_model=32,
@@ -106,13 +105,18 @@ def _tiny_bart(vocabulary: int) -> Any:
         encoder_ffn_dim=64,
         decoder_ffn_dim=64,
         max_position_embeddings=TINY_LIMIT,
-        forced_bos_token_id=0,
-        **ids,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
     )
     torch.manual_seed(0)
     model = BartForConditionalGeneration(config)
     model.generation_config = GenerationConfig(
-        **ids,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
         forced_bos_token_id=0,
         num_beams=2,
         max_length=24,

@@ -1,0 +1,427 @@
+"""Abstractive summaries from any transformers seq2seq checkpoint (BART, PEGASUS, T5, mT5).
+
+Shaped like a transformers pipeline, since transformers 5 has no summarisation pipeline left:
+`preprocess` (chunk -> tensors), `_forward` (generate, the only torch-bound step), `postprocess`
+(ids -> sentences). A model's text never cites itself: each generated sentence is aligned to the
+sentence of its chunk it resembles most (embedding cosine and shared words) and cites that
+sentence's span; one that resembles nothing in its chunk is dropped, not given false evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.pipeline.embeddings import Embedder
+from service.pipeline.language import rules_language
+from service.pipeline.sentences import sentence_spans
+from service.pipeline.summarisers.extractive import importance
+from service.pipeline.summarisers.registry import (
+    GENERATION_KEYS,
+    ModelLoadError,
+    weights_fingerprint,
+)
+from service.pipeline.types import (
+    Chunk,
+    Citation,
+    Document,
+    DocumentFacts,
+    ModelInfo,
+    Sentence,
+    Summary,
+    SummarySentence,
+)
+
+log = logging.getLogger(__name__)
+
+ALGORITHM_VERSION = "chunked-aligned-1"  # bump whenever alignment or de-duplication changes
+UNSTATED_INPUT_LIMIT = 1024  # input limit assumed for a checkpoint that states none
+UNBOUNDED = 100_000  # tokenizers without a limit report a huge `model_max_length`
+DEFAULT_MAX_NEW_TOKENS = 128  # when the checkpoint leaves generate()'s 20-token default
+T5_PREFIX = "summarize: "
+COSINE_WEIGHT = 0.6  # alignment support = this much embedding cosine, the rest word overlap
+MIN_SUPPORT = 0.2  # below this, a generated sentence has no evidence in its chunk
+DUPLICATE_COSINE = 0.9  # generated sentences this close say the same thing (chunks overlap)
+# Scripts written without spaces between words: compare them by character pairs, not words.
+UNSPACED_SCRIPT = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    num_beams: int
+    max_new_tokens: int
+    min_new_tokens: int
+    no_repeat_ngram_size: int
+    length_penalty: float
+
+    @classmethod
+    def resolve(
+        cls, checkpoint: Mapping[str, Any], task: Mapping[str, Any], overrides: Mapping[str, Any]
+    ) -> GenerationSettings:
+        """The checkpoint's generation config, then its summarisation settings, then overrides."""
+        values = {**checkpoint, **task}
+        merged = {**values, **_as_new_tokens(values), **overrides}
+        return cls(
+            num_beams=int(merged.get("num_beams") or 1),
+            max_new_tokens=int(merged.get("max_new_tokens") or DEFAULT_MAX_NEW_TOKENS),
+            min_new_tokens=int(merged.get("min_new_tokens") or 0),
+            no_repeat_ngram_size=int(merged.get("no_repeat_ngram_size") or 0),
+            length_penalty=float(merged.get("length_penalty") or 1.0),
+        )
+
+    def generate_options(self) -> dict[str, Any]:
+        """generate() arguments; lengths as max/min_length, which count the decoder's start token,
+        so that the checkpoint's own max_length cannot conflict with them."""
+        options: dict[str, Any] = {
+            "num_beams": self.num_beams,
+            "max_length": self.max_new_tokens + 1,
+            "min_length": self.min_new_tokens + 1,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
+        }
+        if self.num_beams > 1:
+            options["length_penalty"] = self.length_penalty
+        return options
+
+
+def _as_new_tokens(values: Mapping[str, Any]) -> dict[str, int]:
+    """Legacy max/min_length count the decoder's start token; new-token counts do not."""
+    converted = {}
+    if not values.get("max_new_tokens") and values.get("max_length"):
+        converted["max_new_tokens"] = max(int(values["max_length"]) - 1, 1)
+    if not values.get("min_new_tokens") and values.get("min_length"):
+        converted["min_new_tokens"] = max(int(values["min_length"]) - 1, 0)
+    return converted
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """What is known without the weights: enough to chunk and to name the cache key."""
+
+    tokenizer: Any
+    model_type: str
+    generation: GenerationSettings
+    prefix: str
+    limit: int  # tokens the encoder reads, special tokens and prefix included
+    reserved: int  # of those, taken by special tokens and the prefix
+
+
+class Seq2SeqSummariser:
+    """Summarise each chunk with a seq2seq model, then tie every sentence to evidence.
+
+    Tokenizer and config load on first use (chunking needs them), the weights on first generate();
+    both once per process. One lock serialises tokenizer and model use: fast tokenizers are not
+    safe across threads, and generate() already uses every core.
+    """
+
+    def __init__(
+        self,
+        name_or_path: str,
+        embedder: Embedder,
+        *,
+        name: str | None = None,
+        revision: str | None = None,
+        max_input_tokens: int | None = None,
+        generation: Mapping[str, Any] | None = None,
+        prefix: str | None = None,
+        max_sentences: int | None = None,
+        min_support: float = MIN_SUPPORT,
+    ) -> None:
+        unknown = set(generation or {}) - GENERATION_KEYS
+        if unknown:
+            raise ValueError(f"unknown generation settings: {sorted(unknown)}")
+        self.source = name_or_path
+        self.local = looks_local(name_or_path)
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+        self.min_support = min_support
+        self.info = ModelInfo(name or name_or_path, "seq2seq", revision or self._fingerprint())
+        self._revision = revision
+        self._input_cap = max_input_tokens
+        self._overrides = dict(generation or {})
+        self._prefix = prefix
+        self._lock = threading.RLock()
+        self._checkpoint_parts: _Checkpoint | None = None
+        self._model: Any = None
+
+    def _fingerprint(self) -> str | None:
+        path = Path(self.source).expanduser()
+        return weights_fingerprint(path) if self.local and path.is_dir() else None
+
+    def load(self, *, weights: bool = True) -> None:
+        """Load now rather than on first use; raise ModelLoadError naming what failed."""
+        self._checkpoint()
+        if weights:
+            self._loaded_model()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory (not only tokenizer and config)."""
+        return self._model is not None
+
+    @property
+    def max_input_tokens(self) -> int:
+        checkpoint = self._checkpoint()
+        return checkpoint.limit - checkpoint.reserved
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        tokenizer = self._checkpoint().tokenizer
+        with self._lock:
+            encoded = tokenizer(texts, add_special_tokens=False, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    @property
+    def cache_key(self) -> str:
+        checkpoint = self._checkpoint()
+        aligner = self.embedder.info
+        return "|".join(
+            [
+                "seq2seq",
+                self.info.name,
+                self.info.revision or "unpinned",
+                json.dumps(asdict(checkpoint.generation), sort_keys=True),
+                f"prefix={checkpoint.prefix!r}",
+                f"input={checkpoint.limit}",
+                f"max_sentences={self.max_sentences}",
+                f"min_support={self.min_support}",
+                f"aligner={aligner.name}@{aligner.revision}",
+                ALGORITHM_VERSION,
+            ]
+        )
+
+    # Loading --------------------------------------------------------------------------------------
+
+    def _options(self) -> dict[str, Any]:
+        """A local checkpoint never touches the network; a hub one is read at its pinned commit."""
+        if self.local:
+            return {"local_files_only": True}
+        return {"revision": self._revision} if self._revision else {}
+
+    def _where(self) -> str:
+        return str(Path(self.source).expanduser()) if self.local else self.source
+
+    def _checkpoint(self) -> _Checkpoint:
+        with self._lock:
+            if self._checkpoint_parts is None:
+                self._checkpoint_parts = self._load_checkpoint()
+            return self._checkpoint_parts
+
+    def _load_checkpoint(self) -> _Checkpoint:
+        if self.local and not Path(self._where()).is_dir():
+            raise ModelLoadError(self.info.name, f"no model directory at {self._where()}")
+        from transformers import AutoConfig, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(self._where(), **self._options())
+            config = AutoConfig.from_pretrained(self._where(), **self._options())
+            checkpoint_generation = _checkpoint_generation(self._where(), self._options())
+        except Exception as exc:  # from_pretrained raises OSError, ValueError, KeyError...
+            raise ModelLoadError(
+                self.info.name, f"cannot load tokenizer and config from {self._where()}: {exc}"
+            ) from exc
+        task = (getattr(config, "task_specific_params", None) or {}).get("summarization", {})
+        prefix = self._prefix
+        if prefix is None:
+            prefix = task.get("prefix", T5_PREFIX if config.model_type == "t5" else "")
+        prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
+        return _Checkpoint(
+            tokenizer=tokenizer,
+            model_type=config.model_type,
+            generation=GenerationSettings.resolve(checkpoint_generation, task, self._overrides),
+            prefix=prefix,
+            limit=_input_limit(tokenizer, config, self._input_cap),
+            reserved=tokenizer.num_special_tokens_to_add() + len(prefix_ids),
+        )
+
+    def _loaded_model(self) -> Any:
+        self._checkpoint()
+        with self._lock:
+            if self._model is None:
+                self._model = self._load_model()
+            return self._model
+
+    def _load_model(self) -> Any:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM
+
+        started = time.monotonic()
+        try:
+            model = AutoModelForSeq2SeqLM.from_pretrained(
+                self._where(), dtype=torch.float32, **self._options()
+            )
+        except Exception as exc:  # as above: many unrelated exception types
+            raise ModelLoadError(
+                self.info.name, f"cannot load weights from {self._where()}: {exc}"
+            ) from exc
+        model.eval()
+        elapsed = time.monotonic() - started
+        log.info("loaded %s from %s in %.1fs", self.info.name, self._where(), elapsed)
+        return model
+
+    # Inference ------------------------------------------------------------------------------------
+
+    def preprocess(self, chunk: Chunk) -> dict[str, Any]:
+        """One chunk as the encoder's input: prefix, sentences on one line, cut to the limit."""
+        checkpoint = self._checkpoint()
+        text = checkpoint.prefix + " ".join(" ".join(s.text.split()) for s in chunk.sentences)
+        with self._lock:
+            encoded = checkpoint.tokenizer(
+                [text], return_tensors="pt", truncation=True, max_length=checkpoint.limit
+            )
+        return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
+
+    def _forward(self, inputs: dict[str, Any]) -> Any:
+        import torch
+
+        model = self._loaded_model()
+        options = self._checkpoint().generation.generate_options()
+        with self._lock, torch.inference_mode():
+            return model.generate(**inputs, **options)
+
+    def postprocess(self, output_ids: Any, language: str) -> list[str]:
+        """Decoded text cut into sentences with the rules for its language (pysbd, sentencex)."""
+        tokenizer = self._checkpoint().tokenizer
+        with self._lock:
+            decoded = tokenizer.decode(output_ids[0], skip_special_tokens=True)
+        text = " ".join(decoded.replace("<n>", " ").split())  # PEGASUS writes newlines as <n>
+        spans = sentence_spans(text, rules_language(language))
+        return [text[start:end] for start, end in spans]
+
+    def summarise_chunk(self, chunk: Chunk, language: str) -> list[str]:
+        return self.postprocess(self._forward(self.preprocess(chunk)), language)
+
+    def summarise(
+        self, document: Document, sentences: list[Sentence], chunks: list[Chunk], truncated: bool
+    ) -> Summary:
+        language = document.language
+        drafts = [
+            (text, chunk) for chunk in chunks for text in self.summarise_chunk(chunk, language)
+        ]
+        picked = self._cite(drafts, sentences) if drafts else []
+        facts = DocumentFacts(
+            document_id=document.id,
+            language=document.language,
+            model=self.info.name,
+            tokens=sum(self.count_tokens([sentence.text for sentence in sentences])),
+            chunks=len(chunks),
+            truncated=truncated,
+            sentences=len(sentences),
+        )
+        return Summary(document.id, self.info, picked, facts)
+
+    # Evidence -------------------------------------------------------------------------------------
+
+    def _cite(
+        self, drafts: list[tuple[str, Chunk]], sentences: list[Sentence]
+    ) -> list[SummarySentence]:
+        """Tie each generated sentence to its best evidence; drop the unsupported and repeats."""
+        source = self.embedder.encode([sentence.text for sentence in sentences])
+        generated = self.embedder.encode([text for text, _ in drafts])
+        rows = {sentence.index: row for row, sentence in enumerate(sentences)}
+        scores = importance(source, [sentence.index for sentence in sentences])
+        picked: list[SummarySentence] = []
+        kept: list[int] = []
+        for number, (text, chunk) in enumerate(drafts):
+            evidence, support = _evidence(text, generated[number], chunk, source, rows)
+            if support < self.min_support or _repeats(number, drafts, generated, kept):
+                log.debug("dropped generated sentence (support %.2f): %s", support, text)
+                continue
+            kept.append(number)
+            citation = Citation(evidence.document_id, evidence.start, evidence.end)
+            score = float(scores[rows[evidence.index]])
+            picked.append(SummarySentence(text, [citation], score, evidence.index))
+        return _most_important(picked, self.max_sentences)
+
+
+def _evidence(
+    text: str, vector: np.ndarray, chunk: Chunk, source: np.ndarray, rows: dict[int, int]
+) -> tuple[Sentence, float]:
+    """The chunk's sentence that best supports `text`, and how well (cosine and word overlap)."""
+    cosines = source[[rows[sentence.index] for sentence in chunk.sentences]] @ vector
+    supports = [
+        COSINE_WEIGHT * float(cosine) + (1 - COSINE_WEIGHT) * word_overlap(text, sentence.text)
+        for cosine, sentence in zip(cosines, chunk.sentences, strict=True)
+    ]
+    best = int(np.argmax(supports))
+    return chunk.sentences[best], supports[best]
+
+
+def _repeats(
+    number: int, drafts: list[tuple[str, Chunk]], vectors: np.ndarray, kept: list[int]
+) -> bool:
+    """Overlapping chunks make a model say the same thing twice; keep the first saying."""
+    words = " ".join(drafts[number][0].casefold().split())
+    for other in kept:
+        if " ".join(drafts[other][0].casefold().split()) == words:
+            return True
+        if float(vectors[other] @ vectors[number]) > DUPLICATE_COSINE:
+            return True
+    return False
+
+
+def _most_important(picked: list[SummarySentence], limit: int | None) -> list[SummarySentence]:
+    """At most `limit` sentences, the most important, in the order they were generated."""
+    if limit is None or len(picked) <= limit:
+        return picked
+    ranked = sorted(range(len(picked)), key=lambda number: (-picked[number].score, number))
+    return [picked[number] for number in sorted(ranked[:limit])]
+
+
+def word_overlap(text: str, evidence: str) -> float:
+    """Share of `text`'s words (or character pairs, in unspaced scripts) found in `evidence`."""
+    mine = _units(text)
+    return len(mine & _units(evidence)) / len(mine) if mine else 0.0
+
+
+def _units(text: str) -> set[str]:
+    folded = text.casefold()
+    if UNSPACED_SCRIPT.search(folded):
+        letters = "".join(re.findall(r"\w", folded))
+        return {letters[at : at + 2] for at in range(len(letters) - 1)}
+    return set(re.findall(r"\w+", folded))
+
+
+def _checkpoint_generation(where: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint's own generation settings, as transformers finds them, without the weights.
+
+    Old checkpoints (BART from 2020) keep them in config.json rather than generation_config.json.
+    """
+    from transformers import GenerationConfig
+
+    try:
+        found = GenerationConfig.from_pretrained(where, **options)
+    except OSError:
+        found = GenerationConfig.from_pretrained(
+            where, config_file_name="config.json", _from_model_config=True, **options
+        )
+    return found.to_diff_dict()
+
+
+def _input_limit(tokenizer: Any, config: Any, cap: int | None) -> int:
+    """The least of the tokenizer's, the position embeddings' and the registry's limits."""
+    positions = getattr(config, "max_position_embeddings", None)
+    positions = positions or getattr(config, "n_positions", None)
+    stated = [
+        int(limit)
+        for limit in (tokenizer.model_max_length, positions, cap)
+        if limit and int(limit) < UNBOUNDED
+    ]
+    return min(stated) if stated else UNSTATED_INPUT_LIMIT
+
+
+def looks_local(name_or_path: str) -> bool:
+    """A path (existing, or written like one) rather than a hub id such as "owner/name"."""
+    if Path(name_or_path).expanduser().exists():
+        return True
+    written_as_path = name_or_path.startswith(("/", ".", "~")) or "\\" in name_or_path
+    return written_as_path or name_or_path.count("/") > 1
