@@ -152,6 +152,19 @@ def test_t5_checkpoints_get_their_task_prefix_from_the_config(tmp_path: Path, ti
     assert '"num_beams": 3' in summariser.cache_key
 
 
+def test_old_checkpoints_keep_generation_settings_in_their_config(tmp_path: Path, tiny_seq2seq_dir):
+    """As distilbart-cnn-12-6 does: no generation_config.json, the settings in config.json."""
+    copy = tmp_path / "legacy"
+    shutil.copytree(tiny_seq2seq_dir, copy)
+    (copy / "generation_config.json").unlink()
+    config = json.loads((copy / "config.json").read_text())
+    config.update(num_beams=4, max_length=142, min_length=56, length_penalty=2.0)
+    (copy / "config.json").write_text(json.dumps(config))
+    key = Seq2SeqSummariser(str(copy), Embedder()).cache_key
+    expected = {"num_beams": 4, "max_new_tokens": 141, "min_new_tokens": 55, "length_penalty": 2.0}
+    assert all(f'"{name}": {value}' in key for name, value in expected.items())
+
+
 def test_the_cache_key_follows_every_setting(tiny_seq2seq_dir: Path) -> None:
     def key(**options: Any) -> str:
         return Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), **options).cache_key
@@ -178,11 +191,13 @@ def test_the_cache_key_follows_every_setting(tiny_seq2seq_dir: Path) -> None:
 def test_the_cache_key_follows_the_weights(tmp_path: Path, tiny_seq2seq_dir: Path) -> None:
     copy = tmp_path / "retrained"
     shutil.copytree(tiny_seq2seq_dir, copy)
-    before = Seq2SeqSummariser(str(copy), Embedder()).cache_key
+    unpinned = Seq2SeqSummariser(str(copy), Embedder()).cache_key
+    pinned = Seq2SeqSummariser(str(copy), Embedder(), revision="0" * 40).cache_key
     with (copy / "model.safetensors").open("r+b") as weights:
         weights.seek(-4, 2)
         weights.write(b"\x01\x02\x03\x04")
-    assert Seq2SeqSummariser(str(copy), Embedder()).cache_key != before
+    assert Seq2SeqSummariser(str(copy), Embedder()).cache_key != unpinned
+    assert Seq2SeqSummariser(str(copy), Embedder(), revision="0" * 40).cache_key != pinned
 
 
 def test_unknown_generation_settings_are_refused(tiny_seq2seq_dir: Path) -> None:
@@ -191,6 +206,20 @@ def test_unknown_generation_settings_are_refused(tiny_seq2seq_dir: Path) -> None
 
 
 # Generating ---------------------------------------------------------------------------------------
+
+
+def test_generation_settings_reach_generate(tiny_seq2seq_dir: Path) -> None:
+    text = "Ukrainian forces captured two wounded North Korean soldiers in the Kursk region."
+    chunk = Chunk("doc", 0, (Sentence("doc", 0, 0, len(text), text, block=0),), tokens=20)
+    lengths = {}
+    for longest in (3, 12):
+        summariser = Seq2SeqSummariser(
+            str(tiny_seq2seq_dir), Embedder(),
+            generation={"max_new_tokens": longest, "min_new_tokens": longest},
+        )  # fmt: skip
+        output = summariser._forward(summariser.preprocess(chunk))
+        lengths[longest] = output.shape[1] - 1  # less the decoder's start token
+    assert lengths == {3: 3, 12: 12}
 
 
 @pytest.mark.slow

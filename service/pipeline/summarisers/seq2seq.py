@@ -107,7 +107,6 @@ class _Checkpoint:
     """What is known without the weights: enough to chunk and to name the cache key."""
 
     tokenizer: Any
-    model_type: str
     generation: GenerationSettings
     prefix: str
     limit: int  # tokens the encoder reads, special tokens and prefix included
@@ -143,7 +142,8 @@ class Seq2SeqSummariser:
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.min_support = min_support
-        self.info = ModelInfo(name or name_or_path, "seq2seq", revision or self._fingerprint())
+        self.fingerprint = self._fingerprint()  # of a local folder's files, else None
+        self.info = ModelInfo(name or name_or_path, "seq2seq", revision or self.fingerprint)
         self._revision = revision
         self._input_cap = max_input_tokens
         self._overrides = dict(generation or {})
@@ -189,6 +189,7 @@ class Seq2SeqSummariser:
                 "seq2seq",
                 self.info.name,
                 self.info.revision or "unpinned",
+                f"files={self.fingerprint}",
                 json.dumps(asdict(checkpoint.generation), sort_keys=True),
                 f"prefix={checkpoint.prefix!r}",
                 f"input={checkpoint.limit}",
@@ -236,7 +237,6 @@ class Seq2SeqSummariser:
         prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
         return _Checkpoint(
             tokenizer=tokenizer,
-            model_type=config.model_type,
             generation=GenerationSettings.resolve(checkpoint_generation, task, self._overrides),
             prefix=prefix,
             limit=_input_limit(tokenizer, config, self._input_cap),
