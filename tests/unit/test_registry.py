@@ -166,8 +166,9 @@ def test_auto_is_extractive_where_no_weights_are_local(empty_models_dir: Path) -
     described = choice.describe()
     assert described["mode"] == "auto"
     assert {group["kind"] for group in described["models"]} == {"extractive"}
-    reasons = " ".join(group["reason"] for group in described["models"])
-    assert "not fetched" in reasons
+    english = next(group for group in described["models"] if "en" in group["languages"])
+    assert english["languages"] == ["en"]
+    assert english["reason"].startswith(f"{DISTILBART} is not fetched to {empty_models_dir}")
 
 
 def test_auto_uses_seq2seq_where_weights_are_local(tiny_models_dir: Path) -> None:

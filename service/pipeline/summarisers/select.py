@@ -95,7 +95,7 @@ class SummariserChoice:
     def _from_registry(self, language: str, mode: str) -> Plan:
         entries = entries_for_language(language, self.registry)
         if not entries:
-            return self._extractive(f"no seq2seq model in the registry for {language!r}")
+            return self._extractive("no seq2seq model in the registry for the language")
         for entry in entries:
             folder = local_weights_dir(self.models_dir, entry)
             if weights_available(folder):
@@ -135,9 +135,9 @@ class SummariserChoice:
     def describe(self) -> dict[str, Any]:
         """Which model serves which languages, for /healthz and the startup log; loads nothing."""
         by_language, other = self._plans_by_language()
-        groups: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+        groups: dict[tuple[str, str, str | None, str], dict[str, Any]] = {}
         for code, plan in by_language.items():
-            key = (plan.kind, plan.source, plan.revision)
+            key = (plan.kind, plan.source, plan.revision, plan.reason)
             group = groups.setdefault(key, {**plan.to_dict(), "languages": []})
             group["languages"].append(code)
         return {
