@@ -189,7 +189,9 @@ def test_auto_takes_a_configured_local_checkpoint_for_every_language(tiny_seq2se
     choice = SummariserChoice(settings(seq2seq_model=str(tiny_seq2seq_dir)), Embedder())
     assert isinstance(choice.for_language("de"), Seq2SeqSummariser)
     assert choice.for_language("de") is choice.for_language("en")
-    assert choice.describe()["other_languages"]["source"] == str(tiny_seq2seq_dir)
+    described = choice.describe()["other_languages"]
+    assert described["source"] == str(tiny_seq2seq_dir)
+    assert described["revision"] == choice.for_language("en").info.revision
 
 
 def test_auto_does_not_reach_for_a_configured_hub_model() -> None:

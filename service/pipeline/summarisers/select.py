@@ -26,6 +26,7 @@ from service.pipeline.summarisers.registry import (
     load_registry,
     local_weights_dir,
     weights_available,
+    weights_fingerprint,
 )
 from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser, looks_local
 from service.pipeline.types import UNDETERMINED
@@ -86,9 +87,11 @@ class SummariserChoice:
             return self._extractive("SUMMARY_SUMMARISER is extractive")
         configured = self.settings.seq2seq_model
         if configured:
-            local = looks_local(configured) and weights_available(Path(configured).expanduser())
+            folder = Path(configured).expanduser()
+            local = looks_local(configured) and weights_available(folder)
             if mode == "seq2seq" or local:
-                return Plan("seq2seq", configured, configured, None, "SUMMARY_SEQ2SEQ_MODEL")
+                revision = weights_fingerprint(folder) if local else None
+                return Plan("seq2seq", configured, configured, revision, "SUMMARY_SEQ2SEQ_MODEL")
             return self._extractive(f"SUMMARY_SEQ2SEQ_MODEL {configured} has no local weights")
         return self._from_registry(language, mode)
 
