@@ -1,8 +1,8 @@
 """The command line: `python -m service brief corpus/`, `serve`, `models fetch`.
 
-`brief` runs the service's own path without HTTP: the files are ingested into a store, a brief job is
-queued and run by the same task code the workers run, and the JSON printed by `--format json` is the
-job's brief exactly as `GET /v1/briefs/<id>` returns it.
+`brief` runs the service's own path without HTTP: the files are ingested into a store, a brief
+job is queued and run by the same task code the workers run, and the JSON printed by
+`--format json` is the job exactly as `GET /v1/briefs/<id>` returns it.
 
 Exit codes: 0 success, 1 the brief failed, 2 bad usage or input, 3 a model could not be loaded.
 """
@@ -34,8 +34,11 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("SUMMARY_LOG_LEVEL", "WARNING").upper(),
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=os.environ.get("SUMMARY_LOG_LEVEL", "WARNING").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         return int(args.run(args))
     except UsageError as exc:
@@ -57,21 +60,39 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     brief = commands.add_parser(
-        "brief", help="print a brief of text files or folders",
+        "brief",
+        help="print a brief of text files or folders",
         description="Summarise text files (a folder: its *.txt and *.md files) into one brief "
         "whose sentences cite the files they rest on. A file's ID is its name without suffix.",
     )
     brief.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    brief.add_argument("--max-words", type=int, default=None,
-                       help="length of the brief in words (default: SUMMARY_DEFAULT_MAX_WORDS)")
-    brief.add_argument("--format", choices=["text", "md", "json"], default="text",
-                       help="text with [id] markers (default), Markdown, or the API's JSON")
-    brief.add_argument("--language", default=None,
-                       help="declare the language of every file instead of detecting it")
-    brief.add_argument("--model", default=None,
-                       help="seq2seq checkpoint (hub name or local path) to summarise with")
-    brief.add_argument("--database", default=None,
-                       help="store URL that keeps summaries between runs (default: a temporary one)")
+    brief.add_argument(
+        "--max-words",
+        type=int,
+        default=None,
+        help="length of the brief in words (default: SUMMARY_DEFAULT_MAX_WORDS)",
+    )
+    brief.add_argument(
+        "--format",
+        choices=["text", "md", "json"],
+        default="text",
+        help="text with [id] markers (default), Markdown, or the API's JSON",
+    )
+    brief.add_argument(
+        "--language",
+        default=None,
+        help="declare the language of every file instead of detecting it",
+    )
+    brief.add_argument(
+        "--model",
+        default=None,
+        help="seq2seq checkpoint (hub name or local path) to summarise with",
+    )
+    brief.add_argument(
+        "--database",
+        default=None,
+        help="store URL that keeps summaries between runs (default: a temporary one)",
+    )
     brief.set_defaults(run=_brief)
 
     serve = commands.add_parser("serve", help="run the HTTP service under gunicorn")
@@ -80,11 +101,17 @@ def _parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="the model registry and its weights")
     model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     fetch = model_commands.add_parser(
-        "fetch", help="download the registry's checkpoints into a local folder (needs the hub)")
-    fetch.add_argument("--dest", type=Path, default=None,
-                       help="target folder (default: <models_dir>/weights)")
-    fetch.add_argument("--language", action="append", default=None,
-                       help="only the checkpoint serving this language (repeatable)")
+        "fetch", help="download the registry's checkpoints into a local folder (needs the hub)"
+    )
+    fetch.add_argument(
+        "--dest", type=Path, default=None, help="target folder (default: <models_dir>/weights)"
+    )
+    fetch.add_argument(
+        "--language",
+        action="append",
+        default=None,
+        help="only the checkpoint serving this language (repeatable)",
+    )
     fetch.set_defaults(run=_models_fetch)
     listing = model_commands.add_parser("list", help="show the registry and what is local")
     listing.set_defaults(run=_models_list)
@@ -145,8 +172,12 @@ def _brief(args: argparse.Namespace) -> int:
         try:
             pipeline.load()
             ingest(store, settings, {"documents": documents}, replace=True)
-            job = create_brief_job(store, [d["id"] for d in documents], None,
-                                   args.max_words or settings.default_max_words)
+            job = create_brief_job(
+                store,
+                [d["id"] for d in documents],
+                None,
+                args.max_words or settings.default_max_words,
+            )
             finished = run_job(store, pipeline, job.id)
         except ServiceError as exc:
             raise UsageError(str(exc)) from None
@@ -176,8 +207,9 @@ def _render(result: dict[str, Any], form: str) -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     config = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(config),
-                               "service.wsgi:app"])
+    os.execvp(
+        sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"]
+    )
     return EXIT_OK  # not reached
 
 
@@ -206,6 +238,7 @@ def _models_list(args: argparse.Namespace) -> int:
     for entry in load_registry(models_dir):
         local = local_weights_dir(models_dir, entry)
         state = "local" if weights_available(local) else "not fetched"
-        print(f"{entry.name}@{entry.revision} [{entry.licence}] {state}: "
-              f"{', '.join(entry.languages)}")
+        print(
+            f"{entry.name}@{entry.revision} [{entry.licence}] {state}: {', '.join(entry.languages)}"
+        )
     return EXIT_OK

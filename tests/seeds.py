@@ -1,4 +1,4 @@
-"""The five seed articles of corpus/ and the scraping noise each carries (none may reach a brief)."""
+"""The five seed articles of corpus/ and the scraping noise each carries: none may reach a brief."""
 
 from __future__ import annotations
 

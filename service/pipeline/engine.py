@@ -1,7 +1,7 @@
 """The pipeline, stage by stage, for one process: document -> summary, summaries -> brief.
 
-One `Pipeline` per process. Models load lazily (first use or `load()`), never at import time, so that
-gunicorn can fork workers before torch starts any thread.
+One `Pipeline` per process. Models load lazily (first use or `load()`), never at import time, so
+that gunicorn can fork workers before torch starts any thread.
 """
 
 from __future__ import annotations

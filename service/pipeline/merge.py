@@ -5,8 +5,8 @@ sentence embeddings: a sentence joins the first, more important group whose lead
 cosine >= `SAME_FACT_COSINE`, or by cosine >= `RELATED_COSINE` with enough shared words), each group
 is written once, by its best sentence, and cites every document in the group. Groups are then picked
 greedily within the word budget, the most important first: how many sources carry it, how central it
-is to the whole corpus and to its own document, with a bonus for a group that brings in a document the
-brief does not cite yet, so that no source is dropped while there is room for it.
+is to the whole corpus and to its own document, with a bonus for a group that brings in a document
+the brief does not cite yet, so that no source is dropped while there is room for it.
 """
 
 from __future__ import annotations
@@ -17,13 +17,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.pipeline.types import Brief, BriefSentence, Citation, Document, Summary, SummarySentence
+from service.pipeline.types import (
+    Brief,
+    BriefSentence,
+    Citation,
+    Document,
+    Summary,
+    SummarySentence,
+)
 
 SAME_FACT_COSINE = 0.80
 RELATED_COSINE = 0.65
 RELATED_WORD_OVERLAP = 0.45
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
-NEW_SOURCE_BONUS = 0.25
+NEW_SOURCE_BONUS = 1.0  # as much as one more source: a document left uncited is a dropped source
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -147,8 +154,7 @@ def _pick(groups: list[_Group], centroid: np.ndarray | None, max_words: int) -> 
     while remaining:
         best = max(
             remaining,
-            key=lambda g: _importance(g, centroid)
-            + NEW_SOURCE_BONUS * len(g.document_ids - cited),
+            key=lambda g: _importance(g, centroid) + NEW_SOURCE_BONUS * len(g.document_ids - cited),
         )
         remaining.remove(best)
         length = len(best.leader.sentence.text.split())
@@ -162,11 +168,15 @@ def _pick(groups: list[_Group], centroid: np.ndarray | None, max_words: int) -> 
 
 
 def _repeats(group: _Group, picked: list[_Group]) -> bool:
-    return any(float(group.leader.vector @ p.leader.vector) >= NEAR_DUPLICATE_COSINE for p in picked)
+    return any(
+        float(group.leader.vector @ p.leader.vector) >= NEAR_DUPLICATE_COSINE for p in picked
+    )
 
 
 def _brief_sentence(group: _Group, score: float) -> BriefSentence:
     citations: list[Citation] = []
     for member in sorted(group.members, key=lambda m: m.doc_order):
         citations.extend(c for c in member.sentence.citations if c not in citations)
-    return BriefSentence(text=group.leader.sentence.text, citations=citations, score=round(score, 4))
+    return BriefSentence(
+        text=group.leader.sentence.text, citations=citations, score=round(score, 4)
+    )

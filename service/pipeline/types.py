@@ -1,7 +1,7 @@
 """Plain data types that flow through the pipeline, one stage to the next.
 
-Offsets (`start`, `end`) are always character offsets into `Document.text`, the text exactly as it was
-stored, so that a citation can be checked by slicing the stored document.
+Offsets (`start`, `end`) are always character offsets into `Document.text`, the text exactly as it
+was stored, so that a citation can be checked by slicing the stored document.
 """
 
 from __future__ import annotations

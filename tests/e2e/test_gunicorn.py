@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,18 +31,24 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("gunicorn")
+    models = workdir / "models"  # the real registry, no local weights: auto -> extractive
+    models.mkdir()
+    shutil.copy(REPO / "models" / "registry.toml", models / "registry.toml")
     port = _free_port()
     env = {
         **os.environ,
         "SUMMARY_BIND": f"127.0.0.1:{port}",
         "SUMMARY_DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}",
-        "SUMMARY_MODELS_DIR": str(workdir / "models"),  # no local weights: auto -> extractive
+        "SUMMARY_MODELS_DIR": str(models),
         "WEB_CONCURRENCY": "2",
     }
     log = (workdir / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service.wsgi:app"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -52,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             try:
                 if requests.get(f"{base}/healthz", timeout=2).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.5)
         else:
             pytest.fail("gunicorn did not answer /healthz within 120 s")

@@ -32,8 +32,9 @@ def _summary(doc_id: str, *texts: str, scores: tuple[float, ...] = ()) -> tuple[
             )
         )
         start += len(sentence) + 1
-    facts = DocumentFacts(doc_id, "en", MODEL.name, tokens=50, chunks=1, truncated=False,
-                          sentences=len(texts))
+    facts = DocumentFacts(
+        doc_id, "en", MODEL.name, tokens=50, chunks=1, truncated=False, sentences=len(texts)
+    )
     return Document(doc_id, text, "en"), Summary(doc_id, MODEL, sentences, facts)
 
 
@@ -45,12 +46,21 @@ def _merge(pairs, embedder, max_words=200):
 
 def test_same_fact_from_three_sources_is_said_once_and_cites_all(embedder):
     pairs = [
-        _summary("a", "About 11,000 North Korean troops are deployed in the Kursk region.",
-                 "The harvest in France was the largest in a decade."),
-        _summary("b", "Around 11,000 North Korean soldiers have been deployed to Kursk.",
-                 "Central bankers met in Frankfurt to discuss interest rates."),
-        _summary("c", "North Korea has deployed about 11,000 troops in Russia's Kursk region.",
-                 "A new bridge opened in Lisbon after four years of work."),
+        _summary(
+            "a",
+            "About 11,000 North Korean troops are deployed in the Kursk region.",
+            "The harvest in France was the largest in a decade.",
+        ),
+        _summary(
+            "b",
+            "Around 11,000 North Korean soldiers have been deployed to Kursk.",
+            "Central bankers met in Frankfurt to discuss interest rates.",
+        ),
+        _summary(
+            "c",
+            "North Korea has deployed about 11,000 troops in Russia's Kursk region.",
+            "A new bridge opened in Lisbon after four years of work.",
+        ),
     ]
     brief = _merge(pairs, embedder)
     troops = [s for s in brief.sentences if "11,000" in s.text]
@@ -85,11 +95,17 @@ def test_word_budget_is_kept_without_cutting_sentences(embedder):
 
 def test_every_source_is_cited_when_the_budget_allows(embedder):
     pairs = [
-        _summary("a", "The summit opened in Geneva with forty delegations present.",
-                 "Delegates in Geneva discussed a ceasefire for the region.",
-                 "The Geneva talks will continue for three more days."),
-        _summary("b", "The summit in Geneva gathered delegations from forty countries.",
-                 "A ceasefire was the main topic for delegates in Geneva."),
+        _summary(
+            "a",
+            "The summit opened in Geneva with forty delegations present.",
+            "Delegates in Geneva discussed a ceasefire for the region.",
+            "The Geneva talks will continue for three more days.",
+        ),
+        _summary(
+            "b",
+            "The summit in Geneva gathered delegations from forty countries.",
+            "A ceasefire was the main topic for delegates in Geneva.",
+        ),
         _summary("c", "Fishermen in Norway reported a record cod season this year."),
     ]
     brief = _merge(pairs, embedder, max_words=30)

@@ -11,7 +11,9 @@ from service.pipeline.types import Brief, BriefSentence, Citation, DocumentFacts
 def _brief() -> Brief:
     return Brief(
         sentences=[
-            BriefSentence("Troops were deployed.", [Citation("a", 0, 21), Citation("b", 5, 30)], 2.5),
+            BriefSentence(
+                "Troops were deployed.", [Citation("a", 0, 21), Citation("b", 5, 30)], 2.5
+            ),
             BriefSentence("Talks resumed.", [Citation("b", 40, 54)], 1.2),
         ],
         documents=["a", "b", "c"],

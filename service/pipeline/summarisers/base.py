@@ -30,7 +30,8 @@ class Summariser(Protocol):
         """Names the model, its revision and every setting that changes the output."""
         ...
 
-    def summarise(self, document: Document, sentences: list[Sentence],
-                  chunks: list[Chunk], truncated: bool) -> Summary:
+    def summarise(
+        self, document: Document, sentences: list[Sentence], chunks: list[Chunk], truncated: bool
+    ) -> Summary:
         """Summarise `document`, whose content sentences were cut into `chunks`."""
         ...
