@@ -62,7 +62,9 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
 
+                transformers_logging.disable_progress_bar()  # one bar per load: log noise
                 self._model = SentenceTransformer(
                     self.name_or_path,
                     device="cpu",

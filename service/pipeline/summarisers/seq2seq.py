@@ -253,7 +253,9 @@ class Seq2SeqSummariser:
     def _load_model(self) -> Any:
         import torch
         from transformers import AutoModelForSeq2SeqLM
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # a bar per load is noise in a service log
         started = time.monotonic()
         try:
             model = AutoModelForSeq2SeqLM.from_pretrained(
