@@ -214,14 +214,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _models_fetch(args: argparse.Namespace) -> int:
-    from service.pipeline.summarisers.registry import fetch_weights, load_registry
+    from service.pipeline.summarisers.registry import (
+        fetch_weights,
+        load_registry,
+        weights_dir_in,
+    )
 
     settings = Settings.from_env()
-    dest = args.dest or Path(settings.models_dir) / "weights"
+    root = args.dest or Path(settings.models_dir) / "weights"
     for entry in load_registry(Path(settings.models_dir)):
         if args.language and not set(args.language) & set(entry.languages):
             continue
-        path = fetch_weights(entry, dest)
+        print(f"fetching {entry.name}@{entry.revision} (licence {entry.licence})", file=sys.stderr)
+        path = fetch_weights(entry, weights_dir_in(root, entry))
         print(f"{entry.name}@{entry.revision} -> {path}")
     return EXIT_OK
 

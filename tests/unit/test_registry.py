@@ -251,12 +251,14 @@ def test_check_loads_the_configured_model_and_the_embedder(tiny_seq2seq_dir: Pat
     assert isinstance(summariser, Seq2SeqSummariser) and summariser.loaded
 
 
-def test_the_fetch_command_reports_failures_plainly(empty_models_dir: Path, hub_offline, capsys):
-    from service.pipeline.summarisers.registry import main
+def test_the_fetch_command_reports_failures_plainly(
+    empty_models_dir: Path, hub_offline, capsys, monkeypatch
+):
+    from service.cli import EXIT_MODEL, main
 
-    with pytest.raises(SystemExit):
-        main(["--models-dir", str(empty_models_dir), "owner/unknown"])
-    assert main(["--models-dir", str(empty_models_dir), DISTILBART]) == 1
+    monkeypatch.setenv("SUMMARY_MODELS_DIR", str(empty_models_dir))
+    assert main(["models", "fetch", "--language", "en"]) == EXIT_MODEL
     captured = capsys.readouterr()
     assert "error: model 'sshleifer/distilbart-cnn-12-6': cannot download" in captured.err
-    assert MT5 not in captured.out  # only the named entry was tried
+    assert MT5 not in captured.err  # it stopped at the first failure
+    assert not (empty_models_dir / "weights" / "csebuetnlp--mT5_multilingual_XLSum").exists()

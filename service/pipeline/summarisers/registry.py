@@ -100,7 +100,12 @@ def entry_for_language(language: str, entries: Sequence[ModelEntry]) -> ModelEnt
 
 
 def local_weights_dir(models_dir: Path | str, entry: ModelEntry) -> Path:
-    return Path(models_dir) / "weights" / entry.name.replace("/", "--")
+    return weights_dir_in(Path(models_dir) / "weights", entry)
+
+
+def weights_dir_in(weights_root: Path | str, entry: ModelEntry) -> Path:
+    """Where `models fetch` puts an entry's files under a weights folder."""
+    return Path(weights_root) / entry.name.replace("/", "--")
 
 
 def weights_available(path: Path | str) -> bool:
@@ -171,33 +176,3 @@ def wanted_files(files: Sequence[str]) -> list[str]:
     weights = safetensors or [name for name in top if is_weights_file(name)]
     support = [name for name in top if name.endswith((".json", ".model", ".txt"))]
     return sorted(support + weights)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Fetch registry checkpoints into `<models_dir>/weights/` (all, or those named)."""
-    import argparse
-    import sys
-
-    from service.config import Settings
-
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description=main.__doc__)
-    parser.add_argument("names", nargs="*", help="hub names to fetch (default: every entry)")
-    parser.add_argument("--models-dir", default=Settings.from_env().models_dir)
-    arguments = parser.parse_args(argv)
-    try:
-        entries = load_registry(arguments.models_dir)
-        unknown = set(arguments.names) - {entry.name for entry in entries}
-        if unknown:
-            parser.error(f"not in the registry: {', '.join(sorted(unknown))}")
-        for entry in entries:
-            if entry.name in arguments.names or not arguments.names:
-                print(f"{entry.name}@{entry.revision} (licence {entry.licence})", flush=True)
-                fetch_weights(entry, local_weights_dir(arguments.models_dir, entry))
-    except (ValueError, ModelLoadError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
