@@ -8,6 +8,7 @@ from service.store.records import (
     RUNNING,
     JobRecord,
     NewDocument,
+    Outcome,
     StoredDocument,
 )
 from service.store.store import Store
@@ -22,6 +23,7 @@ __all__ = [
     "UNCHANGED",
     "JobRecord",
     "NewDocument",
+    "Outcome",
     "Store",
     "StoreConflict",
     "StoredDocument",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, text
 
 from service.store.engine import IMMEDIATE, build_engine
-from service.store.schema import metadata
+from service.store.migrate import migrate
 
 IN_CLAUSE_SIZE = 500  # well under every database's bound-parameter limit
 
@@ -38,13 +38,14 @@ class StoreBase:
         return self.engine.dialect.name
 
     def create_all(self) -> None:
-        """Create missing tables (schema migrations may replace this later).
+        """Create or upgrade the schema by its Alembic migrations (see `migrate`).
 
         Every worker process does this as it starts, all at once: in a write transaction, so
-        that SQLite serialises them and the later ones find the tables made.
+        that SQLite serialises them (PostgreSQL: an advisory lock) and the later ones find the
+        schema current.
         """
         with self._write() as conn:
-            metadata.create_all(conn)
+            migrate(conn)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

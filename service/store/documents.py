@@ -147,6 +147,26 @@ class DocumentStore(StoreBase):
                 select(summaries.c.summary).where(summaries.c.key == key)
             ).scalar_one_or_none()
 
+    def get_summaries(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The cached summaries among `keys`, by key (missing keys are left out)."""
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(keys))):
+                query = select(summaries.c.key, summaries.c.summary).where(
+                    summaries.c.key.in_(chunk)
+                )
+                found.update({row.key: row.summary for row in conn.execute(query)})
+        return found
+
+    def cached_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` have a cached summary (without loading them)."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(keys))):
+                query = select(summaries.c.key).where(summaries.c.key.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
         """Cache (or re-cache) a summary; False, and nothing written, if the document has been
         deleted meanwhile."""

@@ -11,11 +11,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from service.store.base import StoreBase
 from service.store.records import DONE, FAILED, QUEUED, RUNNING, JobRecord
-from service.store.schema import jobs
+from service.store.schema import job_outcomes, jobs
 
 
 class JobStore(StoreBase):
@@ -42,6 +42,62 @@ class JobStore(StoreBase):
         with self.engine.connect() as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else JobRecord.from_row(row)
+
+    def done_job_for_brief(self, brief_key: str) -> JobRecord | None:
+        """The most recently finished job that made the brief named by `brief_key`, if any."""
+        query = (
+            select(jobs)
+            .where(jobs.c.brief_key == brief_key, jobs.c.status == DONE)
+            .order_by(jobs.c.finished_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else JobRecord.from_row(row)
+
+    def set_brief_key(self, job_id: str, worker: str, brief_key: str) -> bool:
+        return self._update_owned(job_id, worker, brief_key=brief_key, heartbeat_at=self.clock())
+
+    def dispatchable_job_ids(self, redispatch_seconds: float, limit: int = 10) -> list[str]:
+        """Queued jobs not yet handed to Celery, or handed over so long ago that the message
+        must have been lost; the oldest first."""
+        cutoff = self.clock() - timedelta(seconds=redispatch_seconds)
+        query = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.status == QUEUED,
+                (jobs.c.dispatched_at.is_(None)) | (jobs.c.dispatched_at < cutoff),
+            )
+            .order_by(jobs.c.created_at, jobs.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def mark_dispatched(self, job_id: str, redispatch_seconds: float) -> bool:
+        """Mark a queued job as handed to Celery; False when another process did it first."""
+        now = self.clock()
+        cutoff = now - timedelta(seconds=redispatch_seconds)
+        with self._write() as conn:
+            marked = conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job_id,
+                    jobs.c.status == QUEUED,
+                    (jobs.c.dispatched_at.is_(None)) | (jobs.c.dispatched_at < cutoff),
+                )
+                .values(dispatched_at=now)
+            )
+        return marked.rowcount == 1
+
+    def undo_dispatch(self, job_id: str) -> None:
+        """The broker refused the job: let the next dispatcher try again."""
+        with self._write() as conn:
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == QUEUED)
+                .values(dispatched_at=None)
+            )
 
     def queued_job_ids(self, limit: int = 10) -> list[str]:
         """The oldest queued jobs first."""
@@ -71,6 +127,8 @@ class JobStore(StoreBase):
                     attempts=jobs.c.attempts + 1,
                 )
             )
+            if claimed.rowcount == 1:  # a requeued job starts over: forget the last attempt's
+                conn.execute(delete(job_outcomes).where(job_outcomes.c.job_id == job_id))
         return claimed.rowcount == 1
 
     def _update_owned(self, job_id: str, owner: str, /, **values: Any) -> bool:
@@ -116,7 +174,9 @@ class JobStore(StoreBase):
 
     def release_job(self, job_id: str, worker: str) -> bool:
         """Give a running job back to the queue (its worker is shutting down)."""
-        return self._update_owned(job_id, worker, status=QUEUED, worker=None, stage=None)
+        return self._update_owned(
+            job_id, worker, status=QUEUED, worker=None, stage=None, dispatched_at=None
+        )
 
     def requeue_stale(self, stale_seconds: float, max_attempts: int) -> list[str]:
         """Queue again the running jobs whose worker has not reported for `stale_seconds`.
@@ -139,6 +199,7 @@ class JobStore(StoreBase):
                     }
                 else:
                     values = {"status": QUEUED, "worker": None, "stage": None}
+                    values["dispatched_at"] = None
                 conn.execute(update(jobs).where(jobs.c.id == job_id, stale).values(**values))
                 touched.append(job_id)
         return touched

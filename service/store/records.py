@@ -94,6 +94,8 @@ class JobRecord:
     heartbeat_at: datetime | None
     attempts: int
     worker: str | None
+    brief_key: str | None = None
+    dispatched_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -102,6 +104,15 @@ class JobRecord:
     @classmethod
     def from_row(cls, row: Any) -> JobRecord:
         values = dict(row._mapping)
-        for name in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+        for name in ("created_at", "started_at", "finished_at", "heartbeat_at", "dispatched_at"):
             values[name] = utc(values[name])
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one document of a job: its summary's cache key, or the error it raised."""
+
+    document_id: str
+    summary_key: str | None
+    error: str | None = None

@@ -1,4 +1,7 @@
-"""Tables of the service's own store: documents, cached per-document summaries, and brief jobs.
+"""Tables of the service's own store: documents, cached per-document summaries, brief jobs.
+
+Alembic migrations (`service/store/migrations/`) build these tables; a change here needs a new
+migration, and `tests/unit/test_store.py` checks that the migrations end at exactly this schema.
 
 Plain SQLAlchemy Core with portable types only (no SQLite- or PostgreSQL-specific columns), so the
 same code runs on either. Timestamps are UTC; `DateTime(timezone=True)` keeps the zone on
@@ -79,5 +82,21 @@ jobs = Table(
     Column("heartbeat_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("worker", String(255)),
+    # Names the brief's inputs exactly (every document's summary key, and max_words): a job with
+    # the same key that is done already holds this brief.
+    Column("brief_key", String(64)),
+    Column("dispatched_at", DateTime(timezone=True)),  # handed to Celery (job_backend=celery)
     Index("ix_jobs_status_created_at", "status", "created_at"),
+    Index("ix_jobs_brief_key", "brief_key"),
+)
+
+# What became of each document of a running job: the summary it got (a key into `summaries`) or
+# the error it raised. Map steps, possibly in several processes, write it; the reduce step reads it.
+job_outcomes = Table(
+    "job_outcomes",
+    metadata,
+    Column("job_id", String(32), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("document_id", String(ID_LENGTH), primary_key=True),
+    Column("summary_key", String(512)),
+    Column("error", Text),
 )
