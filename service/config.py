@@ -79,9 +79,53 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         "Times a brief job is started before a job whose worker keeps vanishing is failed.",
     ),
-    Setting("torch_threads", 0, "Threads torch may use per process; 0 lets the service choose."),
+    Setting(
+        "torch_threads",
+        0,
+        "Threads torch may use per process; 0 means one per CPU core this process may run on.",
+    ),
+    Setting(
+        "seq2seq_runtime",
+        "float32",
+        "`float32` (exact) or `int8`: dynamic int8 quantisation of the seq2seq model's linear "
+        "layers on CPU, faster, with slightly different wording (see Performance).",
+    ),
+    Setting(
+        "seq2seq_batch_size",
+        8,
+        "Chunks of similar length summarised together in one `generate()` call.",
+    ),
+    Setting(
+        "job_backend",
+        "embedded",
+        "`embedded` (brief jobs run in the service's own background thread) or `celery` (that "
+        "thread hands them to Celery workers through `SUMMARY_CELERY_BROKER_URL`).",
+    ),
+    Setting(
+        "celery_broker_url",
+        "redis://127.0.0.1:6379/0",
+        "Celery broker (Redis) when `SUMMARY_JOB_BACKEND` is `celery`.",
+    ),
+    Setting("celery_queue", "briefs", "Celery queue that brief tasks are sent to."),
+    Setting(
+        "celery_map_batch",
+        8,
+        "Documents summarised by one Celery map task.",
+    ),
+    Setting(
+        "celery_visibility_seconds",
+        1800,
+        "Redis redelivers a task whose worker vanished without acknowledging it after this long.",
+    ),
     Setting("log_level", "INFO", "Python logging level."),
 )
+
+
+# Settings that take one of a few values (checked by `Settings.from_env`).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "seq2seq_runtime": ("float32", "int8"),
+    "job_backend": ("embedded", "celery"),
+}
 
 
 def _coerce(raw: str, default: Any) -> Any:
@@ -118,6 +162,13 @@ class Settings:
     job_stale_seconds: int
     job_max_attempts: int
     torch_threads: int
+    seq2seq_runtime: str
+    seq2seq_batch_size: int
+    job_backend: str
+    celery_broker_url: str
+    celery_queue: str
+    celery_map_batch: int
+    celery_visibility_seconds: int
     log_level: str
 
     @classmethod
@@ -141,6 +192,12 @@ class Settings:
                 f"{ENV_PREFIX}SUMMARISER must be auto, extractive or seq2seq, "
                 f"not {values['summariser']!r}"
             )
+        for name, allowed in CHOICES.items():
+            if values[name] not in allowed:
+                raise ValueError(
+                    f"{ENV_PREFIX}{name.upper()} must be {' or '.join(allowed)}, "
+                    f"not {values[name]!r}"
+                )
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from service.jobs.briefs import (
     BriefRequest,
     create_brief_job,
+    create_or_reuse_brief_job,
     job_to_dict,
     parse_brief_request,
     wait_for_job,
@@ -14,6 +15,7 @@ __all__ = [
     "BriefRequest",
     "EmbeddedWorker",
     "create_brief_job",
+    "create_or_reuse_brief_job",
     "job_to_dict",
     "parse_brief_request",
     "run_job",

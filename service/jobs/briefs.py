@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from service.errors import EmptyCorpus, UnknownDocuments
+from service.jobs.steps import PipelineLike, brief_key, documents_in_order
 from service.pipeline.language import normalise_language
 from service.store import JobRecord, Store
 from service.validation import DocumentId, LanguageTag, RequestModel, parse_model
@@ -37,17 +38,48 @@ def create_brief_job(
     document_ids: list[str] | None,
     language: str | None,
     max_words: int,
+    *,
+    pipeline: PipelineLike | None = None,
 ) -> JobRecord:
     """Queue a brief of `document_ids` (every stored document when None), optionally only those
     in `language`. Raises UnknownDocuments naming the IDs that are not stored, EmptyCorpus when
-    no document is selected, InvalidField for malformed arguments."""
+    no document is selected, InvalidField for malformed arguments.
+
+    Given the `pipeline`, a request whose brief is stored already (same documents, same texts,
+    same models and settings, same length) gets that finished job back instead of a new one; see
+    `create_or_reuse_brief_job`. Without it, the worker finds the stored brief at once.
+    """
+    job, _reused = create_or_reuse_brief_job(
+        store, document_ids, language, max_words, pipeline=pipeline
+    )
+    return job
+
+
+def create_or_reuse_brief_job(
+    store: Store,
+    document_ids: list[str] | None,
+    language: str | None,
+    max_words: int,
+    *,
+    pipeline: PipelineLike | None = None,
+) -> tuple[JobRecord, bool]:
+    """Like `create_brief_job`; also says whether the job is an earlier, finished one (True)
+    rather than a new one, so that HTTP can answer 200 rather than 201/202."""
     request = parse_model(
         BriefRequest,
         {"document_ids": document_ids, "language": language, "max_words": max_words},
     )
     language = normalise_language(request.language) if request.language else None
     selected = _select_documents(store, request.document_ids, language)
-    return store.create_job(
+    words = int(request.max_words or max_words)
+    if pipeline is not None:
+        keys = [
+            pipeline.summary_key(d) for batch in documents_in_order(store, selected) for d in batch
+        ]
+        stored = store.done_job_for_brief(brief_key(keys, words))
+        if stored is not None:
+            return stored, True
+    job = store.create_job(
         request={
             "document_ids": request.document_ids,
             "language": language,
@@ -55,6 +87,7 @@ def create_brief_job(
         },
         document_ids=selected,
     )
+    return job, False
 
 
 def _select_documents(store: Store, requested: list[str] | None, language: str | None) -> list[str]:

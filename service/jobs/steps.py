@@ -1,0 +1,272 @@
+"""The steps of a brief job, shared by every kind of worker: start, map (summarise), reduce (merge).
+
+The embedded worker runs them one after the other in one thread (`run_job`); Celery runs `start`
+in one task, `summarise_documents` in many tasks (a batch of documents each), and `merge` in a last
+one. All state lives in the store (the job row and its per-document outcomes), so any process can
+run any step and report on the job, and every step may be run again after a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from service.pipeline.render import brief_to_dict
+from service.pipeline.types import Brief, Document, DocumentFacts, ModelInfo, Summary
+from service.store import JobRecord, Outcome, Store
+
+log = logging.getLogger(__name__)
+
+SUMMARISING, MERGING = "summarising", "merging"
+MAX_REASON_CHARS = 500
+LOAD_BATCH = 500  # documents read from the store at a time
+BRIEF_KEY_VERSION = "1"  # bump when the merge changes what a brief says for the same summaries
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class PipelineLike(Protocol):
+    """What a job needs of the pipeline (tests pass fakes)."""
+
+    def summary_key(self, document: Document) -> str: ...
+
+    def summarise(self, document: Document) -> Summary: ...
+
+    def merge(
+        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
+    ) -> Brief: ...
+
+
+class JobLost(Exception):
+    """The job was taken away from this worker (requeued as stale, or released)."""
+
+
+class JobFailed(Exception):
+    """The job cannot give a brief; the message is its reason."""
+
+
+class DocumentGone(JobFailed):
+    """Documents of the job were deleted after the brief was requested."""
+
+    def __init__(self, document_ids: list[str]) -> None:
+        names = ", ".join(repr(i) for i in document_ids)
+        verb = "was" if len(document_ids) == 1 else "were"
+        noun = "document" if len(document_ids) == 1 else "documents"
+        super().__init__(f"{noun} {names} {verb} deleted after the brief was requested")
+
+
+def describe_exception(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """One running job as one step sees it: `owner` is the claim every write is made under."""
+
+    store: Store
+    pipeline: PipelineLike
+    job_id: str
+    owner: str
+    on_progress: ProgressCallback | None = None
+
+    def job(self) -> JobRecord:
+        job = self.store.get_job(self.job_id)
+        if job is None:
+            raise JobLost(self.job_id)
+        return job
+
+    def progress(self, done: int, total: int, stage: str) -> None:
+        if not self.store.record_progress(self.job_id, self.owner, done, total, stage):
+            raise JobLost(self.job_id)
+        self.report(done, total, stage)
+
+    def record(self, outcomes: Sequence[Outcome], total: int) -> int:
+        done = self.store.record_outcomes(self.job_id, self.owner, outcomes, SUMMARISING)
+        if done is None:
+            raise JobLost(self.job_id)
+        self.report(done, total, SUMMARISING)
+        return done
+
+    def report(self, done: int, total: int, stage: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(done, total, stage)
+
+
+def documents_in_order(store: Store, document_ids: Sequence[str]) -> Iterator[list[Document]]:
+    """The job's documents, `LOAD_BATCH` at a time, in order; DocumentGone names the missing."""
+    for start in range(0, len(document_ids), LOAD_BATCH):
+        wanted = document_ids[start : start + LOAD_BATCH]
+        found = store.get_documents(wanted)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise DocumentGone(missing)
+        yield [found[i].to_document() for i in wanted]
+
+
+def brief_key(summary_keys: Sequence[str], max_words: int) -> str:
+    """Names a brief by all it is made of: each document's summary (key) in order, and length."""
+    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", *summary_keys]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def corpus_brief_key(store: Store, pipeline: PipelineLike, job: JobRecord) -> str:
+    keys = [
+        pipeline.summary_key(document)
+        for batch in documents_in_order(store, job.document_ids)
+        for document in batch
+    ]
+    return brief_key(keys, int(job.request["max_words"]))
+
+
+# Start --------------------------------------------------------------------------------------------
+
+
+def start(ctx: JobContext) -> list[str] | None:
+    """Begin a claimed job: the IDs of the documents left to summarise, or None when the job is
+    finished already (its brief was stored by an earlier job over the same inputs).
+
+    Documents whose summary is cached count as done at once, so adding one document to a corpus
+    of N and asking again summarises one document, not N + 1.
+    """
+    job = ctx.job()
+    total = len(job.document_ids)
+    heads = ctx.store.document_heads(job.document_ids)
+    missing = [i for i in job.document_ids if i not in heads]
+    if missing:
+        raise DocumentGone(missing)
+    keys: dict[str, str] = {}
+    for batch in documents_in_order(ctx.store, job.document_ids):
+        keys.update({d.id: ctx.pipeline.summary_key(d) for d in batch})
+    key = brief_key([keys[i] for i in job.document_ids], int(job.request["max_words"]))
+    if not ctx.store.set_brief_key(ctx.job_id, ctx.owner, key):
+        raise JobLost(ctx.job_id)
+    stored = ctx.store.done_job_for_brief(key)
+    if stored is not None and stored.result is not None:
+        ctx.progress(total, total, MERGING)
+        finish(ctx, stored.result, f"reused the brief of job {stored.id}")
+        return None
+    cached = ctx.store.cached_keys(list(keys.values()))
+    done = [Outcome(i, keys[i]) for i in job.document_ids if keys[i] in cached]
+    ctx.record(done, total)
+    return [i for i in job.document_ids if keys[i] not in cached]
+
+
+# Map ----------------------------------------------------------------------------------------------
+
+
+def summarise_documents(ctx: JobContext, document_ids: Sequence[str]) -> int:
+    """Summarise these documents of the job (each one cached), recording each outcome as it
+    comes; returns how many of the job's documents are done, all steps together."""
+    total = ctx.job().progress_total
+    done = 0
+    for batch in documents_in_order(ctx.store, document_ids):
+        for document in batch:
+            outcome = summarise_one(ctx.store, ctx.pipeline, document, ctx.job_id)
+            done = ctx.record([outcome], total)
+    return done
+
+
+def summarise_one(store: Store, pipeline: PipelineLike, document: Document, job_id: str) -> Outcome:
+    """Summarise and cache `document` unless cached; a failure is an outcome, not an exception,
+    and the merge names it in the brief's notes."""
+    try:
+        key = pipeline.summary_key(document)
+        if key not in store.cached_keys([key]):
+            _summarise_and_cache(store, pipeline, document, key)
+        return Outcome(document.id, key)
+    except Exception as exc:
+        return Outcome(document.id, None, _logged_failure(exc, document, job_id))
+
+
+def _summarise_and_cache(
+    store: Store, pipeline: PipelineLike, document: Document, key: str
+) -> Summary:
+    summary = pipeline.summarise(document)
+    store.put_summary(key, document.id, summary.to_dict())  # False: deleted meanwhile; merge sees
+    return summary
+
+
+def _logged_failure(exc: Exception, document: Document, job_id: str) -> str:
+    log.exception(
+        "job %s: document %s could not be summarised",
+        job_id,
+        document.id,
+        extra={"job_id": job_id, "document_id": document.id},
+    )
+    return describe_exception(exc)
+
+
+# Reduce -------------------------------------------------------------------------------------------
+
+
+def merge(ctx: JobContext) -> None:
+    """Merge the job's summaries into its brief and store it (or fail the job, when no document
+    could be summarised)."""
+    job = ctx.job()
+    total = len(job.document_ids)
+    outcomes = ctx.store.job_outcomes(ctx.job_id)
+    documents = [d for batch in documents_in_order(ctx.store, job.document_ids) for d in batch]
+    cached = ctx.store.get_summaries([o.summary_key for o in outcomes.values() if o.summary_key])
+    summaries = [_summary_of(ctx, d, outcomes.get(d.id), cached) for d in documents]
+    failed = [s for s in summaries if s.facts.error]
+    if len(failed) == total:
+        reason = f"none of the {total} documents could be summarised; first error: " + (
+            f"{failed[0].document_id}: {failed[0].facts.error}"
+        )
+        raise JobFailed(reason)
+    ctx.progress(total, total, MERGING)
+    brief = ctx.pipeline.merge(documents, summaries, int(job.request["max_words"]))
+    finish(ctx, brief_to_dict(brief), f"{total - len(failed)} of {total} documents summarised")
+
+
+def finish(ctx: JobContext, result: dict[str, Any], how: str) -> None:
+    if not ctx.store.finish_job(ctx.job_id, ctx.owner, result):
+        raise JobLost(ctx.job_id)
+    ctx.store.clear_outcomes(ctx.job_id)
+    job = ctx.job()
+    ctx.report(job.progress_done, job.progress_total, job.status)
+    log.info("job %s: done, %s", ctx.job_id, how, extra={"job_id": ctx.job_id})
+
+
+def _summary_of(
+    ctx: JobContext, document: Document, outcome: Outcome | None, cached: dict[str, Any]
+) -> Summary:
+    if outcome is not None and outcome.error is not None:
+        return failed_summary(document, outcome.error)
+    if outcome is not None and outcome.summary_key in cached:
+        summary = _readable(cached[outcome.summary_key], outcome.summary_key)
+        if summary is not None:
+            return summary
+    # Not summarised by this job's map steps (its document was replaced meanwhile, or the cached
+    # copy is unreadable): summarise it now rather than leave it out.
+    try:
+        key = ctx.pipeline.summary_key(document)
+        return _summarise_and_cache(ctx.store, ctx.pipeline, document, key)
+    except Exception as exc:
+        return failed_summary(document, _logged_failure(exc, document, ctx.job_id))
+
+
+def _readable(data: dict[str, Any], key: str) -> Summary | None:
+    try:
+        return Summary.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        log.warning("cached summary %s is unreadable (an older format?); summarising again", key)
+        return None
+
+
+def failed_summary(document: Document, reason: str) -> Summary:
+    facts = DocumentFacts(
+        document_id=document.id,
+        language=document.language,
+        model="",
+        tokens=0,
+        chunks=0,
+        truncated=False,
+        sentences=0,
+        error=reason,
+    )
+    return Summary(document.id, ModelInfo(name="", kind="none"), [], facts)
