@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from service import api
+from service import api, web
 from service.config import Settings
 from service.jobs import EmbeddedWorker
 from service.logs import configure_logging
@@ -70,4 +70,5 @@ def create_app(
             worker.ensure_started()
 
     api.init_app(app)
+    web.init_app(app)
     return app

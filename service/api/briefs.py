@@ -14,6 +14,7 @@ from service.api.resources import get_settings, get_store, get_worker
 from service.errors import NotFound
 from service.jobs import create_brief_job, job_to_dict, parse_brief_request, wait_for_job
 from service.store import JobRecord
+from service.web.formats import brief_response
 
 bp = Blueprint("briefs", __name__, url_prefix="/v1/briefs")
 
@@ -41,12 +42,13 @@ def create_brief() -> Response:
 
 @bp.get("/<job_id>")
 def get_brief(job_id: str) -> Response:
-    """The job: its status, progress, and the brief once done."""
+    """The job: its status, progress, and the brief once done; as JSON (the default), or the
+    brief as Markdown or HTML by `?format=` or the `Accept` header."""
     wait = wait_seconds(get_settings().max_wait_seconds)
     job = _waited(job_id, wait) if wait > 0 else get_store().get_job(job_id)
     if job is None:
         raise NotFound(f"no brief {job_id!r}")
-    return jsonify(job_to_dict(job))
+    return brief_response(job_to_dict(job))
 
 
 def _waited(job_id: str, seconds: float) -> JobRecord:

@@ -1,0 +1,158 @@
+"""What a reader sees of a brief: numbered sources and citation markers, from the brief's JSON.
+
+Sources are numbered in order of first citation, as the Markdown rendering numbers its footnotes,
+so a marker `[2]` means the same document on the page, in the HTML and in the Markdown. Documents
+that the brief covers but never cites follow, so every document of the brief gets a number.
+`disagreements` (figures that sources give differently) and per-sentence `support` are shown when
+the brief carries them, and ignored when it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Names under which a disagreement's subject and its competing figures may be given.
+_SUBJECT_KEYS = ("subject", "topic", "about", "quantity", "description", "text")
+_FIGURE_LIST_KEYS = ("figures", "values", "claims", "positions")
+_FIGURE_TEXT_KEYS = ("figure", "value", "text", "claim")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One citation: source `number`, and the cited span of that document's stored text."""
+
+    number: int
+    document_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    text: str
+    markers: list[Marker]
+    sources: int
+    support: float | None = None
+    flagged: bool = False
+
+
+@dataclass(frozen=True)
+class SourceView:
+    number: int
+    document_id: str
+    title: str | None
+    spans: list[Marker] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FigureView:
+    text: str
+    markers: list[Marker]
+
+
+@dataclass(frozen=True)
+class DisagreementView:
+    subject: str
+    figures: list[FigureView]
+
+
+@dataclass(frozen=True)
+class BriefView:
+    sentences: list[SentenceView]
+    sources: list[SourceView]
+    disagreements: list[DisagreementView]
+    notes: list[str]
+    words: int | None
+    max_words: int | None
+    models: list[str]
+    facts: list[Mapping[str, Any]]
+
+
+class _Numbering:
+    """Source numbers, handed out in order of first citation."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.spans: dict[str, list[Marker]] = {}
+
+    def markers(self, citations: Iterable[Any]) -> list[Marker]:
+        found = []
+        for citation in citations:
+            if not isinstance(citation, Mapping) or "document_id" not in citation:
+                continue
+            document_id = str(citation["document_id"])
+            number = self.numbers.setdefault(document_id, len(self.numbers) + 1)
+            marker = Marker(
+                number, document_id, int(citation.get("start", 0)), int(citation.get("end", 0))
+            )
+            if marker not in self.spans.setdefault(document_id, []):
+                self.spans[document_id].append(marker)
+            found.append(marker)
+        return found
+
+
+def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> BriefView:
+    """The view of a brief's JSON; `titles` maps document IDs to their titles, where known."""
+    numbering = _Numbering()
+    sentences = [
+        SentenceView(
+            text=str(s.get("text", "")),
+            markers=numbering.markers(s.get("citations") or []),
+            sources=int(s.get("sources") or len(s.get("citations") or [])),
+            support=_number(s.get("support")),
+            flagged=bool(s.get("flagged")),
+        )
+        for s in brief.get("sentences") or []
+    ]
+    disagreements = [
+        view
+        for item in brief.get("disagreements") or []
+        if (view := _disagreement(item, numbering)) is not None
+    ]
+    for document_id in brief.get("documents") or []:
+        numbering.numbers.setdefault(str(document_id), len(numbering.numbers) + 1)
+    sources = [
+        SourceView(
+            number, document_id, titles.get(document_id), numbering.spans.get(document_id, [])
+        )
+        for document_id, number in numbering.numbers.items()
+    ]
+    return BriefView(
+        sentences=sentences,
+        sources=sources,
+        disagreements=disagreements,
+        notes=[str(note) for note in brief.get("notes") or []],
+        words=brief.get("words"),
+        max_words=brief.get("max_words"),
+        models=[_model_name(m) for m in brief.get("models") or []],
+        facts=[f for f in brief.get("document_facts") or [] if isinstance(f, Mapping)],
+    )
+
+
+def _disagreement(item: Any, numbering: _Numbering) -> DisagreementView | None:
+    if not isinstance(item, Mapping):
+        return None
+    subject = next((str(item[k]) for k in _SUBJECT_KEYS if isinstance(item.get(k), str)), "")
+    raw: list[Any] = next((item[k] for k in _FIGURE_LIST_KEYS if isinstance(item.get(k), list)), [])
+    figures = []
+    for figure in raw:
+        if isinstance(figure, Mapping):
+            text = next((str(figure[k]) for k in _FIGURE_TEXT_KEYS if k in figure), "")
+            figures.append(FigureView(text, numbering.markers(figure.get("citations") or [])))
+        else:
+            figures.append(FigureView(str(figure), []))
+    if not figures:
+        return None
+    return DisagreementView(subject, figures)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _model_name(model: Any) -> str:
+    if not isinstance(model, Mapping):
+        return str(model)
+    return " ".join(str(model[k]) for k in ("kind", "name") if model.get(k))

@@ -1,0 +1,434 @@
+// The page's behaviour: add documents, keep the corpus table current, request a brief and follow
+// its progress, and open a citation's passage beside the brief. It talks to the JSON API; user
+// text is only ever set as text (textContent), never as markup.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const ID_UNSAFE = /[^A-Za-z0-9._:-]+/g;
+  const HTML_SUFFIXES = new Set(["html", "htm"]);
+  const SKIPPED_ELEMENTS = new Set([
+    "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SVG", "IFRAME", "OBJECT", "EMBED", "CANVAS",
+    "HEAD", "SELECT", "BUTTON", "INPUT", "TEXTAREA",
+  ]);
+  const BLOCK_ELEMENTS = new Set([
+    "ADDRESS", "ARTICLE", "ASIDE", "BLOCKQUOTE", "CAPTION", "DD", "DETAILS", "DIV", "DL", "DT",
+    "FIELDSET", "FIGCAPTION", "FIGURE", "FOOTER", "FORM", "H1", "H2", "H3", "H4", "H5", "H6",
+    "HEADER", "HR", "LI", "MAIN", "NAV", "OL", "P", "PRE", "SECTION", "SUMMARY", "TABLE", "TD",
+    "TH", "TR", "UL",
+  ]);
+
+  // --- The JSON API -----------------------------------------------------------------------
+
+  async function api(method, url, body) {
+    const init = { method, headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch {
+      throw new Error("the service did not answer; is it still running?");
+    }
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      throw new Error(data && data.error ? data.error.message : `HTTP ${response.status}`);
+    }
+    return data;
+  }
+
+  const documentPath = (id) => `/v1/documents/${encodeURIComponent(id)}`;
+  const pagePath = (id) => `/documents/${encodeURIComponent(id)}`;
+
+  function say(element, text, isError = false) {
+    element.textContent = text;
+    element.classList.toggle("error", isError);
+  }
+
+  // --- The corpus -------------------------------------------------------------------------
+
+  const rows = $("corpus-rows");
+
+  async function loadCorpus() {
+    const documents = [];
+    let cursor = null;
+    do {
+      const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const page = await api("GET", `/v1/documents?limit=500${query}`);
+      documents.push(...page.documents);
+      cursor = page.next_cursor;
+    } while (cursor);
+    rows.replaceChildren(...documents.map(corpusRow));
+    showCount(documents.length);
+  }
+
+  function showCount(count) {
+    $("corpus-count").textContent = `(${count} document${count === 1 ? "" : "s"})`;
+    $("corpus-empty").hidden = count > 0;
+  }
+
+  function corpusRow(doc) {
+    const row = $("corpus-row-template").content.firstElementChild.cloneNode(true);
+    const field = (name) => row.querySelector(`[data-field="${name}"]`);
+    row.dataset.documentId = doc.id;
+    field("id").textContent = doc.id;
+    field("id").href = pagePath(doc.id);
+    field("title").textContent = doc.title || "";
+    field("language").textContent = doc.language === "und" ? "unknown" : doc.language;
+    field("chars").textContent = doc.chars.toLocaleString("en-US");
+    row.querySelector('[data-action="delete"]').setAttribute("aria-label", `Delete document ${doc.id}`);
+    return row;
+  }
+
+  async function deleteDocument(button) {
+    const row = button.closest("tr");
+    const id = row.dataset.documentId;
+    const status = $("corpus-status");
+    button.disabled = true;
+    try {
+      await api("DELETE", documentPath(id));
+    } catch (error) {
+      button.disabled = false;
+      say(status, `Could not delete ${id}: ${error.message}`, true);
+      return;
+    }
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    showCount(rows.children.length);
+    say(status, `Deleted document ${id}.`);
+    (next ? next.querySelector('[data-action="delete"]') : $("corpus-title")).focus();
+  }
+
+  // --- Adding documents -------------------------------------------------------------------
+
+  function documentId(stem) {
+    return stem.replace(ID_UNSAFE, "-").replace(/^[-._:]+|[-._:]+$/g, "").slice(0, 128);
+  }
+
+  function htmlToText(html) {
+    // DOMParser builds an inert document: no script runs and nothing is fetched.
+    const page = new DOMParser().parseFromString(html, "text/html");
+    const parts = [];
+    const walk = (node, preformatted) => {
+      for (const child of node.childNodes) {
+        if (child.nodeType === Node.TEXT_NODE) {
+          parts.push(preformatted ? child.data : child.data.replace(/\s+/g, " "));
+        } else if (child.nodeType === Node.ELEMENT_NODE) {
+          const tag = child.tagName.toUpperCase();
+          if (SKIPPED_ELEMENTS.has(tag)) continue;
+          if (tag === "BR") {
+            parts.push("\n");
+            continue;
+          }
+          const block = BLOCK_ELEMENTS.has(tag);
+          if (block) parts.push("\n\n");
+          walk(child, preformatted || tag === "PRE");
+          if (block) parts.push("\n\n");
+        }
+      }
+    };
+    if (page.body) walk(page.body, false);
+    const text = parts
+      .join("")
+      .split("\n")
+      .map((line) => line.trim())
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
+    const heading = page.querySelector("h1");
+    const title = (page.title || (heading ? heading.textContent : "")).replace(/\s+/g, " ").trim();
+    return { text, title: title.slice(0, 1000) };
+  }
+
+  async function documentFromFile(file) {
+    const dot = file.name.lastIndexOf(".");
+    const stem = dot > 0 ? file.name.slice(0, dot) : file.name;
+    const suffix = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
+    let raw;
+    try {
+      raw = new TextDecoder("utf-8", { fatal: true }).decode(await file.arrayBuffer());
+    } catch {
+      throw new Error("not UTF-8 text");
+    }
+    const doc = {};
+    const id = documentId(stem);
+    if (id) doc.id = id;
+    if (HTML_SUFFIXES.has(suffix) || file.type === "text/html") {
+      const page = htmlToText(raw);
+      doc.text = page.text;
+      if (page.title) doc.title = page.title;
+    } else {
+      doc.text = raw.replace(/^\uFEFF/, "");
+    }
+    if (!doc.text.trim()) throw new Error("there is no text in it");
+    return doc;
+  }
+
+  async function storeDocument(doc) {
+    if ($("replace").checked && doc.id) return api("PUT", documentPath(doc.id), doc);
+    return api("POST", "/v1/documents", doc);
+  }
+
+  function described(result) {
+    const stored = result.documents[0];
+    const language = stored.language === "und" ? "language unknown" : stored.language;
+    return `${stored.id} (${language}, ${stored.status})`;
+  }
+
+  async function addFiles(form) {
+    const files = [...$("files").files];
+    const status = $("add-status");
+    if (!files.length) {
+      say(status, "Choose one or more files first.", true);
+      return;
+    }
+    const added = [];
+    const failed = [];
+    for (const [index, file] of files.entries()) {
+      say(status, `Adding ${index + 1} of ${files.length}: ${file.name}…`);
+      try {
+        added.push(described(await storeDocument(await documentFromFile(file))));
+      } catch (error) {
+        failed.push(`${file.name}: ${error.message}`);
+      }
+    }
+    form.reset();
+    await loadCorpus();
+    const report = [`Added ${added.length} of ${files.length} files${added.length ? `: ${added.join(", ")}` : ""}.`];
+    if (failed.length) report.push(`Not added: ${failed.join("; ")}.`);
+    say(status, report.join(" "), failed.length > 0);
+  }
+
+  async function addPasted(form) {
+    const data = new FormData(form);
+    const doc = { text: data.get("text") };
+    for (const name of ["title", "id"]) {
+      const value = String(data.get(name) || "").trim();
+      if (value) doc[name] = value;
+    }
+    const status = $("add-status");
+    try {
+      const result = await storeDocument(doc);
+      form.reset();
+      await loadCorpus();
+      say(status, `Added ${described(result)}.`);
+    } catch (error) {
+      say(status, `Not added: ${error.message}`, true);
+    }
+  }
+
+  // --- The brief --------------------------------------------------------------------------
+
+  function progressText(job) {
+    const { done, total, stage } = job.progress;
+    if (job.status === "queued") return `Waiting for a worker to start the brief of ${total} documents.`;
+    if (job.status === "running" && stage === "merging") {
+      return `Merging the summaries of ${total} documents into one brief.`;
+    }
+    if (job.status === "running") return `Summarising: ${done} of ${total} documents done.`;
+    if (job.status === "failed") return `The brief failed: ${job.error ? job.error.reason : "no reason given"}`;
+    return `Done: a brief of ${total} documents.`;
+  }
+
+  function showProgress(job) {
+    const region = $("brief-progress");
+    const text = progressText(job);
+    let line = region.querySelector("p");
+    if (!line) {
+      line = document.createElement("p");
+      region.replaceChildren(line);
+    }
+    if (line.textContent !== text) line.textContent = text;
+    line.classList.toggle("error", job.status === "failed");
+    let bar = region.querySelector("progress");
+    if (job.status === "queued" || job.status === "running") {
+      if (!bar) {
+        bar = document.createElement("progress");
+        bar.setAttribute("aria-label", "Documents summarised");
+        region.append(bar);
+      }
+      bar.max = job.progress.total || 1;
+      bar.value = job.progress.done || 0;
+    } else if (bar) {
+      bar.remove();
+    }
+  }
+
+  async function follow(job) {
+    const path = `/v1/briefs/${encodeURIComponent(job.id)}`;
+    while (job.status === "queued" || job.status === "running") {
+      showProgress(job);
+      job = await api("GET", `${path}?wait=1`);
+    }
+    showProgress(job);
+    if (job.status === "done") await showBrief(path);
+  }
+
+  async function showBrief(path) {
+    // The service renders the brief (one renderer for this page and `?format=html`).
+    const response = await fetch(`${path}?format=html`, { headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(`the brief could not be read (HTTP ${response.status})`);
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const article = page.getElementById("brief");
+    if (!article) throw new Error("the brief could not be read");
+    $("brief-output").replaceChildren(document.importNode(article, true));
+    $("brief-title").focus();
+  }
+
+  async function makeBrief(form) {
+    const button = form.querySelector("button");
+    button.disabled = true;
+    closeSource();
+    $("brief-output").replaceChildren();
+    try {
+      const maxWords = Number(new FormData(form).get("max_words"));
+      const job = await api("POST", "/v1/briefs", { max_words: maxWords });
+      history.replaceState(null, "", `?brief=${encodeURIComponent(job.id)}`);
+      await follow(job);
+    } catch (error) {
+      say($("brief-progress"), `No brief: ${error.message}`, true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // --- The source of a citation -----------------------------------------------------------
+
+  const texts = new Map(); // document ID -> {doc, chars}; chars are code points, as offsets count
+  let opener = null;
+
+  async function documentText(id) {
+    if (!texts.has(id)) {
+      const doc = await api("GET", documentPath(id));
+      texts.set(id, { doc, chars: Array.from(doc.text) });
+    }
+    return texts.get(id);
+  }
+
+  function citationOf(link) {
+    return {
+      link,
+      id: link.dataset.documentId,
+      start: Number(link.dataset.start),
+      end: Number(link.dataset.end),
+      number: link.dataset.number,
+    };
+  }
+
+  async function openCitation(link) {
+    const citation = citationOf(link);
+    const holder = link.closest(".sentence, .figure");
+    const all = holder ? [...holder.querySelectorAll("a.cite")].map(citationOf) : [citation];
+    const claim = holder ? holder.querySelector(".sentence-text, .figure-text") : null;
+    opener = link;
+    for (const other of document.querySelectorAll('a.cite[aria-current="true"]')) {
+      other.removeAttribute("aria-current");
+    }
+    link.setAttribute("aria-current", "true");
+
+    const source = $("source");
+    const body = $("source-text");
+    let entry;
+    try {
+      entry = await documentText(citation.id);
+    } catch (error) {
+      showSource(source);
+      $("source-title").textContent = `Source ${citation.number}: ${citation.id}`;
+      say($("source-meta"), `The document cannot be shown: ${error.message}`, true);
+      body.replaceChildren();
+      return;
+    }
+    const { doc, chars } = entry;
+    $("source-title").textContent = `Source ${citation.number}: ${doc.title || doc.id}`;
+    $("source-sentence").textContent = claim ? `Cited for: “${claim.textContent.trim()}”` : "";
+    $("source-tabs").replaceChildren(...all.map((other) => sourceTab(other, citation)));
+    const meta = $("source-meta");
+    say(meta, `Document ${doc.id}, characters ${citation.start} to ${citation.end} of ${chars.length}. `);
+    const own = document.createElement("a");
+    own.href = `${pagePath(doc.id)}?start=${citation.start}&end=${citation.end}#passage`;
+    own.textContent = "Open on its own page";
+    meta.append(own);
+
+    const mark = document.createElement("mark");
+    mark.id = "source-passage";
+    mark.tabIndex = -1;
+    mark.dataset.documentId = doc.id;
+    mark.dataset.start = String(citation.start);
+    mark.dataset.end = String(citation.end);
+    mark.textContent = chars.slice(citation.start, citation.end).join("");
+    body.replaceChildren(
+      chars.slice(0, citation.start).join(""),
+      mark,
+      chars.slice(citation.end).join(""),
+    );
+    showSource(source);
+    mark.scrollIntoView({ block: "center" });
+    mark.focus({ preventScroll: true });
+  }
+
+  function sourceTab(other, current) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = `[${other.number}] ${other.id}`;
+    if (other.link === current.link) button.setAttribute("aria-current", "true");
+    button.addEventListener("click", () => openCitation(other.link));
+    item.append(button);
+    return item;
+  }
+
+  function showSource(source) {
+    source.hidden = false;
+    document.querySelector(".workspace").classList.add("reading");
+  }
+
+  function closeSource() {
+    $("source").hidden = true;
+    document.querySelector(".workspace").classList.remove("reading");
+    for (const link of document.querySelectorAll('a.cite[aria-current="true"]')) {
+      link.removeAttribute("aria-current");
+    }
+    if (opener && opener.isConnected) opener.focus();
+    opener = null;
+  }
+
+  // --- Wiring -----------------------------------------------------------------------------
+
+  function onSubmit(id, handler) {
+    $(id).addEventListener("submit", (event) => {
+      event.preventDefault();
+      handler(event.currentTarget);
+    });
+  }
+
+  onSubmit("files-form", addFiles);
+  onSubmit("paste-form", addPasted);
+  onSubmit("brief-form", makeBrief);
+  rows.addEventListener("click", (event) => {
+    const button = event.target.closest('[data-action="delete"]');
+    if (button) deleteDocument(button);
+  });
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a.cite");
+    const plain = event.button === 0 && !(event.metaKey || event.ctrlKey || event.shiftKey || event.altKey);
+    if (!link || !plain) return;
+    event.preventDefault();
+    openCitation(link);
+  });
+  $("source-close").addEventListener("click", closeSource);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !$("source").hidden) closeSource();
+  });
+
+  if (rows.dataset.more === "true") loadCorpus().catch(() => {});
+  const shown = $("brief");
+  if (shown && (shown.dataset.status === "queued" || shown.dataset.status === "running")) {
+    $("brief-output").replaceChildren(); // the script shows the progress from here on
+    api("GET", `/v1/briefs/${encodeURIComponent(shown.dataset.jobId)}`)
+      .then(follow)
+      .catch((error) => say($("brief-progress"), `Cannot follow the brief: ${error.message}`, true));
+  }
+})();
