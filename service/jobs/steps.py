@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from service.pipeline.render import brief_to_dict
 from service.pipeline.types import Brief, Document, DocumentFacts, ModelInfo, Summary
-from service.store import JobRecord, Outcome, Store
+from service.store import RUNNING, JobRecord, Outcome, Store
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,13 @@ class JobContext:
             raise JobLost(self.job_id)
         return job
 
+    def running_job(self) -> JobRecord:
+        """The job, while this owner still runs it (JobLost once it was requeued or finished)."""
+        job = self.job()
+        if (job.status, job.worker) != (RUNNING, self.owner):
+            raise JobLost(self.job_id)
+        return job
+
     def progress(self, done: int, total: int, stage: str) -> None:
         if not self.store.record_progress(self.job_id, self.owner, done, total, stage):
             raise JobLost(self.job_id)
@@ -132,7 +139,7 @@ def start(ctx: JobContext) -> list[str] | None:
     Documents whose summary is cached count as done at once, so adding one document to a corpus
     of N and asking again summarises one document, not N + 1.
     """
-    job = ctx.job()
+    job = ctx.running_job()
     total = len(job.document_ids)
     heads = ctx.store.document_heads(job.document_ids)
     missing = [i for i in job.document_ids if i not in heads]
@@ -161,7 +168,7 @@ def start(ctx: JobContext) -> list[str] | None:
 def summarise_documents(ctx: JobContext, document_ids: Sequence[str]) -> int:
     """Summarise these documents of the job (each one cached), recording each outcome as it
     comes; returns how many of the job's documents are done, all steps together."""
-    total = ctx.job().progress_total
+    total = ctx.running_job().progress_total
     done = 0
     for batch in documents_in_order(ctx.store, document_ids):
         for document in batch:
@@ -206,7 +213,7 @@ def _logged_failure(exc: Exception, document: Document, job_id: str) -> str:
 def merge(ctx: JobContext) -> None:
     """Merge the job's summaries into its brief and store it (or fail the job, when no document
     could be summarised)."""
-    job = ctx.job()
+    job = ctx.running_job()
     total = len(job.document_ids)
     outcomes = ctx.store.job_outcomes(ctx.job_id)
     documents = [d for batch in documents_in_order(ctx.store, job.document_ids) for d in batch]

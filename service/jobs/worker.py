@@ -1,5 +1,8 @@
 """The embedded worker: a daemon thread in each service process that runs queued brief jobs.
 
+With `SUMMARY_JOB_BACKEND=celery` the same thread hands queued jobs to Celery workers instead
+(`service.jobs.dispatch`), and Celery runs them.
+
 It needs no extra server: every gunicorn worker process runs one, and the store arbitrates (each
 job is claimed atomically by exactly one of them). It starts lazily in the process that serves (on
 its first request, or from gunicorn's `post_worker_init`), never at import or app creation, so that
@@ -18,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from service.config import Settings
+from service.jobs.dispatch import CeleryDispatcher
 from service.jobs.run import run_job
 from service.store import Store
 
@@ -43,6 +47,7 @@ class EmbeddedWorker:
         self._pid: int | None = None
         self._current_job: str | None = None
         self._last_stale_check = float("-inf")
+        self._dispatcher: CeleryDispatcher | None = None
 
     @property
     def running(self) -> bool:
@@ -96,8 +101,11 @@ class EmbeddedWorker:
         log.info("embedded worker %s stopped", self.name)
 
     def run_pending(self) -> int:
-        """Run queued jobs, oldest first, until none is left for this worker; how many ran."""
+        """Run queued jobs, oldest first, until none is left for this worker; how many ran (with
+        the Celery backend: how many were sent to Celery)."""
         self._requeue_stale()
+        if self.settings.job_backend == "celery":
+            return self.dispatcher.dispatch_pending()
         ran = 0
         while not self._stop.is_set():
             for job_id in self.store.queued_job_ids(limit=5):
@@ -107,6 +115,12 @@ class EmbeddedWorker:
             else:
                 return ran  # nothing queued, or every queued job was claimed elsewhere
         return ran
+
+    @property
+    def dispatcher(self) -> CeleryDispatcher:
+        if self._dispatcher is None:
+            self._dispatcher = CeleryDispatcher(self.store, self.settings)
+        return self._dispatcher
 
     def _run(self, job_id: str) -> bool:
         heartbeat = min(MAX_HEARTBEAT_SECONDS, self.settings.job_stale_seconds / 4)
@@ -121,12 +135,15 @@ class EmbeddedWorker:
 
     def _requeue_stale(self) -> None:
         """At most every half stale period: requeue jobs whose worker went silent."""
+        stale = self.settings.job_stale_seconds
+        if self.settings.job_backend == "celery":
+            # A Celery job is silent while its tasks wait in the queue; its lost tasks come back
+            # after the broker's visibility timeout. Only a job silent for longer is lost.
+            stale = max(stale, 2 * self.settings.celery_visibility_seconds)
         now = time.monotonic()
-        if now - self._last_stale_check < self.settings.job_stale_seconds / 2:
+        if now - self._last_stale_check < stale / 2:
             return
         self._last_stale_check = now
-        touched = self.store.requeue_stale(
-            self.settings.job_stale_seconds, self.settings.job_max_attempts
-        )
+        touched = self.store.requeue_stale(stale, self.settings.job_max_attempts)
         if touched:
             log.warning("requeued or failed stale jobs: %s", ", ".join(touched))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,24 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given.
 PREPARATION_VERSION = "1"
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def set_torch_threads(settings: Settings) -> int:
+    """Give torch `torch_threads` threads, or one per available core: torch's own default counts
+    the host's cores, which oversubscribes a container limited to fewer. Returns the count."""
+    import torch
+
+    threads = settings.torch_threads if settings.torch_threads > 0 else available_cores()
+    torch.set_num_threads(threads)
+    return threads
 
 
 class Pipeline:
@@ -53,10 +72,7 @@ class Pipeline:
 
     def load(self) -> None:
         """Load every model this process will need; raise ModelLoadError if one cannot load."""
-        if self.settings.torch_threads > 0:
-            import torch
-
-            torch.set_num_threads(self.settings.torch_threads)
+        set_torch_threads(self.settings)
         self.choice.check()
         log.info("summariser ready: %s", self.describe())
 

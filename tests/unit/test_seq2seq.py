@@ -52,7 +52,7 @@ def count_forward_calls(summariser: Seq2SeqSummariser, monkeypatch: pytest.Monke
     forward = summariser._forward
 
     def spy(inputs):
-        calls.append(inputs["input_ids"].shape[1])
+        calls.append(tuple(inputs["input_ids"].shape))  # (chunks in the batch, tokens)
         return forward(inputs)
 
     monkeypatch.setattr(summariser, "_forward", spy)
@@ -217,7 +217,7 @@ def test_generation_settings_reach_generate(tiny_seq2seq_dir: Path) -> None:
             str(tiny_seq2seq_dir), Embedder(),
             generation={"max_new_tokens": longest, "min_new_tokens": longest},
         )  # fmt: skip
-        output = summariser._forward(summariser.preprocess(chunk))
+        output = summariser._forward(summariser.preprocess([chunk]))
         lengths[longest] = output.shape[1] - 1  # less the decoder's start token
     assert lengths == {3: 3, 12: 12}
 
@@ -235,8 +235,11 @@ def test_a_long_document_is_read_chunk_by_chunk_through_the_production_path(
     document, sentences = seeds[0]
     summary = summarise(summariser, document, sentences)
     assert summary.facts.chunks > 1
-    assert len(calls) == summary.facts.chunks  # one generate() per chunk
-    assert max(calls) <= 128
+    batch = summariser.batch_size
+    assert [rows for rows, _ in calls] == [
+        min(batch, summary.facts.chunks - at) for at in range(0, summary.facts.chunks, batch)
+    ]  # every chunk generated, `batch_size` chunks per generate()
+    assert max(tokens for _, tokens in calls) <= 128
     assert summary.model.name == str(tiny_seq2seq_dir)
     assert len(summary.sentences) <= 5  # settings.summary_sentences
     assert_cites_real_sentences(summary, document, sentences)
@@ -281,7 +284,50 @@ def test_a_sentence_cites_the_source_sentence_it_restates(embedder, tiny_seq2seq
         "Two North Korean soldiers were captured by Ukraine in Kursk.",  # said again: kept once
         "The recipe needs two cups of flour and a pinch of salt.",  # no support: dropped
     ]
-    monkeypatch.setattr(summariser, "summarise_chunk", lambda chunk, language: restated)
+    monkeypatch.setattr(
+        summariser, "summarise_chunks", lambda chunks, language: [restated for _ in chunks]
+    )
     summary = summariser.summarise(document, sentences, [chunk], False)
     assert [(s.text, s.position) for s in summary.sentences] == [(restated[0], 2), (restated[1], 0)]
     assert_cites_real_sentences(summary, document, sentences)
+
+
+# Speed: batching and the int8 runtime -------------------------------------------------------------
+
+
+def seed_chunks(seeds, summariser: Seq2SeqSummariser, count: int) -> list[Chunk]:
+    _document, sentences = seeds[0]
+    chunks, _ = chunk_sentences(sentences, summariser.count_tokens, summariser.max_input_tokens)
+    return chunks[:count]
+
+
+@pytest.mark.slow
+def test_batched_generation_says_what_one_at_a_time_says(seeds, tiny_seq2seq_dir: Path) -> None:
+    one = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), batch_size=1)
+    four = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), batch_size=4)
+    chunks = seed_chunks(seeds, one, 5)
+    assert len({chunk.tokens for chunk in chunks}) > 1  # padding is exercised
+    assert four.summarise_chunks(chunks, "en") == one.summarise_chunks(chunks, "en")
+    assert one.cache_key == four.cache_key  # the batch size does not change what is said
+
+
+def test_the_int8_runtime_quantises_the_linear_layers(tiny_seq2seq_dir: Path) -> None:
+    import torch
+
+    exact = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder())
+    fast = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), runtime="int8")
+    assert fast.cache_key != exact.cache_key  # its wording may differ: never share a cache
+    model = fast._loaded_model()
+    kinds = {type(module).__module__ for module in model.modules()}
+    assert any("quantized" in kind for kind in kinds)
+    assert not any(type(m) is torch.nn.Linear for m in model.modules())
+    text = "Ukrainian forces captured two wounded North Korean soldiers in the Kursk region."
+    chunk = Chunk("doc", 0, (Sentence("doc", 0, 0, len(text), text, block=0),), tokens=20)
+    assert fast._forward(fast.preprocess([chunk])).shape[1] > 1
+
+
+def test_unknown_runtimes_and_batch_sizes_are_refused(tiny_seq2seq_dir: Path) -> None:
+    with pytest.raises(ValueError, match="runtime"):
+        Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), runtime="fp4")
+    with pytest.raises(ValueError, match="batch_size"):
+        Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), batch_size=0)
