@@ -1,0 +1,87 @@
+"""The reader's view of a brief's JSON: source numbers, markers, disagreements when present."""
+
+from __future__ import annotations
+
+from service.web.brief_view import Marker, brief_view
+
+
+def _sentence(text: str, *citations: tuple[str, int, int]) -> dict:
+    return {
+        "text": text,
+        "citations": [{"document_id": d, "start": s, "end": e} for d, s, e in citations],
+        "sources": len({d for d, _, _ in citations}),
+        "score": 1.0,
+    }
+
+
+BRIEF = {
+    "sentences": [
+        _sentence("Troops arrived.", ("b", 0, 15), ("a", 10, 25)),
+        _sentence("Officials confirmed it.", ("c", 5, 28)),
+        _sentence("Troops stayed.", ("a", 40, 54)),
+    ],
+    "documents": ["a", "b", "c", "d"],
+    "models": [{"name": "m", "kind": "extractive", "revision": None}],
+    "document_facts": [],
+    "max_words": 100,
+    "words": 7,
+    "notes": ["document 'e' could not be summarised"],
+}
+
+
+def test_sources_are_numbered_in_order_of_first_citation_then_the_uncited():
+    view = brief_view(BRIEF, {"a": "Title A"})
+    assert [(s.number, s.document_id, s.title) for s in view.sources] == [
+        (1, "b", None),
+        (2, "a", "Title A"),
+        (3, "c", None),
+        (4, "d", None),
+    ]
+    assert view.sentences[0].markers == [Marker(1, "b", 0, 15), Marker(2, "a", 10, 25)]
+    assert view.sentences[2].markers == [Marker(2, "a", 40, 54)]
+    assert view.sources[1].spans == [Marker(2, "a", 10, 25), Marker(2, "a", 40, 54)]
+    assert view.sources[3].spans == []
+    assert view.notes == BRIEF["notes"] and view.models == ["extractive m"]
+    assert view.disagreements == []
+
+
+def test_disagreements_are_read_with_their_citations_when_present():
+    brief = {
+        **BRIEF,
+        "disagreements": [
+            {
+                "subject": "troops deployed",
+                "figures": [
+                    {"figure": "11,000", "citations": [{"document_id": "d", "start": 1, "end": 9}]},
+                    {"figure": "12,000", "citations": [{"document_id": "a", "start": 2, "end": 8}]},
+                ],
+            },
+            "not a disagreement",
+            {"subject": "no figures"},
+        ],
+    }
+    view = brief_view(brief, {})
+    assert len(view.disagreements) == 1
+    disagreement = view.disagreements[0]
+    assert disagreement.subject == "troops deployed"
+    assert [f.text for f in disagreement.figures] == ["11,000", "12,000"]
+    # "d" is first cited here, after the sentences' sources: it gets the next number.
+    assert disagreement.figures[0].markers == [Marker(4, "d", 1, 9)]
+    assert disagreement.figures[1].markers == [Marker(2, "a", 2, 8)]
+
+
+def test_support_and_flags_are_shown_when_present():
+    brief = {
+        **BRIEF,
+        "sentences": [
+            {**BRIEF["sentences"][0], "support": 0.91},
+            {**BRIEF["sentences"][1], "support": 0.2, "flagged": True},
+            BRIEF["sentences"][2],
+        ],
+    }
+    view = brief_view(brief, {})
+    assert [(s.support, s.flagged) for s in view.sentences] == [
+        (0.91, False),
+        (0.2, True),
+        (None, False),
+    ]
