@@ -100,3 +100,16 @@ job_outcomes = Table(
     Column("summary_key", String(512)),
     Column("error", Text),
 )
+
+# API keys (`python -m service keys`): only a SHA-256 of each key is kept; `id` is the key's public
+# part, by which a presented key is looked up before its hash is compared in constant time.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("scope", String(16), nullable=False),  # read | write
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
