@@ -58,6 +58,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_max_words", 250, "Brief length when a request names no `max_words`."),
     Setting("summary_sentences", 5, "Most sentences taken from one document's summary."),
     Setting(
+        "unsupported_sentences",
+        "drop",
+        "What a brief does with a sentence that fails the faithfulness check (a number or name "
+        "not in its cited evidence, a flipped negation, support under `SUMMARY_MIN_SUPPORT`): "
+        "`drop` it (and count it) or `flag` it.",
+    ),
+    Setting(
+        "min_support",
+        0.6,
+        "Least embedding cosine between a brief sentence and its cited evidence passage.",
+    ),
+    Setting(
         "max_chunks_per_document",
         16,
         "Most model-sized chunks read per document; the rest is reported as truncated.",
@@ -117,6 +129,24 @@ SETTINGS: tuple[Setting, ...] = (
         1800,
         "Redis redelivers a task whose worker vanished without acknowledging it after this long.",
     ),
+    Setting(
+        "rate_limit",
+        "600/minute",
+        "Requests each API key (or, without keys, each client address) may make to `/v1`, per "
+        "worker process with the default storage, e.g. `600/minute` or `20/second;600/minute`; "
+        "empty turns the limit off.",
+    ),
+    Setting(
+        "rate_limit_storage",
+        "memory://",
+        "Where request counts are kept: `memory://` (each worker process counts for itself) or "
+        "`redis://host:6379` (one count shared by every process; needs the `redis` package).",
+    ),
+    Setting(
+        "request_timeout_seconds",
+        90,
+        "Time limit of one request: reading its body, waiting on `?wait=`, writing the answer.",
+    ),
     Setting("log_level", "INFO", "Python logging level."),
 )
 
@@ -155,6 +185,8 @@ class Settings:
     max_wait_seconds: int
     default_max_words: int
     summary_sentences: int
+    unsupported_sentences: str
+    min_support: float
     max_chunks_per_document: int
     chunk_overlap_sentences: int
     embedded_worker: bool
@@ -169,6 +201,9 @@ class Settings:
     celery_queue: str
     celery_map_batch: int
     celery_visibility_seconds: int
+    rate_limit: str
+    rate_limit_storage: str
+    request_timeout_seconds: int
     log_level: str
 
     @classmethod
@@ -198,6 +233,11 @@ class Settings:
                     f"{ENV_PREFIX}{name.upper()} must be {' or '.join(allowed)}, "
                     f"not {values[name]!r}"
                 )
+        if values["unsupported_sentences"] not in {"drop", "flag"}:
+            raise ValueError(
+                f"{ENV_PREFIX}UNSUPPORTED_SENTENCES must be drop or flag, "
+                f"not {values['unsupported_sentences']!r}"
+            )
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:

@@ -112,4 +112,11 @@ class Pipeline:
     def merge(
         self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
     ) -> Brief:
-        return merge_summaries(summaries, documents, self.embedder.encode, max_words)
+        return merge_summaries(
+            summaries,
+            documents,
+            self.embedder.encode,
+            max_words,
+            on_unsupported=self.settings.unsupported_sentences,
+            min_support=self.settings.min_support,
+        )

@@ -1,71 +1,42 @@
 """Merge per-document summaries into one brief.
 
-Sentences from different documents that say the same thing are grouped (leader clustering over
-sentence embeddings: a sentence joins the first, more important group whose leader it resembles by
-cosine >= `SAME_FACT_COSINE`, or by cosine >= `RELATED_COSINE` with enough shared words), each group
-is written once, by its best sentence, and cites every document in the group. Groups are then picked
-greedily within the word budget, the most important first: how many sources carry it, how central it
-is to the whole corpus and to its own document, with a bonus for a group that brings in a document
-the brief does not cite yet, so that no source is dropped while there is room for it.
+1. Every summary sentence is embedded once.
+2. Sentences that state the same fact are grouped (`grouping.py`: star clustering over a sparse
+   cosine graph, word overlap and figures); each group is written once, by its best-formed
+   sentence, and cites every document in it.
+3. Groups are picked greedily within the word budget, never cutting a sentence: the most important
+   first (how many sources carry it, how central it is to the whole corpus and to its own document),
+   with a bonus for a group that brings in a document the brief does not cite yet, and never one
+   that repeats a sentence already picked.
+4. A sentence that leans on one the brief does not show (`readability.py`) is never picked.
+   Each picked sentence is checked against its cited evidence (`faithfulness.py`) before it is
+   kept: an unsupported one is dropped (and counted) or kept and flagged, per `on_unsupported`.
+5. Sentences are shown by number of sources, then in the order of their documents' dates where
+   the documents carry dates, then by importance.
+6. Sources that give different figures for the same thing are reported (`disagreements.py`).
 """
 
 from __future__ import annotations
 
-import re
+import heapq
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
-from service.pipeline.types import (
-    Brief,
-    BriefSentence,
-    Citation,
-    Document,
-    Summary,
-    SummarySentence,
-)
+from service.pipeline.chronology import document_date
+from service.pipeline.disagreements import Statement, document_statements, find_disagreements
+from service.pipeline.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
+from service.pipeline.grouping import Candidate, Group, candidate, group_candidates
+from service.pipeline.readability import reads_alone
+from service.pipeline.types import Brief, BriefSentence, Citation, Document, Summary
 
-SAME_FACT_COSINE = 0.80
-RELATED_COSINE = 0.65
-RELATED_WORD_OVERLAP = 0.45
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
 NEW_SOURCE_BONUS = 1.0  # as much as one more source: a document left uncited is a dropped source
-
-_WORD = re.compile(r"\w+", re.UNICODE)
+MIN_SENTENCE_WORDS = 4  # stop looking once the budget left cannot hold a sentence
 
 Encode = Callable[[list[str]], np.ndarray]
-
-
-@dataclass
-class _Candidate:
-    sentence: SummarySentence
-    document_id: str
-    doc_order: int
-    vector: np.ndarray
-    words: frozenset[str]
-
-
-@dataclass
-class _Group:
-    leader: _Candidate
-    members: list[_Candidate] = field(default_factory=list)
-
-    @property
-    def document_ids(self) -> set[str]:
-        return {m.document_id for m in self.members}
-
-
-def content_words(text: str) -> frozenset[str]:
-    """Lower-cased words of three letters or more (or any number): the overlap we care about."""
-    return frozenset(w for w in _WORD.findall(text.lower()) if len(w) > 2 or w.isdigit())
-
-
-def word_overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """Share of the shorter sentence's words found in the other (overlap coefficient)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
 
 
 def merge_summaries(
@@ -73,110 +44,178 @@ def merge_summaries(
     documents: Sequence[Document],
     encode: Encode,
     max_words: int,
+    *,
+    on_unsupported: str = "drop",
+    min_support: float = MIN_SUPPORT,
 ) -> Brief:
-    candidates = _candidates(summaries, encode)
-    groups = _group(candidates)
-    centroid = _centroid([c.vector for c in candidates])
-    picked = _pick(groups, centroid, max_words)
-    models = list(dict.fromkeys(s.model for s in summaries if not s.facts.error))
-    notes = [
-        f"{s.document_id}: not summarised ({s.facts.error})" for s in summaries if s.facts.error
-    ]
+    """One brief of `summaries`; `on_unsupported` is "drop" or "flag"."""
+    by_id = {d.id: d for d in documents}
+    language = _main_language(documents)
+    candidates, vectors = _candidates(summaries, encode)
+    importance = _importance(candidates, vectors)
+    groups = group_candidates(candidates, vectors, importance)
+    picker = _Picker(vectors, importance, by_id, encode, language, min_support)
+    picked, dropped = picker.pick(groups, max_words, keep_unsupported=on_unsupported == "flag")
+    sentences = _in_reading_order(picked, by_id)
+    cited = [c.document_id for s in sentences for c in s.citations]
+    statements = [
+        Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
+        for c in candidates
+        if c.sentence.citations
+    ] + document_statements(documents, cited, language)
     return Brief(
-        sentences=picked,
+        sentences=sentences,
         documents=[d.id for d in documents],
-        models=models,
+        models=list(dict.fromkeys(s.model for s in summaries if not s.facts.error)),
         facts=[s.facts for s in summaries],
         max_words=max_words,
-        notes=notes,
+        notes=[
+            f"{s.document_id}: not summarised ({s.facts.error})" for s in summaries if s.facts.error
+        ],
+        disagreements=find_disagreements(statements, encode, language),
+        dropped=dropped,
     )
 
 
-def _candidates(summaries: Sequence[Summary], encode: Encode) -> list[_Candidate]:
+def _main_language(documents: Sequence[Document]) -> str:
+    counts = Counter(d.language for d in documents)
+    return counts.most_common(1)[0][0] if counts else "und"
+
+
+def _candidates(summaries: Sequence[Summary], encode: Encode) -> tuple[list[Candidate], np.ndarray]:
     pairs = [
         (order, summary.document_id, sentence)
         for order, summary in enumerate(summaries)
         for sentence in summary.sentences
     ]
-    if not pairs:
-        return []
-    vectors = encode([sentence.text for _, _, sentence in pairs])
+    vectors = encode([sentence.text for _, _, sentence in pairs]) if pairs else np.zeros((0, 1))
     return [
-        _Candidate(sentence, doc_id, order, vectors[i], content_words(sentence.text))
-        for i, (order, doc_id, sentence) in enumerate(pairs)
-    ]
+        candidate(sentence, doc_id, order, row)
+        for row, (order, doc_id, sentence) in enumerate(pairs)
+    ], np.asarray(vectors, dtype=np.float32)
 
 
-def _same_fact(a: _Candidate, b: _Candidate) -> bool:
-    cosine = float(a.vector @ b.vector)
-    if cosine >= SAME_FACT_COSINE:
-        return True
-    return cosine >= RELATED_COSINE and word_overlap(a.words, b.words) >= RELATED_WORD_OVERLAP
+def _importance(candidates: list[Candidate], vectors: np.ndarray) -> np.ndarray:
+    """Centrality to the whole corpus plus half the sentence's importance in its document."""
+    if not candidates:
+        return np.zeros(0)
+    mean = vectors.mean(axis=0)
+    centroid = mean / (np.linalg.norm(mean) or 1.0)
+    scores = np.asarray([c.sentence.score for c in candidates])
+    return vectors @ centroid + 0.5 * scores
 
 
-def _group(candidates: list[_Candidate]) -> list[_Group]:
-    """Leader clustering, most important sentences first so that they lead their groups."""
-    groups: list[_Group] = []
-    for candidate in sorted(candidates, key=lambda c: (-c.sentence.score, c.doc_order)):
-        home = next(
-            (
-                g
-                for g in groups
-                if candidate.document_id not in g.document_ids and _same_fact(g.leader, candidate)
-            ),
-            None,
+class _Picker:
+    """Greedy choice of groups within the word budget, checking each before it is kept."""
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        importance: np.ndarray,
+        documents: dict[str, Document],
+        encode: Encode,
+        language: str,
+        min_support: float,
+    ) -> None:
+        self.vectors, self.importance, self.documents = vectors, importance, documents
+        self.encode, self.language, self.min_support = encode, language, min_support
+
+    def value(self, group: Group) -> float:
+        return len(group.document_ids) + float(self.importance[group.leader.row])
+
+    def pick(
+        self, groups: list[Group], max_words: int, keep_unsupported: bool
+    ) -> tuple[list[tuple[BriefSentence, Group, Candidate]], int]:
+        """Lazy greedy: a group's gain only falls as documents get cited, so a stale heap key
+        is an upper bound, and the top of the heap is re-scored before it is taken."""
+        heap = [(-self._gain(g, set()), at) for at, g in enumerate(groups)]
+        heapq.heapify(heap)
+        picked: list[tuple[BriefSentence, Group, Candidate]] = []
+        cited: set[str] = set()
+        words, dropped = 0, 0
+        while heap and max_words - words >= MIN_SENTENCE_WORDS:
+            _, at = heapq.heappop(heap)
+            group = groups[at]
+            gain = self._gain(group, cited)
+            if heap and gain < -heap[0][0]:
+                heapq.heappush(heap, (-gain, at))
+                continue
+            writer = _writer(group, self.language)
+            length = len(writer.sentence.text.split())
+            if words + length > max_words or self._repeats(writer, picked):
+                continue
+            if not reads_alone(writer.sentence.text, self.language):
+                continue  # leans on a sentence the brief does not show ("They are...")
+            sentence = self._checked(group, writer)
+            if not sentence.supported and not keep_unsupported:
+                dropped += 1
+                continue
+            picked.append((sentence, group, writer))
+            cited |= group.document_ids
+            words += length
+        return picked, dropped
+
+    def _gain(self, group: Group, cited: set[str]) -> float:
+        return self.value(group) + NEW_SOURCE_BONUS * len(group.document_ids - cited)
+
+    def _repeats(
+        self, writer: Candidate, picked: list[tuple[BriefSentence, Group, Candidate]]
+    ) -> bool:
+        if not picked:
+            return False
+        rows = [w.row for _, _, w in picked]
+        return bool(np.max(self.vectors[rows] @ self.vectors[writer.row]) >= NEAR_DUPLICATE_COSINE)
+
+    def _checked(self, group: Group, writer: Candidate) -> BriefSentence:
+        citations: list[Citation] = []
+        for member in sorted(group.members, key=lambda m: m.doc_order):
+            citations.extend(c for c in member.sentence.citations if c not in citations)
+        own = evidence_passages(writer.sentence.citations, self.documents)
+        others = evidence_passages(
+            [c for c in citations if c not in writer.sentence.citations], self.documents
         )
-        if home is None:
-            groups.append(_Group(leader=candidate, members=[candidate]))
-        else:
-            home.members.append(candidate)
-    return groups
-
-
-def _centroid(vectors: list[np.ndarray]) -> np.ndarray | None:
-    if not vectors:
-        return None
-    mean = np.mean(np.stack(vectors), axis=0)
-    norm = float(np.linalg.norm(mean))
-    return mean / norm if norm else None
-
-
-def _importance(group: _Group, centroid: np.ndarray | None) -> float:
-    centrality = float(group.leader.vector @ centroid) if centroid is not None else 0.0
-    return len(group.document_ids) + centrality + 0.5 * group.leader.sentence.score
-
-
-def _pick(groups: list[_Group], centroid: np.ndarray | None, max_words: int) -> list[BriefSentence]:
-    remaining = sorted(groups, key=lambda g: -_importance(g, centroid))
-    picked: list[tuple[_Group, float]] = []
-    cited: set[str] = set()
-    words = 0
-    while remaining:
-        best = max(
-            remaining,
-            key=lambda g: _importance(g, centroid) + NEW_SOURCE_BONUS * len(g.document_ids - cited),
+        verdict = check_sentence(
+            writer.sentence.text,
+            self.vectors[writer.row],
+            own + others if own else [],
+            self.encode,
+            self.language,
+            self.min_support,
         )
-        remaining.remove(best)
-        length = len(best.leader.sentence.text.split())
-        if words + length > max_words or _repeats(best, [g for g, _ in picked]):
-            continue
-        picked.append((best, _importance(best, centroid)))
-        cited |= best.document_ids
-        words += length
-    picked.sort(key=lambda pair: -pair[1])
-    return [_brief_sentence(group, score) for group, score in picked]
+        return BriefSentence(
+            text=writer.sentence.text,
+            citations=citations,
+            score=round(self.value(group), 4),
+            support=verdict.support,
+            supported=verdict.passed,
+            problems=list(verdict.problems),
+        )
 
 
-def _repeats(group: _Group, picked: list[_Group]) -> bool:
-    return any(
-        float(group.leader.vector @ p.leader.vector) >= NEAR_DUPLICATE_COSINE for p in picked
+def _writer(group: Group, language: str) -> Candidate:
+    """The member that says the group's fact best: one that reads on its own and carries no
+    figure another member lacks (so that every citation backs it), the leader when it can."""
+    shared = frozenset.intersection(*(m.figures for m in group.members))
+    fit = [m for m in group.members if m.figures <= shared]
+    return next((m for m in fit if reads_alone(m.sentence.text, language)), group.leader)
+
+
+def _in_reading_order(
+    picked: list[tuple[BriefSentence, Group, Candidate]], documents: dict[str, Document]
+) -> list[BriefSentence]:
+    dates: dict[str, date | None] = {}
+
+    def when(writer: Candidate) -> tuple[int, date, int]:
+        document_id = writer.document_id
+        if document_id not in dates:
+            dates[document_id] = (
+                document_date(documents[document_id]) if document_id in documents else None
+            )
+        found = dates[document_id]
+        return (0, found, writer.sentence.position) if found else (1, date.max, 0)
+
+    ranked = sorted(
+        picked,
+        key=lambda item: (-len(item[0].document_ids), when(item[2]), -item[0].score),
     )
-
-
-def _brief_sentence(group: _Group, score: float) -> BriefSentence:
-    citations: list[Citation] = []
-    for member in sorted(group.members, key=lambda m: m.doc_order):
-        citations.extend(c for c in member.sentence.citations if c not in citations)
-    return BriefSentence(
-        text=group.leader.sentence.text, citations=citations, score=round(score, 4)
-    )
+    return [sentence for sentence, _, _ in ranked]

@@ -23,22 +23,41 @@ def brief_markdown(brief: Brief) -> str:
         markers = []
         for citation in sentence.citations:
             number = numbers.setdefault(citation.document_id, len(numbers) + 1)
-            span = f"{citation.start}-{citation.end}"
-            if span not in spans.setdefault(citation.document_id, []):
-                spans[citation.document_id].append(span)
+            _add_span(spans, citation.document_id, f"{citation.start}-{citation.end}")
             if f"[^{number}]" not in markers:
                 markers.append(f"[^{number}]")
-        paragraphs.append(f"- {sentence.text}{''.join(markers)}")
+        flag = "" if sentence.supported else " _(not supported by its evidence)_"
+        paragraphs.append(f"- {sentence.text}{''.join(markers)}{flag}")
+    differences = []
+    for disagreement in brief.disagreements:
+        figures = []
+        for figure in disagreement.figures:
+            marks = []
+            for citation in figure.citations:
+                number = numbers.setdefault(citation.document_id, len(numbers) + 1)
+                _add_span(spans, citation.document_id, f"{citation.start}-{citation.end}")
+                marks.append(f"[^{number}]")
+            figures.append(f"{figure.value}{''.join(dict.fromkeys(marks))}")
+        differences.append(f"- {disagreement.about}: {'; '.join(figures)}")
     footnotes = [
         f"[^{n}]: Document `{doc_id}`, characters {', '.join(spans[doc_id])}."
         for doc_id, n in numbers.items()
     ]
     parts = ["## Brief", "\n".join(paragraphs) or "_No sentence fits this brief._"]
+    if differences:
+        parts += ["### Where sources differ", "\n".join(differences)]
+    if brief.dropped:
+        parts.append(f"_{brief.dropped} sentence(s) left out: not supported by their evidence._")
     if brief.notes:
         parts.append("\n".join(f"> {note}" for note in brief.notes))
     if footnotes:
         parts.append("\n".join(footnotes))
     return "\n\n".join(parts) + "\n"
+
+
+def _add_span(spans: dict[str, list[str]], document_id: str, span: str) -> None:
+    if span not in spans.setdefault(document_id, []):
+        spans[document_id].append(span)
 
 
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
@@ -49,6 +68,9 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
                 "citations": [c.to_dict() for c in s.citations],
                 "sources": len(s.document_ids),
                 "score": s.score,
+                "support": s.support,
+                "supported": s.supported,
+                **({"problems": s.problems} if s.problems else {}),
             }
             for s in brief.sentences
         ],
@@ -60,4 +82,6 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "max_words": brief.max_words,
         "words": brief.words,
         "notes": brief.notes,
+        "disagreements": [d.to_dict() for d in brief.disagreements],
+        "dropped_sentences": brief.dropped,
     }

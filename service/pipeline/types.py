@@ -167,10 +167,37 @@ class BriefSentence:
     text: str
     citations: list[Citation]  # every document the sentence rests on, with its evidence span
     score: float
+    support: float = 1.0  # similarity to its own evidence passage (1.0: quoted verbatim)
+    supported: bool = True  # False: failed the faithfulness check, shown flagged
+    problems: list[str] = field(
+        default_factory=list
+    )  # why it failed, e.g. "number 12 not in evidence"
 
     @property
     def document_ids(self) -> list[str]:
         return list(dict.fromkeys(c.document_id for c in self.citations))
+
+
+@dataclass(frozen=True)
+class FigureClaim:
+    """One figure as some sources state it, with the passages that state it."""
+
+    value: str  # as written in the first source, e.g. "10,000-12,000"
+    citations: list[Citation]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "citations": [c.to_dict() for c in self.citations]}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Sources that give different figures for the same thing."""
+
+    about: str  # what is counted, in the first source's words, e.g. "North Korean troops"
+    figures: list[FigureClaim]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"about": self.about, "figures": [f.to_dict() for f in self.figures]}
 
 
 @dataclass
@@ -181,6 +208,8 @@ class Brief:
     facts: list[DocumentFacts]
     max_words: int
     notes: list[str] = field(default_factory=list)  # e.g. documents that failed
+    disagreements: list[Disagreement] = field(default_factory=list)
+    dropped: int = 0  # sentences that failed the faithfulness check and were left out
 
     @property
     def words(self) -> int:

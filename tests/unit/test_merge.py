@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.pipeline.merge import content_words, merge_summaries, word_overlap
+from service.pipeline.grouping import content_words, word_overlap
+from service.pipeline.merge import merge_summaries
 from service.pipeline.types import (
     Citation,
     Document,
