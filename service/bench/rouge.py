@@ -1,0 +1,148 @@
+"""`python -m service.bench rouge DIR --words N [--json]`: ROUGE recall of briefs on a benchmark.
+
+DIR holds clusters as `DIR/<cluster>/docs/*.txt` and `DIR/<cluster>/refs/*.txt`, or languages of
+such clusters (`DIR/<language>/<cluster>/...`, as MultiLing 2011 ships). Each cluster's brief is
+made by the service's own pipeline (clean, split, chunk, summarise each document extractively,
+merge) and scored against the references next to a lead and a LexRank (sumy) baseline built from
+the same sentences, in the same run. Also reported per language: the redundancy of each system's
+summaries (share of sentence pairs with embedding cosine >= 0.75) and, for the brief, the share of
+sentences whose cited evidence contains every number and name they state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.bench.rouge_baselines import lead, lexrank
+from service.bench.rouge_scoring import ROUGE_TYPES, recall
+from service.config import Settings
+from service.pipeline.engine import Pipeline
+from service.pipeline.faithfulness import evidence_passages, unbacked_facts
+from service.pipeline.language import detect_language
+from service.pipeline.sentences import split_sentences
+from service.pipeline.types import Brief, Document
+
+SYSTEMS = ("brief", "lexrank", "lead")
+REDUNDANT_COSINE = 0.75
+
+
+def clusters_by_language(root: Path) -> dict[str, list[Path]]:
+    """{name: clusters}: one entry for a folder of clusters, one per language folder otherwise."""
+    if any((c / "docs").is_dir() for c in root.iterdir()):
+        return {root.name: sorted(c for c in root.iterdir() if (c / "docs").is_dir())}
+    return {
+        folder.name: sorted(c for c in folder.iterdir() if (c / "docs").is_dir())
+        for folder in sorted(root.iterdir())
+        if folder.is_dir() and any((c / "docs").is_dir() for c in folder.iterdir() if c.is_dir())
+    }
+
+
+def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]:
+    documents = []
+    for path in sorted((cluster / "docs").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        documents.append(Document(path.stem, text, detect_language(text).language))
+    language = documents[0].language
+    references = [p.read_text(encoding="utf-8") for p in sorted((cluster / "refs").glob("*.txt"))]
+    sentences = [[s.text for s in split_sentences(pipeline.clean(d))] for d in documents]
+    brief = pipeline.merge(documents, [pipeline.summarise(d) for d in documents], words)
+    outputs = {
+        "brief": [s.text for s in brief.sentences],
+        "lexrank": lexrank(sentences, language, words),
+        "lead": lead(sentences, words),
+    }
+    result: dict[str, Any] = {"cluster": cluster.name, "language": language}
+    for system, output in outputs.items():
+        text = " ".join(output) if isinstance(output, list) else output
+        result[system] = recall(text, references, language, words)
+    result["redundancy"] = _redundancy(pipeline, outputs["brief"])
+    result["evidence_coverage"] = _evidence_coverage(brief, documents)
+    result["disagreements"] = len(brief.disagreements)
+    return result
+
+
+def _redundancy(pipeline: Pipeline, sentences: list[str]) -> tuple[int, int]:
+    """(redundant pairs, pairs) among the sentences of one summary."""
+    if len(sentences) < 2:
+        return 0, 0
+    vectors = pipeline.embedder.encode(sentences)
+    pairs = list(itertools.combinations(range(len(sentences)), 2))
+    close = sum(float(vectors[i] @ vectors[j]) >= REDUNDANT_COSINE for i, j in pairs)
+    return close, len(pairs)
+
+
+def _evidence_coverage(brief: Brief, documents: list[Document]) -> tuple[int, int]:
+    """(sentences whose every number and name is in their cited spans, sentences)."""
+    by_id = {d.id: d for d in documents}
+    covered = sum(
+        not unbacked_facts(s.text, evidence_passages(s.citations, by_id)) for s in brief.sentences
+    )
+    return covered, len(brief.sentences)
+
+
+def summarise_language(results: list[dict[str, Any]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"clusters": len(results)}
+    for system in SYSTEMS:
+        summary[system] = {
+            name: round(float(np.mean([r[system][name] for r in results])), 2)
+            for name in ROUGE_TYPES
+        }
+    redundant = [sum(r["redundancy"][i] for r in results) for i in (0, 1)]
+    covered = [sum(r["evidence_coverage"][i] for r in results) for i in (0, 1)]
+    summary["brief_redundancy"] = round(redundant[0] / redundant[1], 4) if redundant[1] else 0.0
+    summary["evidence_coverage"] = round(covered[0] / covered[1], 4) if covered[1] else 1.0
+    summary["disagreements"] = sum(r["disagreements"] for r in results)
+    return summary
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = [
+        "| Language | System | ROUGE-1 R | ROUGE-2 R | ROUGE-L R |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for language, figures in report["languages"].items():
+        for system in SYSTEMS:
+            row = figures[system]
+            cells = " | ".join(f"{row[name]:.2f}" for name in ROUGE_TYPES)
+            lines.append(f"| {language} | {system} | {cells} |")
+    lines.append("")
+    lines.append("| Language | Brief redundancy | Evidence coverage | Disagreements found |")
+    lines.append("| --- | ---: | ---: | ---: |")
+    for language, figures in report["languages"].items():
+        lines.append(
+            f"| {language} | {figures['brief_redundancy']:.1%} | "
+            f"{figures['evidence_coverage']:.1%} | {figures['disagreements']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service.bench rouge", description=__doc__)
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--words", type=int, default=250, help="cut every summary to N words")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    if not args.directory.is_dir():
+        parser.error(f"{args.directory} is not a folder")
+    languages = clusters_by_language(args.directory)
+    if not any(languages.values()):
+        parser.error(f"{args.directory} holds no <cluster>/docs folder")
+    pipeline = Pipeline(Settings.from_env({"summariser": "extractive"}))
+    started = time.perf_counter()
+    report: dict[str, Any] = {"words": args.words, "languages": {}, "clusters": {}}
+    for name, clusters in languages.items():
+        results = [run_cluster(pipeline, cluster, args.words) for cluster in clusters]
+        report["clusters"][name] = results
+        report["languages"][name] = summarise_language(results)
+        print(f"{name}: {len(results)} clusters", file=sys.stderr)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
+    return 0

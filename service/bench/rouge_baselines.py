@@ -1,0 +1,90 @@
+"""Baselines the ROUGE benchmark sets the brief against, on the same cleaned, split sentences.
+
+- `lead`: the first sentence of each document in turn, then the second of each, and so on.
+- `lexrank`: sumy's LexRank (TF-IDF cosine graph) over every sentence of the cluster, the best
+  rated first. sumy's own tokenizers need NLTK's punkt data, which cannot be downloaded here, so it
+  is given our sentences through its document model and a word tokenizer of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import regex
+
+from service.bench.rouge_scoring import cut
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# Our language codes -> sumy's names, for its stemmers and stop words; others go without.
+SUMY_LANGUAGES = {
+    "en": "english", "fr": "french", "cs": "czech", "el": "greek", "he": "hebrew",
+    "ar": "arabic", "de": "german", "es": "spanish",
+}  # fmt: skip
+
+
+class _WordTokenizer:
+    """The one part of a sumy tokenizer that a prebuilt document needs."""
+
+    def to_words(self, text: str) -> list[str]:
+        return _WORD.findall(text)
+
+
+def within(sentences: Sequence[str], words: int) -> str:
+    """Sentences in the given order while they fit in `words`; the text cut to `words`."""
+    taken, count = [], 0
+    for sentence in sentences:
+        length = len(sentence.split())
+        if count + length > words and taken:
+            continue
+        taken.append(sentence)
+        count += length
+    return cut(" ".join(taken), words)
+
+
+def lead(documents: Sequence[Sequence[str]], words: int) -> str:
+    depth = max((len(d) for d in documents), default=0)
+    ordered = [d[at] for at in range(depth) for d in documents if at < len(d)]
+    return within(ordered, words)
+
+
+def lexrank(documents: Sequence[Sequence[str]], language: str, words: int) -> str:
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    tokenizer = _WordTokenizer()
+    paragraphs = [
+        Paragraph([Sentence(text, tokenizer) for text in document])
+        for document in documents
+        if document
+    ]
+    summarizer = LexRankSummarizer(_stemmer(language))
+    summarizer.stop_words = _stop_words(language)
+    ranked: list[str] = []
+
+    def best_first(infos: list[Any]) -> list[Any]:  # sumy hands them over best rated first
+        ranked.extend(str(info.sentence) for info in infos)
+        return infos
+
+    summarizer(ObjectDocumentModel(paragraphs), best_first)
+    return within(ranked, words)
+
+
+def _stemmer(language: str) -> Any:
+    from sumy.nlp.stemmers import Stemmer, null_stemmer
+
+    name = SUMY_LANGUAGES.get(language)
+    try:
+        return Stemmer(name) if name else null_stemmer
+    except (LookupError, ValueError):  # Greek needs a package of its own
+        return null_stemmer
+
+
+def _stop_words(language: str) -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
+    name = SUMY_LANGUAGES.get(language)
+    try:
+        return frozenset(get_stop_words(name)) if name else frozenset()
+    except LookupError:
+        return frozenset()
