@@ -1,0 +1,73 @@
+"""A store filled with a synthetic corpus and its cached summaries, for the merge benchmark."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert
+
+from service.bench.merge_corpus import text_key
+from service.pipeline.types import Brief, Document, Summary
+from service.store import NewDocument, Store
+from service.store.schema import summaries as summaries_table
+
+BATCH = 500
+
+
+class BenchPipeline:
+    """Summaries are all cached under `text_key`; the merge is the real one."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+
+    def summary_key(self, document: Document) -> str:
+        return text_key(document)
+
+    def summarise(self, document: Document) -> Summary:
+        raise AssertionError(f"{document.id} should have been cached")
+
+    def merge(
+        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
+    ) -> Brief:
+        from service.pipeline.merge import merge_summaries
+
+        return merge_summaries(summaries, documents, self.embedder.encode, max_words)
+
+
+def fill_store(store: Store, documents: list[Document], summaries: list[Summary]) -> None:
+    now = datetime.now(UTC)
+    for at in range(0, len(documents), BATCH):
+        store.put_documents([_new(d) for d in documents[at : at + BATCH]], replace=False)
+    rows = [
+        {
+            "key": text_key(document),
+            "document_id": document.id,
+            "summary": summary.to_dict(),
+            "created_at": now,
+        }
+        for document, summary in zip(documents, summaries, strict=True)
+    ]
+    with store.engine.begin() as conn:
+        for at in range(0, len(rows), BATCH):
+            conn.execute(insert(summaries_table), rows[at : at + BATCH])
+
+
+def _new(document: Document) -> NewDocument:
+    data = document.text.encode("utf-8")
+    return NewDocument(
+        id=document.id,
+        text=document.text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        title=None,
+        url=None,
+        published=None,
+        declared_language=None,
+        language=document.language,
+        language_confidence=1.0,
+        language_source="declared",
+        chars=len(document.text),
+        bytes=len(data),
+    )

@@ -1,0 +1,177 @@
+"""`python -m service.bench speed [--json]`: documents per second of seq2seq summarisation on CPU.
+
+One run measures, on the same news articles cut into the same encoder inputs, with a model of
+distilbart-cnn-12-6's architecture (random weights, see `speed_model`):
+
+- `naive`: one document at a time through `model.generate()` with the checkpoint's default
+  settings (4 beams), as a first script would;
+- the service's `Seq2SeqSummariser` (its `generate` step, with the same decoding settings) in
+  each runtime it offers (`float32`, `int8`), one document per `generate()` call as a brief job
+  runs it today, and `batched` (8 documents' chunks per call, sorted by length).
+
+Every run generates exactly `--new-tokens` tokens per document (minimum = maximum length), so each
+does the same work. Prints documents per second and the ratio to `naive`, and, for `int8`, how far
+its encoder output is from float32's (cosine), a proxy for its wording drifting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from service.bench.speed_model import build_checkpoint, news_files
+from service.pipeline.types import Chunk, Sentence
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service.bench speed")
+    parser.add_argument("--documents", type=int, default=8, help="news articles (default 8)")
+    parser.add_argument("--new-tokens", type=int, default=32, help="tokens generated per document")
+    parser.add_argument("--batch-size", type=int, default=8, help="chunks per batched generate()")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    report = run(args.documents, args.new_tokens, args.batch_size)
+    print(json.dumps(report, indent=2) if args.json else render(report))
+    return 0
+
+
+def run(documents: int, new_tokens: int, batch_size: int) -> dict[str, Any]:
+    import os
+
+    import torch
+
+    threads = len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    files = news_files()
+    with tempfile.TemporaryDirectory(prefix="bench-speed-") as tmp:
+        folder = build_checkpoint(Path(tmp), files)
+        texts = [path.read_text(encoding="utf-8") for path in files[:documents]]
+        chunks = [_one_chunk(str(at), text) for at, text in enumerate(texts)]
+        runs = _runs(folder, chunks, new_tokens, batch_size)
+        results: dict[str, Any] = {}
+        for name, measure in runs.items():
+            seconds = measure()
+            results[name] = {"seconds": round(seconds, 2), "docs_per_s": len(chunks) / seconds}
+        drift = _int8_encoder_cosine(folder, chunks[0])
+    naive = results["naive"]["docs_per_s"]
+    for figures in results.values():
+        figures["ratio"] = round(figures["docs_per_s"] / naive, 2)
+        figures["docs_per_s"] = round(figures["docs_per_s"], 3)
+    return {
+        "model": "distilbart-cnn-12-6 architecture, random weights",
+        "documents": len(chunks),
+        "input_tokens": [chunk.tokens for chunk in chunks],
+        "new_tokens": new_tokens,
+        "num_beams": 4,
+        "torch_threads": threads,
+        "runs": results,
+        "int8_encoder_cosine_to_float32": round(drift, 4),
+    }
+
+
+def _one_chunk(document_id: str, text: str) -> Chunk:
+    """The article as one chunk (the encoder cuts it at its limit), one sentence per line."""
+    sentences, start = [], 0
+    for index, line in enumerate(line for line in text.splitlines() if line.strip()):
+        at = text.index(line, start)
+        sentences.append(Sentence(document_id, index, at, at + len(line), line, block=index))
+        start = at + len(line)
+    return Chunk(document_id, 0, tuple(sentences), tokens=len(text.split()))
+
+
+def _runs(
+    folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int
+) -> dict[str, Callable[[], float]]:
+    from service.pipeline.embeddings import Embedder
+    from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
+
+    forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
+
+    def service(runtime: str, batch: int) -> Callable[[], float]:
+        def measure() -> float:
+            summariser = Seq2SeqSummariser(
+                str(folder), Embedder(), generation=forced, runtime=runtime, batch_size=batch
+            )
+            summariser.load()
+            _warm(lambda: summariser.summarise_chunks(chunks[:1], "en"))
+            started = time.perf_counter()
+            if batch == 1:  # a brief job: one document's chunks per call
+                for chunk in chunks:
+                    summariser.summarise_chunks([chunk], "en")
+            else:
+                summariser.summarise_chunks(chunks, "en")
+            return time.perf_counter() - started
+
+        return measure
+
+    return {
+        "naive": lambda: _naive(folder, chunks, new_tokens),
+        "float32": service("float32", 1),
+        "int8": service("int8", 1),
+        "float32_batched": service("float32", batch_size),
+        "int8_batched": service("int8", batch_size),
+    }
+
+
+def _naive(folder: Path, chunks: list[Chunk], new_tokens: int) -> float:
+    """One document at a time through generate(), the checkpoint's defaults, the same inputs."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    texts = [" ".join(" ".join(s.text.split()) for s in chunk.sentences) for chunk in chunks]
+
+    def one(text: str) -> None:
+        inputs = tokenizer(text, return_tensors="pt", truncation=True, max_length=1024)
+        model.generate(**inputs, max_length=new_tokens + 1, min_length=new_tokens + 1)
+
+    _warm(lambda: one(texts[0]))
+    started = time.perf_counter()
+    for text in texts:
+        one(text)
+    return time.perf_counter() - started
+
+
+def _warm(call: Callable[[], Any]) -> None:
+    call()  # first calls allocate and pick kernels: not what a warm worker pays
+
+
+def _int8_encoder_cosine(folder: Path, chunk: Chunk) -> float:
+    """Cosine between float32's and int8's encoder outputs for one article (1.0: identical)."""
+    import torch
+
+    from service.pipeline.embeddings import Embedder
+    from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
+
+    outputs = []
+    for runtime in ("float32", "int8"):
+        summariser = Seq2SeqSummariser(str(folder), Embedder(), runtime=runtime)
+        inputs = summariser.preprocess([chunk])
+        with torch.inference_mode():
+            encoder = summariser._loaded_model().get_encoder()
+            outputs.append(encoder(**inputs).last_hidden_state.flatten())
+    return float(torch.nn.functional.cosine_similarity(outputs[0], outputs[1], dim=0))
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"seq2seq speed: {report['model']}; {report['documents']} news articles "
+        f"({min(report['input_tokens'])}-{max(report['input_tokens'])} words), "
+        f"{report['new_tokens']} generated tokens each, {report['num_beams']} beams, "
+        f"{report['torch_threads']} torch threads",
+        f"{'run':<18}{'seconds':>9}{'docs/s':>9}{'vs naive':>10}",
+    ]
+    for name, figures in report["runs"].items():
+        lines.append(
+            f"{name:<18}{figures['seconds']:>9.2f}{figures['docs_per_s']:>9.3f}"
+            f"{figures['ratio']:>9.2f}x"
+        )
+    lines.append(
+        f"int8 encoder output cosine to float32: {report['int8_encoder_cosine_to_float32']}"
+    )
+    return "\n".join(lines)
