@@ -19,6 +19,7 @@ from service.store import (
     RUNNING,
     UNCHANGED,
     NewDocument,
+    Outcome,
     Store,
     StoreConflict,
 )
@@ -281,3 +282,106 @@ def test_processes_starting_at_once_on_a_new_database_all_succeed(tmp_path, tria
         process.join()
     assert outcomes == ["ok"] * 6
     assert len(Store(url).queued_job_ids(limit=10)) == 6
+
+
+# Migrations ---------------------------------------------------------------------------------------
+
+
+def assert_migrations_match_the_schema(store: Store) -> None:
+    """What the migrations built is what `schema.py` declares: no difference for autogenerate."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from service.store.schema import metadata
+
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def test_migrations_build_exactly_the_declared_schema(store):
+    assert_migrations_match_the_schema(store)
+
+
+def test_head_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    from service.store.migrate import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
+
+
+def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path):
+    """Databases of the first release were made by create_all, without Alembic's version table."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from service.store.migrate import HEAD, alembic_config
+
+    url = f"sqlite:///{tmp_path}/legacy.sqlite3"
+    legacy = Store(url)
+    with legacy.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(
+            text(
+                "INSERT INTO jobs (id, status, request, document_ids, progress_done,"
+                " progress_total, attempts, created_at) VALUES ('old', 'done', '{}', '[]',"
+                " 0, 0, 1, '2025-01-01 00:00:00')"
+            )
+        )
+    assert "job_outcomes" not in inspect(legacy.engine).get_table_names()
+    legacy.create_all()
+    with legacy.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    assert legacy.get_job("old").status == DONE  # the data survived
+    assert_migrations_match_the_schema(legacy)
+    legacy.dispose()
+
+
+# Scale-out: outcomes, brief keys, dispatch --------------------------------------------------------
+
+
+def test_outcomes_count_distinct_documents_for_the_owner_only(store):
+    job = store.create_job({"max_words": 50}, ["a", "b", "c"])
+    assert store.claim_job(job.id, "w1")
+    assert store.record_outcomes(job.id, "w1", [Outcome("a", "ka")], "summarising") == 1
+    assert store.record_outcomes(job.id, "w1", [Outcome("a", "ka"), Outcome("b", None, "x")], "s")
+    assert store.get_job(job.id).progress_done == 2  # `a` twice counts once
+    assert store.record_outcomes(job.id, "w2", [Outcome("c", "kc")], "s") is None
+    assert store.job_outcomes(job.id) == {
+        "a": Outcome("a", "ka"),
+        "b": Outcome("b", None, "x"),
+    }
+    store.release_job(job.id, "w1")
+    assert store.claim_job(job.id, "w3")
+    assert store.job_outcomes(job.id) == {}  # a new attempt starts over
+
+
+def test_a_done_job_is_found_by_its_brief_key(store, clock):
+    older = store.create_job({"max_words": 50}, ["a"])
+    newer = store.create_job({"max_words": 50}, ["a"])
+    for job in (older, newer):
+        store.claim_job(job.id, "w")
+        assert store.set_brief_key(job.id, "w", "key-1")
+        clock.advance(1)
+        store.finish_job(job.id, "w", {"brief": job.id})
+    assert store.done_job_for_brief("key-1").id == newer.id
+    assert store.done_job_for_brief("key-2") is None
+    running = store.create_job({"max_words": 50}, ["a"])
+    store.claim_job(running.id, "w")
+    store.set_brief_key(running.id, "w", "key-3")
+    assert store.done_job_for_brief("key-3") is None  # only finished briefs are reused
+
+
+def test_a_job_is_dispatched_once_and_again_only_when_lost(store, clock):
+    job = store.create_job({"max_words": 50}, ["a"])
+    assert store.dispatchable_job_ids(300) == [job.id]
+    assert store.mark_dispatched(job.id, 300)
+    assert not store.mark_dispatched(job.id, 300)
+    assert store.dispatchable_job_ids(300) == []
+    clock.advance(301)  # never claimed: the message was lost
+    assert store.dispatchable_job_ids(300) == [job.id]
+    store.undo_dispatch(job.id)
+    assert store.get_job(job.id).dispatched_at is None
+    assert store.mark_dispatched(job.id, 300) and store.claim_job(job.id, "celery:1")
+    assert store.dispatchable_job_ids(300) == []
