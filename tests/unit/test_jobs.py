@@ -12,7 +12,13 @@ import pytest
 
 from service.config import Settings
 from service.errors import EmptyCorpus, InvalidField, UnknownDocuments
-from service.jobs import EmbeddedWorker, create_brief_job, job_to_dict, run_job
+from service.jobs import (
+    EmbeddedWorker,
+    create_brief_job,
+    create_or_reuse_brief_job,
+    job_to_dict,
+    run_job,
+)
 from service.pipeline.merge import merge_summaries
 from service.pipeline.types import (
     Citation,
@@ -43,6 +49,7 @@ class FakePipeline:
         self.failing = failing or set()
         self.merge_error = merge_error
         self.summarised: list[str] = []
+        self.merges = 0
         self.before_summarise = lambda document: None
 
     def describe(self) -> dict:
@@ -67,6 +74,7 @@ class FakePipeline:
         return Summary(document.id, MODEL, [sentence], facts)
 
     def merge(self, documents, summaries, max_words):
+        self.merges += 1
         if self.merge_error is not None:
             raise self.merge_error
         return merge_summaries(summaries, documents, bag_of_words, max_words)
@@ -341,3 +349,90 @@ def test_shutdown_hands_the_running_job_back(store, settings):
     release.set()
     worker.stop(timeout=5)
     assert store.get_job(job.id).status == QUEUED  # the old thread did not finish it
+
+
+# Caching, reuse and progress ----------------------------------------------------------------------
+
+
+def put_document(store: Store, document_id: str, text: str, *, replace: bool = False) -> None:
+    new = NewDocument(
+        id=document_id,
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        title=None,
+        url=None,
+        published=None,
+        declared_language=None,
+        language="en",
+        language_confidence=0.99,
+        language_source="detected",
+        chars=len(text),
+        bytes=len(text.encode()),
+    )
+    store.put_documents([new], replace=replace)
+
+
+def test_adding_one_document_summarises_exactly_one(store):
+    pipeline = FakePipeline()
+    first = create_brief_job(store, ["a", "b", "c"], None, 100)
+    assert run_job(store, pipeline, first.id).status == DONE
+    assert sorted(pipeline.summarised) == ["a", "b", "c"]
+    put_document(store, "d", "A bridge opened in the capital on Monday. Traffic eased.")
+    progress: list[tuple[int, int, str]] = []
+    second = create_brief_job(store, None, None, 100)
+    finished = run_job(store, pipeline, second.id, on_progress=lambda *p: progress.append(p))
+    assert finished.status == DONE
+    assert sorted(pipeline.summarised) == ["a", "b", "c", "d"]  # only `d` was new
+    assert progress[0] == (3, 4, "summarising")  # the cached three count as done at once
+    assert progress[1:] == [(4, 4, "summarising"), (4, 4, "merging"), (4, 4, DONE)]
+    assert set(finished.result["documents"]) == {"a", "b", "c", "d"}
+
+
+def test_a_repeated_request_gets_the_stored_brief(store):
+    pipeline = FakePipeline()
+    first = run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    assert pipeline.merges == 1
+    # Without the pipeline at hand, the worker finds the stored brief: no summary, no merge.
+    again = run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    assert again.id != first.id and again.status == DONE
+    assert again.result == first.result and pipeline.merges == 1
+    assert sorted(pipeline.summarised) == ["a", "b"]
+    # With it, the request itself is answered by the finished job.
+    job, reused = create_or_reuse_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline)
+    assert reused and job.id in {first.id, again.id} and job.status == DONE
+    assert create_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline).finished
+
+
+@pytest.mark.parametrize("change", ["max_words", "order", "text", "model"])
+def test_a_changed_input_makes_a_new_brief(store, change):
+    pipeline = FakePipeline()
+    run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    ids, words = ["a", "b"], 100
+    if change == "max_words":
+        words = 120
+    elif change == "order":
+        ids = ["b", "a"]
+    elif change == "text":
+        put_document(store, "b", "Heavy rain flooded the valley again.", replace=True)
+    else:
+        pipeline.summary_key = lambda d: hashlib.sha256(f"v2:{d.text}".encode()).hexdigest()
+    job, reused = create_or_reuse_brief_job(store, ids, None, words, pipeline=pipeline)
+    assert not reused and job.status == QUEUED
+    assert run_job(store, pipeline, job.id).status == DONE
+    assert pipeline.merges == 2
+
+
+def test_the_celery_backend_hands_jobs_over_instead_of_running_them(store, tmp_path):
+    settings = Settings.from_env({"database_url": "sqlite://", "job_backend": "celery"}, environ={})
+    worker = EmbeddedWorker(store, FakePipeline(), settings)
+    sent: list[tuple[str, list, str]] = []
+
+    class FakeCelery:
+        def send_task(self, name, args, queue):
+            sent.append((name, args, queue))
+
+    worker.dispatcher._celery = FakeCelery()
+    job = create_brief_job(store, ["a"], None, 100)
+    assert worker.run_pending() == 1 and worker.run_pending() == 0
+    assert sent == [("briefs.start", [job.id], "briefs")]
+    assert store.get_job(job.id).status == QUEUED  # a Celery worker will claim it
