@@ -84,9 +84,9 @@ def find_disagreements(
 
 
 def document_statements(
-    documents: Sequence[Document], cited: Sequence[str], language: str
+    documents: Sequence[Document], cited: Sequence[str], language: str, *, digits: bool = True
 ) -> list[Statement]:
-    """Content sentences with a digit, from the most cited documents."""
+    """Content sentences (with a digit, unless `digits` is False) of the most cited documents."""
     order = {document.id: at for at, document in enumerate(documents)}
     by_id = {document.id: document for document in documents}
     found: list[Statement] = []
@@ -94,7 +94,7 @@ def document_statements(
         document = by_id[document_id]
         for block in clean_document(document).blocks:
             text = document.text[block.start : block.end]
-            if not re.search(r"\d", text):
+            if digits and not re.search(r"\d", text):
                 continue
             for start, end in sentence_spans(text, language, fast=True):
                 citation = Citation(document.id, block.start + start, block.start + end)

@@ -11,6 +11,7 @@
 4. A sentence that leans on one the brief does not show (`readability.py`) is never picked.
    Each picked sentence is checked against its cited evidence (`faithfulness.py`) before it is
    kept: an unsupported one is dropped (and counted) or kept and flagged, per `on_unsupported`.
+   Other documents that state a picked sentence's fact are cited too (`corroboration.py`).
 5. Sentences are shown by number of sources, then in the order of their documents' dates where
    the documents carry dates, then by importance.
 6. Sources that give different figures for the same thing are reported (`disagreements.py`).
@@ -26,6 +27,7 @@ from datetime import date
 import numpy as np
 
 from service.pipeline.chronology import document_date
+from service.pipeline.corroboration import corroborate
 from service.pipeline.disagreements import Statement, document_statements, find_disagreements
 from service.pipeline.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
 from service.pipeline.grouping import Candidate, Group, candidate, group_candidates
@@ -56,6 +58,14 @@ def merge_summaries(
     groups = group_candidates(candidates, vectors, importance)
     picker = _Picker(vectors, importance, by_id, encode, language, min_support)
     picked, dropped = picker.pick(groups, max_words, keep_unsupported=on_unsupported == "flag")
+    shown = [sentence for sentence, _, _ in picked]
+    rows = [writer.row for _, _, writer in picked]
+    corroborate(
+        shown,
+        vectors[rows],
+        document_statements(documents, _by_citations(shown), language, digits=False),
+        encode,
+    )
     sentences = _in_reading_order(picked, by_id)
     cited = [c.document_id for s in sentences for c in s.citations]
     statements = [
@@ -75,6 +85,12 @@ def merge_summaries(
         disagreements=find_disagreements(statements, encode, language),
         dropped=dropped,
     )
+
+
+def _by_citations(sentences: list[BriefSentence]) -> list[str]:
+    """Document IDs, the most cited first."""
+    counts = Counter(c.document_id for s in sentences for c in s.citations)
+    return [document_id for document_id, _ in counts.most_common()]
 
 
 def _main_language(documents: Sequence[Document]) -> str:

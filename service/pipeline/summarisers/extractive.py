@@ -3,7 +3,8 @@
 Centrality is continuous LexRank (PageRank over the graph of cosine similarities between sentence
 embeddings), with a mild lead prior because news states its point first. Maximal marginal relevance
 then picks sentences, and a hard similarity ceiling keeps near-duplicates (repeated titles, a lead
-restated later) out.
+restated later) out. A sentence that leans on the one before it ("They are...", "“...,” he said")
+counts half, so that one that names its subject is quoted instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from service.pipeline.embeddings import Embedder
+from service.pipeline.readability import reads_alone
 from service.pipeline.types import (
     Chunk,
     Citation,
@@ -24,13 +26,14 @@ from service.pipeline.types import (
     SummarySentence,
 )
 
-ALGORITHM_VERSION = "lexrank-lead-mmr-1"  # bump whenever the selection below changes its output
+ALGORITHM_VERSION = "lexrank-lead-mmr-2"  # bump whenever the selection below changes its output
 DAMPING = 0.85
 LEAD_WEIGHT = 0.2  # share of a sentence's importance that comes from being early
 LEAD_SCALE = 3.0  # the lead prior halves by the fourth sentence
 MMR_LAMBDA = 0.7  # importance against novelty when picking the next sentence
 REDUNDANT_COSINE = 0.8  # a sentence this close to one already picked is never picked
 MIN_WORDS, MAX_WORDS = 5, 80
+LEANING_WEIGHT = 0.5  # a sentence that leans on the one before it ("They are...") reads badly alone
 CLOSING_MARKS = "\"'”’»)]"
 
 
@@ -136,6 +139,10 @@ class ExtractiveSummariser:
         if read:
             vectors = self.embedder.encode([sentence.text for sentence in read])
             scores = importance(vectors, [sentence.index for sentence in read])
+            scores *= [
+                1.0 if reads_alone(sentence.text, document.language) else LEANING_WEIGHT
+                for sentence in read
+            ]
             rows = select_sentences(vectors, scores, _eligible(read), self.max_sentences)
             picked = [_quote(read[row], float(scores[row])) for row in rows]
         facts = DocumentFacts(
