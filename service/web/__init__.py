@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.web.views import bp
-
 
 def init_app(app: Flask) -> None:
+    # Imported here so that `service.web.html_text` (used by the command line) stays light.
+    from service.web.views import bp
+
     app.register_blueprint(bp)

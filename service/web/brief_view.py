@@ -3,8 +3,9 @@
 Sources are numbered in order of first citation, as the Markdown rendering numbers its footnotes,
 so a marker `[2]` means the same document on the page, in the HTML and in the Markdown. Documents
 that the brief covers but never cites follow, so every document of the brief gets a number.
-`disagreements` (figures that sources give differently) and per-sentence `support` are shown when
-the brief carries them, and ignored when it does not.
+`disagreements` (`about`, and `figures` each with its `value` and `citations`), per-sentence
+`support`, `supported` and `problems`, and `dropped_sentences` are shown when the brief carries
+them, and not required: briefs stored before they existed still render.
 """
 
 from __future__ import annotations
@@ -12,11 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-# Names under which a disagreement's subject and its competing figures may be given.
-_SUBJECT_KEYS = ("subject", "topic", "about", "quantity", "description", "text")
-_FIGURE_LIST_KEYS = ("figures", "values", "claims", "positions")
-_FIGURE_TEXT_KEYS = ("figure", "value", "text", "claim")
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,8 @@ class SentenceView:
     markers: list[Marker]
     sources: int
     support: float | None = None
-    flagged: bool = False
+    flagged: bool = False  # failed the faithfulness check
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ class FigureView:
 
 @dataclass(frozen=True)
 class DisagreementView:
-    subject: str
+    about: str
     figures: list[FigureView]
 
 
@@ -64,6 +61,7 @@ class BriefView:
     sources: list[SourceView]
     disagreements: list[DisagreementView]
     notes: list[str]
+    dropped: int
     words: int | None
     max_words: int | None
     models: list[str]
@@ -102,7 +100,8 @@ def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> Br
             markers=numbering.markers(s.get("citations") or []),
             sources=int(s.get("sources") or len(s.get("citations") or [])),
             support=_number(s.get("support")),
-            flagged=bool(s.get("flagged")),
+            flagged=s.get("supported") is False,
+            problems=[str(p) for p in s.get("problems") or []],
         )
         for s in brief.get("sentences") or []
     ]
@@ -124,6 +123,7 @@ def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> Br
         sources=sources,
         disagreements=disagreements,
         notes=[str(note) for note in brief.get("notes") or []],
+        dropped=int(brief.get("dropped_sentences") or 0),
         words=brief.get("words"),
         max_words=brief.get("max_words"),
         models=[_model_name(m) for m in brief.get("models") or []],
@@ -132,20 +132,14 @@ def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> Br
 
 
 def _disagreement(item: Any, numbering: _Numbering) -> DisagreementView | None:
-    if not isinstance(item, Mapping):
+    if not isinstance(item, Mapping) or not isinstance(item.get("figures"), list):
         return None
-    subject = next((str(item[k]) for k in _SUBJECT_KEYS if isinstance(item.get(k), str)), "")
-    raw: list[Any] = next((item[k] for k in _FIGURE_LIST_KEYS if isinstance(item.get(k), list)), [])
-    figures = []
-    for figure in raw:
-        if isinstance(figure, Mapping):
-            text = next((str(figure[k]) for k in _FIGURE_TEXT_KEYS if k in figure), "")
-            figures.append(FigureView(text, numbering.markers(figure.get("citations") or [])))
-        else:
-            figures.append(FigureView(str(figure), []))
-    if not figures:
-        return None
-    return DisagreementView(subject, figures)
+    figures = [
+        FigureView(str(f.get("value", "")), numbering.markers(f.get("citations") or []))
+        for f in item["figures"]
+        if isinstance(f, Mapping)
+    ]
+    return DisagreementView(str(item.get("about") or ""), figures) if figures else None
 
 
 def _number(value: Any) -> float | None:

@@ -50,38 +50,42 @@ def test_disagreements_are_read_with_their_citations_when_present():
         **BRIEF,
         "disagreements": [
             {
-                "subject": "troops deployed",
+                "about": "troops deployed",
                 "figures": [
-                    {"figure": "11,000", "citations": [{"document_id": "d", "start": 1, "end": 9}]},
-                    {"figure": "12,000", "citations": [{"document_id": "a", "start": 2, "end": 8}]},
+                    {"value": "11,000", "citations": [{"document_id": "d", "start": 1, "end": 9}]},
+                    {"value": "12,000", "citations": [{"document_id": "a", "start": 2, "end": 8}]},
                 ],
             },
             "not a disagreement",
-            {"subject": "no figures"},
+            {"about": "no figures"},
         ],
     }
     view = brief_view(brief, {})
     assert len(view.disagreements) == 1
     disagreement = view.disagreements[0]
-    assert disagreement.subject == "troops deployed"
+    assert disagreement.about == "troops deployed"
     assert [f.text for f in disagreement.figures] == ["11,000", "12,000"]
     # "d" is first cited here, after the sentences' sources: it gets the next number.
     assert disagreement.figures[0].markers == [Marker(4, "d", 1, 9)]
     assert disagreement.figures[1].markers == [Marker(2, "a", 2, 8)]
 
 
-def test_support_and_flags_are_shown_when_present():
+def test_support_flags_and_dropped_sentences_are_read_when_present():
+    problems = ["number 12 is not in the evidence"]
     brief = {
         **BRIEF,
         "sentences": [
-            {**BRIEF["sentences"][0], "support": 0.91},
-            {**BRIEF["sentences"][1], "support": 0.2, "flagged": True},
+            {**BRIEF["sentences"][0], "support": 0.91, "supported": True},
+            {**BRIEF["sentences"][1], "support": 0.2, "supported": False, "problems": problems},
             BRIEF["sentences"][2],
         ],
+        "dropped_sentences": 2,
     }
     view = brief_view(brief, {})
-    assert [(s.support, s.flagged) for s in view.sentences] == [
-        (0.91, False),
-        (0.2, True),
-        (None, False),
+    assert [(s.support, s.flagged, s.problems) for s in view.sentences] == [
+        (0.91, False, []),
+        (0.2, True, problems),
+        (None, False, []),
     ]
+    assert view.dropped == 2
+    assert brief_view(BRIEF, {}).dropped == 0

@@ -97,14 +97,22 @@ def _brief() -> dict:
                 "sources": 2,
                 "score": 1.0,
             },
-            {"text": rain, "citations": [_span(PLAIN, rain)], "sources": 1, "score": 0.5},
+            {
+                "text": rain,
+                "citations": [_span(PLAIN, rain)],
+                "sources": 1,
+                "score": 0.5,
+                "support": 0.4,
+                "supported": False,
+                "problems": ["name 'Zeus' is not in the evidence"],
+            },
         ],
         "disagreements": [
             {
-                "subject": "days the roads were closed",
+                "about": "days the roads were closed",
                 "figures": [
-                    {"figure": "for days", "citations": [_span(PLAIN, "closed for days")]},
-                    {"figure": "<i>never</i>", "citations": [_span(HOSTILE, "Officials")]},
+                    {"value": "for days", "citations": [_span(PLAIN, "closed for days")]},
+                    {"value": "<i>never</i>", "citations": [_span(HOSTILE, "Officials")]},
                 ],
             }
         ],
@@ -116,6 +124,7 @@ def _brief() -> dict:
         "max_words": 60,
         "words": 13,
         "notes": ["<b>a note</b>"],
+        "dropped_sentences": 1,
     }
 
 
@@ -141,6 +150,9 @@ def test_the_page_shows_a_finished_brief_with_numbered_citations(app, stored):
     )
     disagreement = elements(page, "li", ("class", "disagreement"))[0]["text"]
     assert "days the roads were closed:" in disagreement and "<i>never</i>" in disagreement
+    flagged = elements(page, "li", ("class", "sentence flagged"))
+    assert len(flagged) == 1 and "name 'Zeus' is not in the evidence" in flagged[0]["text"]
+    assert "1 sentence left out: not supported by its evidence." in page
     sources = elements(page, "ol", ("class", "source-list"))[0]["text"]
     assert HOSTILE["title"] in sources  # the title, as text
     assert "<script>alert" not in page.split("<body>")[1].split('<script src="/web/')[0]

@@ -343,7 +343,8 @@
     }
     const { doc, chars } = entry;
     $("source-title").textContent = `Source ${citation.number}: ${doc.title || doc.id}`;
-    $("source-sentence").textContent = claim ? `Cited for: “${claim.textContent.trim()}”` : "";
+    const support = holder && holder.dataset.support ? ` (support ${holder.dataset.support})` : "";
+    $("source-sentence").textContent = claim ? `Cited for: “${claim.textContent.trim()}”${support}` : "";
     $("source-tabs").replaceChildren(...all.map((other) => sourceTab(other, citation)));
     const meta = $("source-meta");
     say(meta, `Document ${doc.id}, characters ${citation.start} to ${citation.end} of ${chars.length}. `);
@@ -365,8 +366,18 @@
       chars.slice(citation.end).join(""),
     );
     showSource(source);
-    mark.scrollIntoView({ block: "center" });
+    reveal(body, mark);
     mark.focus({ preventScroll: true });
+  }
+
+  function reveal(box, mark) {
+    // Centre the passage in the text box without moving the page (the brief stays where the
+    // reader left it); scroll the page only when the box is out of view (a phone's one column).
+    const outer = box.getBoundingClientRect();
+    const inner = mark.getBoundingClientRect();
+    box.scrollTop += inner.top - outer.top - (box.clientHeight - Math.min(inner.height, box.clientHeight)) / 2;
+    const now = mark.getBoundingClientRect();
+    if (now.top < 0 || now.bottom > window.innerHeight) mark.scrollIntoView({ block: "center" });
   }
 
   function sourceTab(other, current) {
