@@ -17,7 +17,7 @@ from service import api, web
 from service.config import Settings
 from service.jobs import EmbeddedWorker
 from service.logs import configure_logging
-from service.store import Store
+from service.observability.store import ObservedStore
 
 if TYPE_CHECKING:
     from service.pipeline.engine import Pipeline
@@ -34,7 +34,7 @@ def create_app(
     """Build the app from `settings` (default: `Settings.from_env()`).
 
     `test_config` overrides settings by name (`{"database_url": ...}`) and sets Flask config by its
-    upper-case keys (`{"TESTING": True}`). `pipeline` replaces the real one (tests use a fake).
+    upper-case keys (`{"TESTING": True}`). `pipeline` replaces the one built from `settings`.
     """
     overrides = dict(test_config or {})
     setting_overrides = {k: overrides.pop(k) for k in list(overrides) if k in SETTING_NAMES}
@@ -52,7 +52,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented key order
     app.config.from_mapping(overrides)
 
-    store = Store(settings.database_url)
+    store = ObservedStore(settings.database_url)  # a Store that feeds metrics and job logs
     store.create_all()
     if pipeline is None:
         # Imported only when needed: an app given its pipeline (tests, tools) never imports torch.

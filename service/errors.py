@@ -79,6 +79,30 @@ class InvalidParameter(BadRequest):
     code = "invalid_parameter"
 
 
+class Unauthorized(ServiceError):
+    """No API key, or one that is unknown or revoked (keys are configured)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class ReadOnlyKey(Forbidden):
+    """A read-only API key asked to change something."""
+
+    code = "read_only_key"
+
+
+class LoopbackOnly(Forbidden):
+    """No API key is configured, so only clients on this machine are served."""
+
+    code = "loopback_only"
+
+
 class NotFound(ServiceError):
     status = 404
     code = "not_found"
@@ -117,6 +141,13 @@ class TooManyDocuments(PayloadTooLarge):
     code = "too_many_documents"
 
 
+class RequestTimeout(ServiceError):
+    """The client did not send its request (the body) within the request time limit."""
+
+    status = 408
+    code = "request_timeout"
+
+
 class UnsupportedMediaType(ServiceError):
     status = 415
     code = "unsupported_media_type"
@@ -135,6 +166,13 @@ class EmptyCorpus(Unprocessable):
     code = "empty_corpus"
 
 
+class RateLimited(ServiceError):
+    """Too many requests for this API key (or client) in the current window; see Retry-After."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class InternalError(ServiceError):
     status = 500
     code = "internal_error"
@@ -143,3 +181,16 @@ class InternalError(ServiceError):
 class ServiceUnavailable(ServiceError):
     status = 503
     code = "service_unavailable"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The database refused the operation: full, read-only, locked or unreachable. Nothing was
+    written (every write is one transaction)."""
+
+    code = "store_unavailable"
+
+
+class NotReady(ServiceUnavailable):
+    """A readiness check failed: the store, the models or the job worker (see `details.checks`)."""
+
+    code = "not_ready"

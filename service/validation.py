@@ -43,8 +43,14 @@ def check_storable(value: str) -> str:
 
 
 StorableStr = Annotated[str, AfterValidator(check_storable)]
-DocumentId = Annotated[StorableStr, StringConstraints(pattern=DOCUMENT_ID_PATTERN)]
-LanguageTag = Annotated[StorableStr, StringConstraints(pattern=LANGUAGE_PATTERN)]
+# The pattern comes before the validator function, so that the JSON schema (the OpenAPI document)
+# shows it: pydantic cannot describe a constraint applied to a function's output.
+DocumentId = Annotated[
+    str, StringConstraints(pattern=DOCUMENT_ID_PATTERN), AfterValidator(check_storable)
+]
+LanguageTag = Annotated[
+    str, StringConstraints(pattern=LANGUAGE_PATTERN), AfterValidator(check_storable)
+]
 
 
 class RequestModel(BaseModel):

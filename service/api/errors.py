@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from service.errors import (
@@ -12,8 +13,10 @@ from service.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    RequestTimeout,
     RequestTooLarge,
     ServiceError,
+    StoreUnavailable,
     UnsupportedMediaType,
 )
 
@@ -56,6 +59,36 @@ def _from_http_exception(exc: HTTPException) -> ServiceError:
     return error_class(exc.description or exc.name)
 
 
+# What a database error means for the client, by the words SQLite and PostgreSQL use for it;
+# every write is one transaction, so whichever it is, nothing was half-written.
+_STORE_ERRORS: tuple[tuple[tuple[str, ...], str, dict[str, str]], ...] = (
+    (
+        ("disk is full", "database or disk is full", "no space left", "disk full"),
+        "the database is full (no space left on its disk); nothing was written",
+        {},
+    ),
+    (
+        ("readonly database", "read-only", "read only"),
+        "the database is read-only; nothing was written",
+        {},
+    ),
+    (
+        ("database is locked", "database is busy", "could not obtain lock", "deadlock"),
+        "the database is busy; nothing was written, try again",
+        {"Retry-After": "1"},
+    ),
+)
+
+
+def store_error(exc: DBAPIError) -> StoreUnavailable:
+    """A database error as a 503 `store_unavailable` that says which problem it is."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    for needles, message, headers in _STORE_ERRORS:
+        if any(needle in text for needle in needles):
+            return StoreUnavailable(message, headers=dict(headers))
+    return StoreUnavailable("the database is unavailable; nothing was written")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError) -> tuple[Response, int]:
@@ -64,6 +97,28 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
         return render(_from_http_exception(exc))
+
+    @app.errorhandler(DBAPIError)
+    def _store_error(exc: DBAPIError) -> tuple[Response, int]:
+        error = store_error(exc)
+        log.error(
+            "database error in %s %s: %s",
+            request.method,
+            request.path,
+            exc.orig if exc.orig is not None else exc,
+            exc_info=exc,
+            extra={"method": request.method, "path": request.path},
+        )
+        return render(error)
+
+    @app.errorhandler(TimeoutError)
+    def _timed_out(exc: TimeoutError) -> tuple[Response, int]:
+        """The client's socket timed out (see `service.api.limits`): it sent too slowly."""
+        log.warning(
+            "request timed out reading from the client: %s %s", request.method, request.path
+        )
+        limit = app.config["SETTINGS"].request_timeout_seconds
+        return render(RequestTimeout(f"the request was not received within {limit} s"))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

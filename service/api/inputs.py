@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import request
 
+from service.api.limits import seconds_left
 from service.errors import InvalidEncoding, InvalidJSON, InvalidParameter, UnsupportedMediaType
 
 JSON_CHARSETS = {None, "utf-8", "utf8"}
@@ -67,5 +68,7 @@ def query_number(
 
 
 def wait_seconds(maximum: float) -> float:
-    """`?wait=SECONDS`: how long to wait for a job to finish (0, the default: answer at once)."""
-    return float(query_number("wait", 0, 0, maximum, integer=False))
+    """`?wait=SECONDS`: how long to wait for a job to finish (0, the default: answer at once),
+    never past the request's time limit."""
+    wait = float(query_number("wait", 0, 0, maximum, integer=False))
+    return min(wait, seconds_left())

@@ -1,26 +1,23 @@
-"""API test fixtures: an app per test on its own SQLite file, with a fast fake pipeline."""
+"""API test fixtures: an app per test on its own SQLite file, all on ONE real pipeline.
+
+The pipeline is the real `Pipeline` (extractive, the real all-MiniLM-L6-v2, loaded lazily on first
+use), built once per session and shared by every app: it is thread-safe and holds no per-app state.
+It is a `FaultInjectingPipeline`, so a test can make it fail on chosen documents (`pipeline.faults`)
+and see what it summarised (`pipeline.summarised`); both are reset before each test.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.app import create_app
-from service.pipeline.merge import merge_summaries
-from service.pipeline.types import (
-    Citation,
-    Document,
-    DocumentFacts,
-    ModelInfo,
-    Summary,
-    SummarySentence,
-)
+from service.config import Settings
+from tests.faults.injected import FaultInjectingPipeline
 
 # Small limits, so that the limit tests send small bodies.
 TEST_SETTINGS = {
@@ -33,40 +30,20 @@ TEST_SETTINGS = {
 }
 
 
-def _bag_of_words(texts: list[str]) -> np.ndarray:
-    vectors = np.zeros((len(texts), 64))
-    for row, text in enumerate(texts):
-        for word in text.lower().split():
-            vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+@pytest.fixture(scope="session")
+def shared_pipeline() -> FaultInjectingPipeline:
+    return FaultInjectingPipeline(Settings.from_env({"summariser": "extractive"}))
 
 
-class FakePipeline:
-    """First sentence of each document as its summary; the real merge over toy embeddings."""
-
-    model = ModelInfo(name="fake", kind="extractive")
-
-    def __init__(self) -> None:
-        self.summarised: list[str] = []
-
-    def load(self) -> None:
-        pass
-
-    def describe(self) -> dict[str, Any]:
-        return {"summariser": "fake", "models": {}}
-
-    def summary_key(self, document: Document) -> str:
-        return hashlib.sha256(document.text.encode()).hexdigest()
-
-    def summarise(self, document: Document) -> Summary:
-        self.summarised.append(document.id)
-        end = document.text.find(".") + 1 or len(document.text)
-        sentence = SummarySentence(document.text[:end], [Citation(document.id, 0, end)], 1.0, 0)
-        facts = DocumentFacts(document.id, document.language, "fake", 10, 1, False, 1)
-        return Summary(document.id, self.model, [sentence], facts)
-
-    def merge(self, documents, summaries, max_words):
-        return merge_summaries(summaries, documents, _bag_of_words, max_words)
+@pytest.fixture
+def pipeline(shared_pipeline: FaultInjectingPipeline) -> Iterator[FaultInjectingPipeline]:
+    """The session's pipeline, without faults and with nothing summarised yet."""
+    shared_pipeline.faults = {}
+    shared_pipeline.seconds_per_document = 0.0
+    shared_pipeline.summarised.clear()
+    yield shared_pipeline
+    shared_pipeline.faults = {}
+    shared_pipeline.seconds_per_document = 0.0
 
 
 @pytest.fixture
@@ -75,14 +52,16 @@ def database_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(database_url) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the test's database; `make_app(embedded_worker=True)` etc. override
-    settings, and `pipeline=None` asks for the real pipeline instead of a FakePipeline."""
+def make_app(database_url, pipeline) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test's database and the shared pipeline; `make_app(embedded_worker=True)`
+    etc. override settings. An app with a worker gets its models loaded first, as gunicorn's
+    `post_worker_init` does, so that `?wait=` does not time out on the first model load."""
     apps: list[Flask] = []
 
-    def make(pipeline: Any = "fake", **overrides: Any) -> Flask:
+    def make(**overrides: Any) -> Flask:
         config = {**TEST_SETTINGS, "database_url": database_url, "TESTING": True, **overrides}
-        pipeline = FakePipeline() if pipeline == "fake" else pipeline
+        if config["embedded_worker"]:
+            pipeline.load()
         app = create_app(test_config=config, pipeline=pipeline)
         apps.append(app)
         return app

@@ -30,7 +30,12 @@ def test_a_brief_is_queued_and_not_run_in_the_request(app, stored):
     assert response.headers["Location"] == f"/v1/briefs/{job['id']}"
     assert job["status"] == "queued" and job["brief"] is None and job["error"] is None
     assert job["progress"] == {"done": 0, "total": 3, "stage": None}
-    assert job["request"] == {"document_ids": None, "language": None, "max_words": 60}
+    assert job["request"] == {
+        "document_ids": None,
+        "language": None,
+        "max_words": 60,
+        "request_id": response.headers["X-Request-ID"],
+    }
     assert job["document_ids"] == ["a", "b", "c"]
     assert app.extensions["pipeline"].summarised == []  # no inference in the request thread
     again = stored.get(f"/v1/briefs/{job['id']}")

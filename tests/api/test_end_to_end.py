@@ -13,8 +13,6 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 @pytest.mark.slow
 def test_a_brief_of_the_corpus_through_the_embedded_worker(make_app, database_url):
     app = make_app(
-        pipeline=None,  # the real Pipeline, built by create_app from the settings
-        summariser="extractive",
         embedded_worker=True,
         max_document_bytes=1_000_000,
         max_request_bytes=16_000_000,

@@ -86,23 +86,3 @@ def test_an_unexpected_exception_is_a_logged_json_500(make_app, expect_error, ca
     assert "kaput" not in error["message"]  # no internals leak to the client
     (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.path == "/v1/boom" and record.exc_info[0] is RuntimeError
-
-
-def test_the_health_check_reports_pipeline_and_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {
-        "status": "ok",
-        "summariser": {"summariser": "fake", "models": {}},
-        "database": "sqlite",
-        "worker": "disabled",
-    }
-
-
-def test_the_health_check_fails_when_the_database_does_not_answer(app, expect_error, monkeypatch):
-    def broken():
-        raise OSError("disk gone")
-
-    monkeypatch.setattr(app.extensions["store"], "ping", broken)
-    error = expect_error(app.test_client().get("/healthz"), 503, "service_unavailable")
-    assert "disk gone" in error["message"]

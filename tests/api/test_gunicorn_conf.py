@@ -72,6 +72,6 @@ def test_a_worker_loads_its_models_then_starts_its_job_worker(make_app, monkeypa
     hooks = load_conf(monkeypatch)
     hooks["post_worker_init"](GunicornWorker(app))
     assert loaded == [True]
-    assert '"summariser": "fake"' in caplog.text  # describe() is logged
+    assert '"mode": "extractive"' in caplog.text  # describe() is logged
     assert app.extensions["worker"].running
     hooks["worker_exit"](None, GunicornWorker(app))

@@ -1,0 +1,132 @@
+"""Who may call the API: API keys, and loopback clients only while no key exists.
+
+With at least one active key, every request outside the public probes and documents
+(`PUBLIC_ENDPOINTS`) needs `Authorization: Bearer <key>`: 401 without one or with a wrong or
+revoked one, 403 when a read-only key asks to change something. With no key (the embedded
+default), the service answers only clients on its own machine, judged by the socket's address
+(REMOTE_ADDR, never a header a client could forge), and says so at startup: 403 for any other.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+
+from service.api.resources import get_store
+from service.errors import LoopbackOnly, ReadOnlyKey, Unauthorized
+from service.keys import ApiKey, KeyStore
+
+log = logging.getLogger(__name__)
+
+# Probes, metrics and the API's description: no data in them, and orchestrators, Prometheus and
+# API tools call them without keys.
+PUBLIC_ENDPOINTS = frozenset(
+    {"health.healthz", "health.readyz", "metrics.metrics", "openapi.openapi", "static"}
+)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+REALM = 'Bearer realm="summary-service"'
+CREATE_HINT = "create one with `python -m service keys create NAME`"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made the request: a key, or (no key configured) a loopback client."""
+
+    key: ApiKey | None
+    address: str
+
+    @property
+    def identity(self) -> str:
+        """What rate limits count by."""
+        return f"key:{self.key.id}" if self.key is not None else f"address:{self.address}"
+
+
+def get_keys() -> KeyStore:
+    keys: KeyStore = current_app.extensions["keys"]
+    return keys
+
+
+def current_caller() -> Caller | None:
+    return g.get("caller")
+
+
+def is_public(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint in PUBLIC_ENDPOINTS or endpoint.endswith(".static"))
+
+
+def is_loopback(address: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback; and for a Unix socket (no address),
+    which only processes on this machine can reach."""
+    if not address:
+        return True
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+def authenticate() -> None:
+    """Run before every view: set `g.caller`, or raise 401/403."""
+    if is_public(request.endpoint):
+        return
+    address = request.remote_addr or ""
+    header = request.headers.get("Authorization")
+    keys = get_keys()
+    if header is None:
+        if keys.any_active():
+            raise Unauthorized(
+                "an API key is required: send `Authorization: Bearer <key>`",
+                headers={"WWW-Authenticate": REALM},
+            )
+        if not is_loopback(address):
+            raise LoopbackOnly(
+                "no API key is configured, so this service answers clients on its own machine "
+                f"only; {CREATE_HINT} and send it as `Authorization: Bearer <key>`"
+            )
+        g.caller = Caller(None, address)
+        return
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "the Authorization header must read `Bearer <key>`", headers={"WWW-Authenticate": REALM}
+        )
+    key = keys.verify(token.strip())
+    if key is None:
+        raise Unauthorized(
+            "the API key is unknown or revoked",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
+    if request.method not in READ_METHODS and not key.can_write:
+        raise ReadOnlyKey(
+            f"API key {key.id} ({key.name}) is read-only; {request.method} needs a read-write key"
+        )
+    g.caller = Caller(key, address)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["keys"] = KeyStore(app.extensions["store"].engine)
+    app.before_request(authenticate)
+    with app.app_context():
+        _log_mode()
+
+
+def _log_mode() -> None:
+    try:
+        keyed = get_keys().any_active()
+    except Exception:
+        log.exception("cannot read the API keys; requests will say why")
+        return
+    if keyed:
+        log.info("API keys are configured: every request to /v1 needs one")
+    else:
+        log.warning(
+            "no API key is configured: serving clients on this machine (loopback) only, "
+            "others get 403; %s",
+            CREATE_HINT,
+            extra={"database": get_store().dialect},
+        )

@@ -1,0 +1,272 @@
+"""`/openapi.json`: the API's OpenAPI 3.1 document, generated from the pydantic models that
+validate the request bodies (`service.ingest`, `service.jobs.briefs`) and that describe the answers
+(`service.api.schemas`), with the limits of this instance's settings.
+
+A test keeps it complete: every route of the app is in it, and every path in it is a route;
+schemathesis checks a live server against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from service.api import schemas
+from service.api.resources import get_settings
+from service.api.tracing import HEADER as REQUEST_ID_HEADER
+from service.config import Settings
+from service.ingest import DocumentBatchIn, DocumentIn
+from service.jobs.briefs import BriefRequest
+from service.validation import LANGUAGE_PATTERN
+
+bp = Blueprint("openapi", __name__)
+
+MODELS: tuple[type[BaseModel], ...] = (
+    DocumentIn,
+    DocumentBatchIn,
+    BriefRequest,
+    schemas.Error,
+    schemas.StoredDocuments,
+    schemas.Document,
+    schemas.DocumentPage,
+    schemas.Job,
+    schemas.Health,
+    schemas.Ready,
+)
+ERRORS = {
+    400: "Malformed: bad JSON, a field or parameter of the wrong type or out of range.",
+    401: "An API key is required (keys are configured), or the one sent is wrong or revoked.",
+    403: "A read-only key asked to write, or (no key configured) a client not on this machine.",
+    404: "No such document, brief or route.",
+    408: "The request body did not arrive within the request time limit.",
+    409: "The ID holds a different document; PUT replaces it.",
+    413: "The body, a text or a batch is over its limit.",
+    415: "The body is not application/json (UTF-8).",
+    422: "The brief request names unknown documents or selects none.",
+    429: "Over the rate limit of this key; see Retry-After.",
+    500: "A bug; the log has the details.",
+    503: "The database refused the write (full, read-only, busy): nothing was written.",
+}
+COMMON = (401, 403, 429, 500, 503)
+
+
+def ref(model: type[BaseModel] | str) -> dict[str, str]:
+    name = model if isinstance(model, str) else model.__name__
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _headers(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    headers = {
+        REQUEST_ID_HEADER: {
+            "description": "The request's ID (the client's, when sane), also in the logs.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    }
+    return {**headers, **(extra or {})}
+
+
+def _json(model: type[BaseModel] | str, description: str, **headers: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": _headers(headers),
+        "content": {"application/json": {"schema": ref(model)}},
+    }
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for status in sorted({*statuses, *COMMON}):
+        extra: dict[str, Any] = {}
+        if status == 429:
+            extra["Retry-After"] = {"required": True, "schema": {"type": "integer", "minimum": 1}}
+        answers[str(status)] = _json("Error", ERRORS[status], **extra)
+    return answers
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+LOCATION = {"Location": {"required": True, "schema": {"type": "string"}}}
+
+
+def _wait(settings: Settings) -> dict[str, Any]:
+    schema = {"type": "number", "minimum": 0, "maximum": settings.max_wait_seconds}
+    return _query("wait", schema, "Seconds to wait for the job to finish before answering.")
+
+
+def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def paths(settings: Settings) -> dict[str, Any]:
+    from service.web.formats import FORMATS  # here: service.web imports service.api
+
+    document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]})
+    stored = {
+        "200": _json("StoredDocuments", "Every document was stored already (unchanged)."),
+        "201": _json("StoredDocuments", "At least one document was created."),
+    }
+    return {
+        "/v1/documents": {
+            "post": {
+                "operationId": "createDocuments",
+                "summary": "Store one document, or a batch of them (all or nothing).",
+                "requestBody": document_body,
+                "responses": {**stored, **_errors(400, 408, 409, 413, 415)},
+            },
+            "get": {
+                "operationId": "listDocuments",
+                "summary": "A page of stored documents (without text), in ID order.",
+                "parameters": [
+                    _query(
+                        "limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Page size."
+                    ),
+                    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+                    _query(
+                        "language", {"type": "string", "pattern": LANGUAGE_PATTERN}, "Only these."
+                    ),
+                ],
+                "responses": {"200": _json("DocumentPage", "One page."), **_errors(400)},
+            },
+        },
+        "/v1/documents/{document_id}": {
+            "parameters": [_path("document_id")],
+            "get": {
+                "operationId": "getDocument",
+                "summary": "A stored document with its text; `start`/`end` add that passage.",
+                "parameters": [
+                    _query("start", {"type": "integer", "minimum": 0}, "Passage start (chars)."),
+                    _query("end", {"type": "integer", "minimum": 0}, "Passage end (chars)."),
+                ],
+                "responses": {"200": _json("Document", "The document."), **_errors(400, 404)},
+            },
+            "put": {
+                "operationId": "putDocument",
+                "summary": "Create or replace the document with this ID.",
+                "requestBody": _body(ref(DocumentIn)),
+                "responses": {
+                    "200": _json("StoredDocuments", "Replaced, or unchanged.", **LOCATION),
+                    "201": _json("StoredDocuments", "Created.", **LOCATION),
+                    **_errors(400, 404, 408, 413, 415),
+                },
+            },
+            "delete": {
+                "operationId": "deleteDocument",
+                "summary": "Delete the document and its cached summaries.",
+                "responses": {
+                    "204": {"description": "Deleted.", "headers": _headers()},
+                    **_errors(404),
+                },
+            },
+        },
+        "/v1/briefs": {
+            "post": {
+                "operationId": "createBrief",
+                "summary": "Queue a brief of the stored documents (or of `document_ids`).",
+                "parameters": [_wait(settings)],
+                "requestBody": _body(ref(BriefRequest), required=False),
+                "responses": {
+                    "201": _json("Job", "The job finished within `wait`.", **LOCATION),
+                    "202": _json("Job", "The job is queued or running.", **LOCATION),
+                    **_errors(400, 404, 408, 413, 415, 422),
+                },
+            },
+        },
+        "/v1/briefs/{job_id}": {
+            "parameters": [_path("job_id")],
+            "get": {
+                "operationId": "getBrief",
+                "summary": "The job: status, progress, and the brief once done.",
+                "parameters": [
+                    _wait(settings),
+                    _query(
+                        "format",
+                        {"type": "string", "enum": sorted(FORMATS)},
+                        "The brief as JSON (default), Markdown or HTML; else `Accept` decides.",
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The job (JSON), or its brief as Markdown or HTML.",
+                        "headers": _headers(),
+                        "content": {
+                            "application/json": {"schema": ref("Job")},
+                            "text/markdown": {"schema": {"type": "string"}},
+                            "text/html": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors(400, 404),
+                },
+            },
+        },
+        "/healthz": _probe("healthz", "Liveness: the process serves.", "Health", ()),
+        "/readyz": _probe("readyz", "Readiness: store, models, job worker.", "Ready", (503,)),
+        "/metrics": _text("metrics", "Prometheus metrics.", "text/plain"),
+        "/openapi.json": _text("openapi", "This document.", "application/json"),
+    }
+
+
+def _probe(name: str, summary: str, model: str, statuses: tuple[int, ...]) -> dict[str, Any]:
+    responses = {"200": _json(model, summary)}
+    responses.update({str(s): _json("Error", ERRORS.get(s, summary)) for s in (*statuses, 500)})
+    return {
+        "get": {"operationId": name, "summary": summary, "security": [], "responses": responses}
+    }
+
+
+def _text(name: str, summary: str, media_type: str) -> dict[str, Any]:
+    content = {media_type: {"schema": {"type": "object" if "json" in media_type else "string"}}}
+    return {
+        "get": {
+            "operationId": name,
+            "summary": summary,
+            "security": [],
+            "responses": {
+                "200": {"description": summary, "headers": _headers(), "content": content}
+            },
+        }
+    }
+
+
+def build(settings: Settings) -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in MODELS], ref_template="#/components/schemas/{model}"
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "summary-service",
+            "version": "1",
+            "description": "Multi-document summarisation: store documents, ask for cited briefs.",
+        },
+        "paths": paths(settings),
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        # A key when keys are configured; none from loopback while no key exists.
+        "security": [{"bearerAuth": []}, {}],
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    document = current_app.extensions.get("openapi")
+    if document is None:
+        document = current_app.extensions["openapi"] = build(get_settings())
+    return jsonify(document)

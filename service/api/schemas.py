@@ -1,0 +1,159 @@
+"""What the API answers, as pydantic models: the OpenAPI document is generated from these and from
+the request models that validate bodies (`service.ingest`, `service.jobs.briefs`).
+
+Responses may gain fields: only the error shape forbids any it does not name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: int = Field(description="The HTTP status, repeated.")
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid_field`.")
+    message: str
+    field: str | None = Field(description="The offending field or parameter, as a JSON path.")
+    details: dict[str, Any] | None = None
+
+
+class Error(BaseModel):
+    """Every error, from every endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+class StoredDocument(BaseModel):
+    id: str
+    status: Literal["created", "unchanged", "replaced"]
+    language: str
+    language_confidence: float
+    language_source: Literal["declared", "detected"]
+    chars: int
+    bytes: int
+
+
+class StoredDocuments(BaseModel):
+    documents: list[StoredDocument]
+
+
+class DocumentHead(BaseModel):
+    id: str
+    title: str | None
+    url: str | None
+    published: str | None
+    language: str
+    language_confidence: float
+    language_source: Literal["declared", "detected"]
+    chars: int
+    bytes: int
+    sha256: str
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    updated_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class Document(DocumentHead):
+    text: str
+    passage: str | None = Field(None, description="text[start:end], when ?start= or ?end= ask.")
+
+
+class DocumentPage(BaseModel):
+    documents: list[DocumentHead]
+    next_cursor: str | None
+
+
+class Citation(BaseModel):
+    document_id: str
+    start: int
+    end: int
+
+
+class BriefSentence(BaseModel):
+    text: str
+    citations: list[Citation]
+    sources: int
+    score: float
+
+
+class ModelUsed(BaseModel):
+    name: str
+    kind: str
+    revision: str | None = None
+
+
+class DocumentFacts(BaseModel):
+    document_id: str
+    language: str
+    model: str
+    tokens: int
+    chunks: int
+    truncated: bool
+    sentences: int
+    removed_chars: int = 0
+    error: str | None = None
+
+
+class Brief(BaseModel):
+    sentences: list[BriefSentence]
+    text: str
+    markdown: str
+    documents: list[str]
+    models: list[ModelUsed]
+    document_facts: list[DocumentFacts]
+    max_words: int
+    words: int
+    notes: list[str]
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+    stage: str | None
+
+
+class JobRequest(BaseModel):
+    document_ids: list[str] | None
+    language: str | None
+    max_words: int | None
+    request_id: str | None = Field(None, description="X-Request-ID of the request that queued it.")
+
+
+class JobError(BaseModel):
+    reason: str
+
+
+class Job(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: Progress
+    request: JobRequest
+    document_ids: list[str]
+    error: JobError | None
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    started_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    finished_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    brief: Brief | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    summariser: dict[str, Any]
+    database: str
+    worker: str
+
+
+class ReadyChecks(BaseModel):
+    database: str
+    models: str
+    worker: str
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    checks: ReadyChecks

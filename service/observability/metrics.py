@@ -1,0 +1,106 @@
+"""Prometheus metrics of the service, one set per process, gathered across gunicorn's workers.
+
+Under gunicorn every worker process counts for itself into files under `PROMETHEUS_MULTIPROC_DIR`
+(set by gunicorn.conf.py before the workers start), and `/metrics` sums them, whichever worker
+answers. Without that variable (tests, the command line) the process's own registry is served.
+The queue depth is read from the store at scrape time, so it is the same from every worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from service.store import QUEUED, RUNNING, Store
+from service.store.schema import jobs
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+REQUEST_SECONDS = Histogram(
+    "summary_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template, method and status.",
+    ["route", "method", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+JOB_STAGE_SECONDS = Histogram(
+    "summary_job_stage_duration_seconds",
+    "Time a brief job spent in each stage: queued (waiting for a worker), starting, "
+    "summarising, merging.",
+    ["stage"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+JOB_SECONDS = Histogram(
+    "summary_job_duration_seconds",
+    "Time from a worker claiming a brief job to its end, by outcome (done, failed).",
+    ["status"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+)
+SUMMARY_CACHE = Counter(
+    "summary_summary_cache_total",
+    "Documents of finished briefs whose summary came from the cache (hit) or was computed "
+    "(miss); the hit ratio is hit / (hit + miss).",
+    ["result"],
+)
+DOCUMENTS_TRUNCATED = Counter(
+    "summary_documents_truncated_total",
+    "Documents summarised with some of their text unseen by the model (too long).",
+)
+SENTENCES_DROPPED = Counter(
+    "summary_brief_sentences_dropped_total",
+    "Brief sentences left out because they failed the faithfulness check.",
+)
+
+
+class JobQueueCollector(Collector):
+    """`summary_jobs{status}`: brief jobs queued and running now, counted in the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "summary_jobs", "Brief jobs by status: queued is the queue depth.", labels=["status"]
+        )
+        counts = dict.fromkeys((QUEUED, RUNNING), 0)
+        query = (
+            select(jobs.c.status, func.count())
+            .where(jobs.c.status.in_(list(counts)))
+            .group_by(jobs.c.status)
+        )
+        with self.store.engine.connect() as conn:
+            counts.update({status: int(n) for status, n in conn.execute(query)})
+        for status, count in counts.items():
+            gauge.add_metric([status], count)
+        yield gauge
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get(MULTIPROCESS_ENV))
+
+
+def exposition(store: Store) -> bytes:
+    """The metrics in Prometheus's text format: this process's (or every gunicorn worker's, in
+    multiprocess mode) and the store's queue depth."""
+    if multiprocess():
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        counted = generate_latest(registry)
+    else:
+        counted = generate_latest(REGISTRY)
+    queue = CollectorRegistry()
+    queue.register(JobQueueCollector(store))
+    return counted + generate_latest(queue)
