@@ -107,11 +107,11 @@ def documents_in_order(store: Store, document_ids: Sequence[str]) -> Iterator[li
     """The job's documents, `LOAD_BATCH` at a time, in order; DocumentGone names the missing."""
     for start in range(0, len(document_ids), LOAD_BATCH):
         wanted = document_ids[start : start + LOAD_BATCH]
-        found = store.get_documents(wanted)
+        found = store.pipeline_documents(wanted)
         missing = [i for i in wanted if i not in found]
         if missing:
             raise DocumentGone(missing)
-        yield [found[i].to_document() for i in wanted]
+        yield [found[i] for i in wanted]
 
 
 def brief_key(summary_keys: Sequence[str], max_words: int) -> str:
@@ -141,8 +141,8 @@ def start(ctx: JobContext) -> list[str] | None:
     """
     job = ctx.running_job()
     total = len(job.document_ids)
-    heads = ctx.store.document_heads(job.document_ids)
-    missing = [i for i in job.document_ids if i not in heads]
+    present = ctx.store.existing_ids(job.document_ids)
+    missing = [i for i in job.document_ids if i not in present]
     if missing:
         raise DocumentGone(missing)
     keys: dict[str, str] = {}

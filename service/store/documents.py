@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from service.pipeline.types import Document
 from service.store.base import StoreBase, chunks
 from service.store.records import NewDocument, StoredDocument
 from service.store.schema import documents, summaries
@@ -54,6 +55,33 @@ class DocumentStore(StoreBase):
             for chunk in chunks(list(dict.fromkeys(document_ids))):
                 for row in conn.execute(query.where(documents.c.id.in_(chunk))):
                     found[row.id] = StoredDocument.from_row(row)
+        return found
+
+    def existing_ids(self, document_ids: Sequence[str]) -> set[str]:
+        """Which of `document_ids` are stored (reads the IDs only)."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(document_ids))):
+                query = select(documents.c.id).where(documents.c.id.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def pipeline_documents(self, document_ids: Sequence[str]) -> dict[str, Document]:
+        """The stored documents among `document_ids` as the pipeline reads them, by ID: only the
+        columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000)."""
+        c = documents.c
+        query = select(c.id, c.text, c.language, c.title, c.published)
+        found: dict[str, Document] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(document_ids))):
+                for row in conn.execute(query.where(c.id.in_(chunk))):
+                    found[row.id] = Document(
+                        id=row.id,
+                        text=row.text,
+                        language=row.language,
+                        title=row.title,
+                        published=row.published,
+                    )
         return found
 
     def document_ids(self, language: str | None = None) -> list[str]:
