@@ -54,16 +54,16 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
     references = [p.read_text(encoding="utf-8") for p in sorted((cluster / "refs").glob("*.txt"))]
     sentences = [[s.text for s in split_sentences(pipeline.clean(d))] for d in documents]
     brief = pipeline.merge(documents, [pipeline.summarise(d) for d in documents], words)
+    shown = [s.text for s in brief.sentences]
     outputs = {
-        "brief": [s.text for s in brief.sentences],
+        "brief": " ".join(shown),
         "lexrank": lexrank(sentences, language, words),
         "lead": lead(sentences, words),
     }
     result: dict[str, Any] = {"cluster": cluster.name, "language": language}
-    for system, output in outputs.items():
-        text = " ".join(output) if isinstance(output, list) else output
+    for system, text in outputs.items():
         result[system] = recall(text, references, language, words)
-    result["redundancy"] = _redundancy(pipeline, outputs["brief"])
+    result["redundancy"] = _redundancy(pipeline, shown)
     result["evidence_coverage"] = _evidence_coverage(brief, documents)
     result["disagreements"] = len(brief.disagreements)
     return result

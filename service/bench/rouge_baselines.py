@@ -32,7 +32,8 @@ class _WordTokenizer:
 
 def within(sentences: Sequence[str], words: int) -> str:
     """Sentences in the given order while they fit in `words`; the text cut to `words`."""
-    taken, count = [], 0
+    taken: list[str] = []
+    count = 0
     for sentence in sentences:
         length = len(sentence.split())
         if count + length > words and taken:

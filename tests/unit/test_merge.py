@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from service.pipeline.grouping import content_words, word_overlap
@@ -133,3 +135,89 @@ def test_word_overlap_is_unicode_aware():
     b = content_words("Ο πρόεδρος μίλησε στη Θεσσαλονίκη")
     assert "πρόεδρος" in a and "3" in a
     assert 0 < word_overlap(a, b) < 1
+
+
+def test_different_figures_are_not_one_fact(embedder):
+    pairs = [
+        _summary("a", "Officials say 10,000-12,000 soldiers have been deployed to the border."),
+        _summary("b", "Officials say 12,000 soldiers have been deployed to the border."),
+    ]
+    brief = _merge(pairs, embedder)
+    for sentence in brief.sentences:
+        assert len(sentence.document_ids) == 1, "a range and its upper end are not the same figure"
+
+
+def test_every_citation_span_is_the_text_at_its_offsets(embedder, seeds):
+    from service.pipeline.summarisers.extractive import ExtractiveSummariser
+
+    summariser = ExtractiveSummariser(embedder)
+    documents = [document for document, _ in seeds]
+    summaries = [summariser.summarise(d, sentences, [], False) for d, sentences in seeds]
+    brief = merge_summaries(summaries, documents, embedder.encode, 250)
+    by_id = {d.id: d for d in documents}
+    assert sum(len(s.document_ids) >= 2 for s in brief.sentences) >= 2
+    for sentence in brief.sentences:
+        passages = [by_id[c.document_id].text[c.start : c.end] for c in sentence.citations]
+        assert sentence.text in passages
+        for figure in re.findall(r"\d[\d,]*\d|\d", sentence.text):
+            assert any(figure in passage for passage in passages)
+    assert brief.disagreements, "the seeds give different troop figures"
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_not_shown(embedder):
+    pairs = [
+        _summary("a", "They are fighting alongside the Russians in the border region."),
+        _summary("b", "The central bank raised interest rates by half a point on Tuesday."),
+    ]
+    brief = _merge(pairs, embedder)
+    assert [s.text for s in brief.sentences] == [pairs[1][1].sentences[0].text]
+
+
+def _with_invented_number(embedder) -> list[tuple[Document, Summary]]:
+    document, summary = _summary("a", "The river flooded three villages and 40 homes overnight.")
+    summary.sentences[0] = SummarySentence(
+        "The river flooded three villages and 90 homes overnight.",
+        summary.sentences[0].citations,
+        1.0,
+        0,
+    )
+    return [(document, summary), _summary("b", "A new bridge opened in Lisbon after four years.")]
+
+
+def test_an_unsupported_sentence_is_dropped_and_counted(embedder):
+    brief = _merge(_with_invented_number(embedder), embedder)
+    assert all("90" not in s.text for s in brief.sentences)
+    assert brief.dropped == 1
+
+
+def test_an_unsupported_sentence_can_be_flagged_instead(embedder):
+    pairs = _with_invented_number(embedder)
+    brief = merge_summaries(
+        [s for _, s in pairs], [d for d, _ in pairs], embedder.encode, 200, on_unsupported="flag"
+    )
+    flagged = [s for s in brief.sentences if not s.supported]
+    assert len(flagged) == 1 and "90" in flagged[0].text
+    assert any("90" in problem for problem in flagged[0].problems)
+    assert brief.dropped == 0
+
+
+def test_dated_documents_are_told_in_order(embedder):
+    late = _summary("late", "Rescuers found the last survivors of the earthquake on Friday.")
+    early = _summary("early", "A strong earthquake struck the coastal city on Monday morning.")
+    late = (Document("late", late[0].text, "en", published="2024-03-08"), late[1])
+    early = (Document("early", early[0].text, "en", published="2024-03-04"), early[1])
+    brief = _merge([late, early], embedder)
+    assert [s.document_ids for s in brief.sentences] == [["early"], ["late"]]
+
+
+def test_a_dateline_in_the_text_dates_a_document():
+    from datetime import date
+
+    from service.pipeline.chronology import document_date
+
+    assert document_date(Document("a", "2005/01/08 Tsunami aid\n\nText.")) == date(2005, 1, 8)
+    assert document_date(Document("b", "Title\n\nDec 2, 2024 - 04:00\n\nText.")) == date(
+        2024, 12, 2
+    )
+    assert document_date(Document("c", "No date here.", published="2024-03-04")) == date(2024, 3, 4)
+    assert document_date(Document("d", "Nothing to read a date from.")) is None

@@ -1,0 +1,40 @@
+"""The ROUGE benchmark command itself, on two small MultiLing clusters."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from service.bench import rouge
+from service.bench.rouge_scoring import UnicodeTokenizer, cut, recall
+from tests.conftest import MULTILING_ENGLISH
+
+
+def test_scoring_counts_non_latin_words():
+    assert UnicodeTokenizer().tokenize("नमस्ते दुनिया, Καλημέρα!") == ["नमस्ते", "दुनिया", "καλημέρα"]
+    scores = recall("Η κυβέρνηση ανακοίνωσε μέτρα", ["Η κυβέρνηση ανακοίνωσε νέα μέτρα"], "el", 50)
+    assert scores["rouge1"] == 80.0
+    assert cut("one two three four", 2) == "one two"
+
+
+@pytest.mark.slow
+def test_two_clusters_in_the_benchmark_layout(tmp_path, capsys):
+    if not MULTILING_ENGLISH.is_dir():
+        pytest.skip("shared MultiLing data is not present")
+    for cluster in ("M000", "M001"):
+        source = MULTILING_ENGLISH / cluster
+        (tmp_path / cluster / "docs").mkdir(parents=True)
+        shutil.copytree(source / "refs", tmp_path / cluster / "refs")
+        for document in sorted((source / "docs").glob("*.txt"))[:3]:
+            shutil.copy(document, tmp_path / cluster / "docs" / document.name)
+    assert rouge.main([str(tmp_path), "--words", "100", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    figures = report["languages"][tmp_path.name]
+    assert figures["clusters"] == 2
+    for system in rouge.SYSTEMS:
+        assert 0 < figures[system]["rouge1"] <= 100
+        assert 0 <= figures[system]["rouge2"] <= figures[system]["rouge1"]
+    assert figures["evidence_coverage"] == 1.0
+    assert 0 <= figures["brief_redundancy"] <= 1
