@@ -1,10 +1,11 @@
-"""The command line: `python -m service brief corpus/`, `serve`, `models fetch`.
+"""The command line: `summarise COMMAND` (or `python -m service COMMAND`).
 
 `brief` runs the service's own path without HTTP: the files are ingested into a store, a brief
 job is queued and run by the same task code the workers run, and the JSON printed by
 `--format json` is the job exactly as `GET /v1/briefs/<id>` returns it.
 
-Exit codes: 0 success, 1 the brief failed, 2 bad usage or input, 3 a model could not be loaded.
+Every command reports an error as one line on stderr, and exits with a code scripts can rely on
+(`EXIT_CODES`). Each command is declared by one `_add_<command>` function.
 """
 
 from __future__ import annotations
@@ -16,24 +17,52 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from service.config import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
-TEXT_SUFFIXES = {".txt", ".md", ".text"}
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    success
+  {EXIT_FAILED}    the brief failed (no document could be summarised, or an internal error)
+  {EXIT_USAGE}    bad usage or input: an unknown option, a missing or unreadable file, an empty text
+  {EXIT_MODEL}    a model could not be loaded
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+PROGRESS_AFTER = 3  # documents; a progress bar only for more
+MIN_MAX_WORDS, MAX_MAX_WORDS = 20, 2000  # as service.jobs.briefs (not imported: --help is fast)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
+_DOCUMENT_FIELD = re.compile(r"^documents\[(\d+)\]")
+
+ProgressCallback = Callable[[int, int, str], None]
 
 
 class UsageError(Exception):
     """Bad arguments or input files: reported on one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, reporting a usage error on one line (not the whole usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message} (see: {self.prog} --help)\n")
+
+
+def program_name() -> str:
+    name = Path(sys.argv[0]).name
+    return "python -m service" if name in {"__main__.py", "-c", "-m", ""} else name
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run one command; its exit code (see `EXIT_CODES`)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already reported
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     logging.basicConfig(
         level=os.environ.get("SUMMARY_LOG_LEVEL", "WARNING").upper(),
         format="%(levelname)s %(name)s: %(message)s",
@@ -42,66 +71,332 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # one readable line; the traceback only when asked for
+        return _fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:  # `... | head` stopped reading: no message, and no second error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # at exit's flush
+        return EXIT_FAILED
+    except Exception as exc:  # one readable line; the traceback only with SUMMARY_LOG_LEVEL=DEBUG
         from service.pipeline.summarisers.registry import ModelLoadError
 
         logging.getLogger(__name__).debug("command failed", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_MODEL if isinstance(exc, ModelLoadError) else EXIT_FAILED
+        code = EXIT_MODEL if isinstance(exc, ModelLoadError) else EXIT_FAILED
+        return _fail(str(exc) or type(exc).__name__, code)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m service",
-        description="Multi-document summarisation: cited briefs of news corpora.",
+def _fail(message: str, code: int) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=program_name(),
+        description="Multi-document summarisation: a brief of many documents in which every "
+        "sentence cites the documents, and the passages, it rests on.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title="commands"
+    )
+    _add_brief(commands)
+    _add_serve(commands)
+    _add_models(commands)
+    return parser
 
+
+# --- brief -----------------------------------------------------------------------------------
+
+
+def _add_brief(commands: Any) -> None:
     brief = commands.add_parser(
         "brief",
-        help="print a brief of text files or folders",
-        description="Summarise text files (a folder: its *.txt and *.md files) into one brief "
-        "whose sentences cite the files they rest on. A file's ID is its name without suffix.",
+        help="print a brief of text, Markdown or HTML files and folders",
+        description="Summarise files into one brief whose sentences cite the files they rest on. "
+        "A folder stands for its .txt, .md and .html files (recursively, hidden ones left out); "
+        "HTML is read without its markup. Each file is a document whose ID is its name without "
+        "the suffix. The brief goes to stdout; progress (more than 3 files, on a terminal) and "
+        "errors go to stderr.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    brief.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     brief.add_argument(
-        "--max-words",
-        type=int,
-        default=None,
-        help="length of the brief in words (default: SUMMARY_DEFAULT_MAX_WORDS)",
+        "paths", nargs="+", type=Path, metavar="PATH", help="a file or a folder of files"
     )
     brief.add_argument(
         "--format",
+        "-f",
         choices=["text", "md", "json"],
         default="text",
-        help="text with [id] markers (default), Markdown, or the API's JSON",
+        help="text: the brief with [document-id] markers (default); md: Markdown with "
+        "footnote citations; json: the job as GET /v1/briefs/<id> returns it",
     )
     brief.add_argument(
-        "--language",
+        "--max-words",
+        "-w",
+        type=_max_words,
         default=None,
-        help="declare the language of every file instead of detecting it",
+        metavar="N",
+        help=f"length of the brief, {MIN_MAX_WORDS} to {MAX_MAX_WORDS} words "
+        "(default: SUMMARY_DEFAULT_MAX_WORDS, 250)",
     )
     brief.add_argument(
         "--model",
         default=None,
-        help="seq2seq checkpoint (hub name or local path) to summarise with",
+        metavar="NAME_OR_PATH",
+        help="summarise with this seq2seq checkpoint (hub name or local folder); without it, the "
+        "registry's model for each language where its weights are local, else extractive",
+    )
+    brief.add_argument(
+        "--language",
+        default=None,
+        metavar="CODE",
+        help="the language of every file (e.g. en, fr) instead of detecting each one's",
     )
     brief.add_argument(
         "--database",
         default=None,
-        help="store URL that keeps summaries between runs (default: a temporary one)",
+        metavar="URL",
+        help="store URL that keeps documents and summaries between runs, so that an unchanged "
+        "file is not summarised again (default: a temporary store)",
     )
     brief.set_defaults(run=_brief)
 
-    serve = commands.add_parser("serve", help="run the HTTP service under gunicorn")
+
+def _max_words(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not MIN_MAX_WORDS <= number <= MAX_MAX_WORDS:
+        raise argparse.ArgumentTypeError(f"{number} is not from {MIN_MAX_WORDS} to {MAX_MAX_WORDS}")
+    return number
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """The files named, and those in the folders named, each once, in a stable order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise UsageError(f"{path}: no .txt, .md or .html files in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    unique = {file.resolve(): file for file in reversed(files)}  # the first mention wins
+    return sorted(unique.values(), key=files.index)
+
+
+def document_id_for(path: Path) -> str:
+    return _ID_UNSAFE.sub("-", path.stem).strip("-._:")[:128] or "document"
+
+
+def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str, Any]]:
+    """One document per file, as POST /v1/documents takes it; UsageError names a bad file."""
+    from service.web.html_text import html_to_text
+
+    documents: list[dict[str, Any]] = []
+    owners: dict[str, Path] = {}
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+        document: dict[str, Any] = {"id": document_id_for(path)}
+        if path.suffix.lower() in HTML_SUFFIXES:
+            page = html_to_text(text)
+            document["text"] = page.text
+            if page.title:
+                document["title"] = page.title
+        else:
+            document["text"] = text
+        if not document["text"].strip():
+            raise UsageError(f"{path}: there is no text in it")
+        if language:
+            document["language"] = language
+        if document["id"] in owners:
+            raise UsageError(
+                f"{owners[document['id']]} and {path} would both be document "
+                f"{document['id']!r}; rename one"
+            )
+        owners[document["id"]] = path
+        documents.append(document)
+    return documents
+
+
+def _brief(args: argparse.Namespace) -> int:
+    files = collect_files(args.paths)
+    documents = read_documents(files, args.language)
+    overrides: dict[str, Any] = {}
+    if args.model:
+        overrides.update(summariser="seq2seq", seq2seq_model=args.model)
+    with tempfile.TemporaryDirectory(prefix="summary-") as tmp:
+        overrides["database_url"] = args.database or f"sqlite:///{Path(tmp) / 'brief.sqlite3'}"
+        result = _run_brief(Settings.from_env(overrides), documents, files, args.max_words)
+    if result["status"] != "done":
+        reason = (result.get("error") or {}).get("reason") or "the job was not run"
+        return _fail(f"the brief failed: {reason}", EXIT_FAILED)
+    print(render(result, args.format))
+    return EXIT_OK
+
+
+def _run_brief(
+    settings: Settings, documents: list[dict[str, Any]], files: list[Path], max_words: int | None
+) -> dict[str, Any]:
+    """Ingest, queue and run the brief job as a worker would; the job as the API shows it."""
+    from service.errors import ServiceError
+    from service.ingest import ingest
+    from service.jobs.briefs import create_brief_job, job_to_dict, wait_for_job
+    from service.jobs.run import run_job
+    from service.store import Store
+
+    store = Store(settings.database_url)
+    try:
+        store.create_all()
+        try:  # the input is checked before any model loads: a bad file fails at once
+            ingest(store, settings, {"documents": documents}, replace=True)
+            job = create_brief_job(
+                store,
+                [d["id"] for d in documents],
+                None,
+                max_words or settings.default_max_words,
+            )
+        except ServiceError as exc:
+            raise UsageError(_naming_the_file(exc, files)) from None
+        from service.pipeline.engine import Pipeline  # imports torch: only now
+
+        pipeline = Pipeline(settings)
+        pipeline.load()
+        with progress_bar(len(documents)) as on_progress:
+            finished = run_job(store, pipeline, job.id, on_progress=on_progress)
+        # None: a worker of a service sharing --database took the job first; wait for it there.
+        while finished is None or not finished.finished:
+            finished = wait_for_job(store, job.id, 60)
+            if finished is None:
+                return {"status": "failed", "error": {"reason": "the job was deleted"}}
+    finally:
+        store.dispose()
+    return job_to_dict(finished)
+
+
+def _naming_the_file(exc: Any, files: Sequence[Path]) -> str:
+    """`documents[3].text: ...` as `corpus/d.txt: ...`: the file, not the request, is the input."""
+    field = getattr(exc, "field", None) or ""
+    found = _DOCUMENT_FIELD.match(field)
+    if found is None or int(found.group(1)) >= len(files):
+        return str(exc)
+    message = str(exc).removeprefix(f"{field}: ")
+    return f"{files[int(found.group(1))]}: {message}"
+
+
+@contextmanager
+def progress_bar(total: int, delay: float = 0.5) -> Iterator[ProgressCallback | None]:
+    """A bar on stderr for more than `PROGRESS_AFTER` documents, when stderr is a terminal,
+    shown after `delay` seconds; it is cleared when done, so that the terminal keeps the brief."""
+    if total <= PROGRESS_AFTER or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(
+        total=total, unit="doc", desc="summarising", file=sys.stderr, leave=False, delay=delay
+    ) as bar:
+
+        def update(done: int, total: int, stage: str) -> None:
+            bar.total = total
+            bar.update(done - bar.n)  # redrawn at most ten times a second
+            if stage != bar.desc:
+                bar.set_description_str(stage)  # redrawn at once
+
+        yield update
+
+
+def render(result: dict[str, Any], form: str) -> str:
+    """The finished job in the `--format` asked for."""
+    brief = result["brief"]
+    if form == "json":
+        return json.dumps(result, ensure_ascii=False, indent=2)
+    if form == "md":
+        return str(brief["markdown"]).rstrip("\n")
+    lines = [str(brief["text"])]
+    disagreements = [d for d in brief.get("disagreements") or [] if d.get("figures")]
+    if disagreements:
+        lines += ["", "Where sources differ:"]
+        for item in disagreements:
+            figures = "; ".join(
+                f"{f['value']} " + "".join(f"[{c['document_id']}]" for c in f["citations"])
+                for f in item["figures"]
+            )
+            lines.append(f"- {item['about']}: {figures}")
+    models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
+    lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
+    lines.extend(brief["notes"])
+    return "\n".join(lines)
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service and its web page under gunicorn",
+        description="Run the HTTP API and the web page (at /) under gunicorn with "
+        "gunicorn.conf.py. Every SUMMARY_* setting applies; the options below override "
+        "SUMMARY_BIND, WEB_CONCURRENCY and SUMMARY_THREADS.",
+    )
+    serve.add_argument("--bind", metavar="HOST:PORT", help="address (default 127.0.0.1:8000)")
+    serve.add_argument("--workers", type=int, metavar="N", help="worker processes (default 2)")
+    serve.add_argument("--threads", type=int, metavar="N", help="threads per worker (default 4)")
     serve.set_defaults(run=_serve)
 
-    models = commands.add_parser("models", help="the model registry and its weights")
-    model_commands = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
-    fetch = model_commands.add_parser(
-        "fetch", help="download the registry's checkpoints into a local folder (needs the hub)"
+
+def _serve(args: argparse.Namespace) -> int:
+    for name, value in (
+        ("SUMMARY_BIND", args.bind),
+        ("WEB_CONCURRENCY", args.workers),
+        ("SUMMARY_THREADS", args.threads),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
+    config = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+    os.execvp(
+        sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"]
+    )
+    return EXIT_OK  # not reached
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+def _add_models(commands: Any) -> None:
+    models = commands.add_parser(
+        "models",
+        help="the model registry and its weights",
+        description="The registry (models/registry.toml) names the checkpoint serving each "
+        "language. Without its weights a language is summarised extractively.",
+    )
+    actions = models.add_subparsers(
+        dest="models_command", required=True, metavar="ACTION", title="actions"
+    )
+    fetch = actions.add_parser(
+        "fetch",
+        help="download the registry's checkpoints (needs the Hugging Face hub)",
+        description="Download each checkpoint of the registry, at its pinned revision, into its "
+        "own folder under --dest.",
     )
     fetch.add_argument(
         "--dest", type=Path, default=None, help="target folder (default: <models_dir>/weights)"
@@ -110,107 +405,14 @@ def _parser() -> argparse.ArgumentParser:
         "--language",
         action="append",
         default=None,
+        metavar="CODE",
         help="only the checkpoint serving this language (repeatable)",
     )
     fetch.set_defaults(run=_models_fetch)
-    listing = model_commands.add_parser("list", help="show the registry and what is local")
-    listing.set_defaults(run=_models_list)
-    return parser
-
-
-def collect_files(paths: Sequence[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES)
-            if not found:
-                raise UsageError(f"{path}: no .txt or .md files in this folder")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    return files
-
-
-def document_id_for(path: Path) -> str:
-    return _ID_UNSAFE.sub("-", path.stem).strip("-._:")[:128] or "document"
-
-
-def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str, Any]]:
-    documents = []
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"{path}: not valid UTF-8 text") from None
-        document: dict[str, Any] = {"id": document_id_for(path), "text": text}
-        if language:
-            document["language"] = language
-        documents.append(document)
-    return documents
-
-
-def _brief(args: argparse.Namespace) -> int:
-    from service.errors import ServiceError
-    from service.ingest import ingest
-    from service.jobs.briefs import create_brief_job, job_to_dict
-    from service.jobs.run import run_job
-    from service.pipeline.engine import Pipeline
-    from service.store import Store
-
-    overrides: dict[str, Any] = {}
-    if args.model:
-        overrides.update(summariser="seq2seq", seq2seq_model=args.model)
-    with tempfile.TemporaryDirectory(prefix="summary-") as tmp:
-        overrides["database_url"] = args.database or f"sqlite:///{Path(tmp) / 'brief.sqlite3'}"
-        settings = Settings.from_env(overrides)
-        documents = read_documents(collect_files(args.paths), args.language)
-        store = Store(settings.database_url)
-        store.create_all()
-        pipeline = Pipeline(settings)
-        try:
-            pipeline.load()
-            ingest(store, settings, {"documents": documents}, replace=True)
-            job = create_brief_job(
-                store,
-                [d["id"] for d in documents],
-                None,
-                args.max_words or settings.default_max_words,
-            )
-            finished = run_job(store, pipeline, job.id)
-        except ServiceError as exc:
-            raise UsageError(str(exc)) from None
-        finally:
-            store.dispose()
-    result = job_to_dict(finished) if finished else None
-    if result is None or result["status"] != "done":
-        reason = (result or {}).get("error") or {"reason": "the job was not run"}
-        print(f"error: the brief failed: {reason['reason']}", file=sys.stderr)
-        return EXIT_FAILED
-    print(_render(result, args.format))
-    return EXIT_OK
-
-
-def _render(result: dict[str, Any], form: str) -> str:
-    brief = result["brief"]
-    if form == "json":
-        return json.dumps(result, ensure_ascii=False, indent=2)
-    if form == "md":
-        return str(brief["markdown"])
-    lines = [str(brief["text"]), ""]
-    models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
-    lines.append(f"({brief['words']} words from {len(brief['documents'])} documents; {models})")
-    lines.extend(brief["notes"])
-    return "\n".join(lines)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    config = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
-    os.execvp(
-        sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"]
+    listing = actions.add_parser(
+        "list", help="show the registry and which weights are local", description=None
     )
-    return EXIT_OK  # not reached
+    listing.set_defaults(run=_models_list)
 
 
 def _models_fetch(args: argparse.Namespace) -> int:

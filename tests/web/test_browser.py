@@ -23,6 +23,7 @@ import requests
 
 from service.store import Store
 from tests.seeds import CORPUS, load_seeds
+from tests.web.samples import HOSTILE_HTML, HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE
 
 pytestmark = pytest.mark.slow
 
@@ -288,14 +289,6 @@ def seeds_brief(server: dict[str, str]) -> str:
     return str(job["id"])
 
 
-HOSTILE_HTML = """<!doctype html><html><head><title>Flood &lt;warning&gt; report</title>
-<style>p { color: red }</style><script>window.pwned = "script"</script></head>
-<body><nav>Home | World</nav><h1>Flood report</h1>
-<p>Heavy rain 🌧 flooded the <b>northern</b> valley on Monday.<img src=x
-onerror="window.pwned='img'"></p>
-<p>Roads were closed<br>for three days.</p></body></html>"""
-
-
 def test_an_html_file_is_stored_as_its_text_and_hostile_markup_stays_inert(
     server: dict[str, str], page: Any, page_errors: list[str], tmp_path: Path
 ):
@@ -314,14 +307,9 @@ def test_an_html_file_is_stored_as_its_text_and_hostile_markup_stays_inert(
 
 
 def _check_the_stored_html(base: str, page: Any, row: Any, errors: list[str]) -> None:
-    assert row.locator('[data-field="title"]').inner_text() == "Flood <warning> report"
+    assert row.locator('[data-field="title"]').inner_text() == HOSTILE_HTML_TITLE
     stored = requests.get(f"{base}/v1/documents/flood-report", timeout=10).json()
-    assert stored["title"] == "Flood <warning> report"
-    assert stored["text"] == (
-        "Home | World\n\nFlood report\n\n"
-        "Heavy rain 🌧 flooded the northern valley on Monday.\n\n"
-        "Roads were closed\nfor three days."
-    )
+    assert (stored["title"], stored["text"]) == (HOSTILE_HTML_TITLE, HOSTILE_HTML_TEXT)
     page.goto(f"{base}/documents/flood-report")
     assert page.evaluate("window.pwned === undefined")
     # Parsing the upload (inertly) reports the markup the page's policy blocks: that is expected.

@@ -1,0 +1,265 @@
+"""The command line: help, one-line errors with reliable exit codes, reading files and folders,
+the progress bar, and the output formats. Runs that load a model are marked slow."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from service import cli
+from service.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, main
+from service.jobs import briefs
+from service.web.html_text import html_to_text
+from tests.seeds import CORPUS, load_seeds
+from tests.web.samples import HOSTILE_HTML, HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _one_line_error(captured: pytest.CaptureResult[str]) -> str:
+    assert captured.out == ""
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+    return captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([], ["brief", "serve", "models", "exit codes", "130"]),
+        (["brief"], ["--format", "--max-words", "--model", "--language", "--database", ".html"]),
+        (["serve"], ["--bind", "--workers", "--threads"]),
+        (["models"], ["fetch", "list"]),
+        (["models", "fetch"], ["--dest", "--language"]),
+    ],
+)
+def test_help_explains_each_command(argv, words, capsys):
+    assert main([*argv, "--help"]) == EXIT_OK
+    out = capsys.readouterr().out
+    for word in words:
+        assert word in out, (argv, word)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "required: COMMAND"),
+        (["summarise"], "invalid choice: 'summarise'"),
+        (["brief"], "required: PATH"),
+        (["brief", "x", "--format", "pdf"], "invalid choice: 'pdf'"),
+        (["brief", "x", "--max-words", "5"], "5 is not from 20 to 2000"),
+        (["brief", "x", "--max-words", "many"], "'many' is not a whole number"),
+        (["brief", "x", "--colour"], "unrecognized arguments: --colour"),
+        (["models"], "required: ACTION"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == EXIT_USAGE
+    error = _one_line_error(capsys.readouterr())
+    assert message in error and "--help" in error
+
+
+def test_the_length_limits_are_those_of_the_api():
+    assert (cli.MIN_MAX_WORDS, cli.MAX_MAX_WORDS) == (briefs.MIN_MAX_WORDS, briefs.MAX_MAX_WORDS)
+
+
+def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def test_a_folder_stands_for_its_text_markdown_and_html_files(tmp_path):
+    root = _tree(
+        tmp_path / "in",
+        {
+            "b.txt": "B text.",
+            "a.md": "# A\n\nA text.",
+            "sub/c.html": "<p>C text.</p>",
+            "sub/d.htm": "<p>D text.</p>",
+            "notes.pdf": b"%PDF",
+            ".hidden/e.txt": "hidden",
+            ".f.txt": "hidden too",
+        },
+    )
+    found = cli.collect_files([root])
+    assert [p.relative_to(root).as_posix() for p in found] == [
+        "a.md",
+        "b.txt",
+        "sub/c.html",
+        "sub/d.htm",
+    ]
+    # A file named twice, or also inside a named folder, is read once; explicit files in order.
+    again = cli.collect_files([root / "sub" / "d.htm", root, root / "b.txt"])
+    assert [p.name for p in again] == ["d.htm", "a.md", "b.txt", "c.html"]
+
+
+def test_missing_paths_and_empty_folders_are_usage_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="no such file or folder"):
+        cli.collect_files([tmp_path / "nope.txt"])
+    with pytest.raises(UsageError, match=r"no \.txt, \.md or \.html files in this folder"):
+        cli.collect_files([tmp_path / "empty"])
+
+
+def test_files_become_documents_named_after_them(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "2024 report (final).txt": "\ufeffA report.",
+            "page.html": HOSTILE_HTML,
+        },
+    )
+    documents = cli.read_documents(sorted(root.iterdir()), "fr")
+    assert documents == [
+        {"id": "2024-report-final", "text": "A report.", "language": "fr"},
+        {"id": "page", "text": HOSTILE_HTML_TEXT, "title": HOSTILE_HTML_TITLE, "language": "fr"},
+    ]
+
+
+def test_the_command_line_strips_html_as_the_web_page_does():
+    """The browser test uploads the same sample and expects the same text and title."""
+    page = html_to_text(HOSTILE_HTML)
+    assert (page.text, page.title) == (HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE)
+    assert html_to_text("<p>Unclosed <button>x <b>y</b><p>z").text == "Unclosed"
+    assert html_to_text("<h1>Head</h1><p>x</p>").title == "Head"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"a.txt": b"caf\xe9"}, "a.txt: not UTF-8 text"),
+        ({"a.txt": " \n\t"}, "a.txt: there is no text in it"),
+        ({"a.html": "<script>x</script>"}, "a.html: there is no text in it"),
+        ({"x/a.txt": "One.", "y/a.md": "Two."}, "would both be document 'a'; rename one"),
+    ],
+)
+def test_bad_files_are_named_in_the_error(tmp_path, files, message, capsys):
+    root = _tree(tmp_path, files)
+    assert main(["brief", str(root)]) == EXIT_USAGE
+    assert message in _one_line_error(capsys.readouterr())
+
+
+def test_a_document_the_service_refuses_names_its_file(tmp_path, monkeypatch, capsys):
+    """Checked before any model loads: a bad corpus fails at once."""
+    monkeypatch.setenv("SUMMARY_MAX_DOCUMENT_BYTES", "20")
+    root = _tree(tmp_path, {"a.txt": "Short.", "b.txt": "A text over twenty bytes long."})
+    assert main(["brief", str(root)]) == EXIT_USAGE
+    error = _one_line_error(capsys.readouterr())
+    assert error == f"error: {root / 'b.txt'}: 30 bytes of UTF-8, over the limit of 20\n"
+
+
+def test_an_interruption_exits_130(monkeypatch, capsys):
+    def interrupted(paths):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "collect_files", interrupted)
+    assert main(["brief", "x"]) == EXIT_INTERRUPTED
+    assert _one_line_error(capsys.readouterr()) == "error: interrupted\n"
+
+
+@pytest.mark.parametrize(("total", "tty", "shown"), [(5, True, True), (3, True, False)])
+def test_a_progress_bar_only_on_a_terminal_and_long_corpora(total, tty, shown, monkeypatch):
+    stderr = Terminal()
+    monkeypatch.setattr("sys.stderr", stderr)
+    with cli.progress_bar(total, delay=0) as on_progress:
+        assert (on_progress is not None) is shown
+        if on_progress is not None:
+            for done in range(total + 1):
+                on_progress(done, total, "summarising")
+            on_progress(total, total, "merging")
+    if shown:
+        assert f"merging: 100%|##########| {total}/{total}" in stderr.getvalue()
+    else:
+        assert stderr.getvalue() == ""
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(monkeypatch):
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    with cli.progress_bar(50, delay=0) as on_progress:
+        assert on_progress is None
+
+
+JOB = {
+    "id": "j1",
+    "status": "done",
+    "brief": {
+        "text": "Troops crossed. [a][b]",
+        "markdown": "## Brief\n\n- Troops crossed.[^1][^2]\n\n[^1]: Document `a`.\n",
+        "documents": ["a", "b"],
+        "models": [{"name": "m", "kind": "extractive"}],
+        "words": 2,
+        "notes": ["document 'c' could not be summarised"],
+        "disagreements": [
+            {
+                "about": "troops",
+                "figures": [
+                    {"value": "11,000", "citations": [{"document_id": "a", "start": 0, "end": 5}]},
+                    {"value": "12,000", "citations": [{"document_id": "b", "start": 1, "end": 9}]},
+                ],
+            }
+        ],
+    },
+}
+
+
+def test_the_formats():
+    assert cli.render(JOB, "text") == (
+        "Troops crossed. [a][b]\n\n"
+        "Where sources differ:\n"
+        "- troops: 11,000 [a]; 12,000 [b]\n\n"
+        "(2 words from 2 documents; extractive m)\n"
+        "document 'c' could not be summarised"
+    )
+    assert cli.render(JOB, "md") == JOB["brief"]["markdown"].rstrip("\n")
+    assert json.loads(cli.render(JOB, "json")) == JOB
+    without = {**JOB, "brief": {k: v for k, v in JOB["brief"].items() if k != "disagreements"}}
+    assert "differ" not in cli.render(without, "text")
+
+
+@pytest.mark.slow
+def test_a_brief_of_the_seeds_with_a_progress_bar(monkeypatch, capsys):
+    monkeypatch.setenv("SUMMARY_SUMMARISER", "extractive")
+    monkeypatch.setattr(cli, "progress_bar", _eager_bar(cli.progress_bar))
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["brief", str(CORPUS), "--format", "md", "--max-words", "120"]) == EXIT_OK
+    markdown = capsys.readouterr().out
+    assert markdown.startswith("## Brief") and "[^1]:" in markdown
+    cited = {line.split("`")[1] for line in markdown.splitlines() if line.startswith("[^")}
+    assert cited and cited <= set(load_seeds())
+    bar = terminal.getvalue()
+    assert f"{len(load_seeds())}/{len(load_seeds())}" in bar and "merging" in bar
+
+
+@pytest.mark.slow
+def test_a_brief_where_every_document_fails_exits_1(monkeypatch, capsys):
+    from service.pipeline.engine import Pipeline
+
+    def broken(self, document):
+        raise RuntimeError("the model fell over")
+
+    monkeypatch.setenv("SUMMARY_SUMMARISER", "extractive")
+    monkeypatch.setattr(Pipeline, "summarise", broken)
+    assert main(["brief", str(CORPUS)]) == EXIT_FAILED
+    error = _one_line_error(capsys.readouterr())
+    assert error.startswith("error: the brief failed: ") and "the model fell over" in error
+
+
+def _eager_bar(progress_bar):
+    """The real bar, drawn at once (the default waits half a second before drawing)."""
+
+    def eager(total: int, delay: float = 0.5):
+        return progress_bar(total, delay=0)
+
+    return eager
