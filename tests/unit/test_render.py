@@ -49,3 +49,34 @@ def test_dict_is_json_ready_and_complete():
     assert data["document_facts"][0]["chunks"] == 1
     assert data["words"] == 5
     assert {"text", "markdown", "max_words", "notes"} <= data.keys()
+
+
+def test_disagreements_support_and_drops_are_rendered():
+    from service.pipeline.types import Disagreement, FigureClaim
+
+    brief = _brief()
+    brief.disagreements = [
+        Disagreement(
+            "North Korean troops",
+            [
+                FigureClaim("11,000", [Citation("a", 100, 160)]),
+                FigureClaim("12,000", [Citation("c", 7, 50)]),
+            ],
+        )
+    ]
+    brief.dropped = 2
+    brief.sentences[1].supported = False
+    brief.sentences[1].support = 0.41
+    markdown = brief_markdown(brief)
+    assert "### Where sources differ" in markdown
+    assert "- North Korean troops: 11,000[^1]; 12,000[^3]" in markdown
+    assert "[^3]: Document `c`, characters 7-50." in markdown
+    assert "_2 sentence(s) left out" in markdown
+    assert "Talks resumed.[^2] _(not supported" in markdown
+    data = brief_to_dict(brief)
+    assert data["dropped_sentences"] == 2
+    assert data["sentences"][1]["support"] == 0.41 and data["sentences"][1]["supported"] is False
+    assert data["disagreements"][0]["figures"][1] == {
+        "value": "12,000",
+        "citations": [{"document_id": "c", "start": 7, "end": 50}],
+    }
