@@ -83,8 +83,11 @@ class Pipeline:
         return self.choice.for_language(document.language)
 
     def summary_key(self, document: Document) -> str:
-        """Everything that changes a document's summary: its text, language, model, settings."""
+        """Everything that changes a document's summary: its text, language, model, settings,
+        and its ID, which every citation of the summary carries (two documents with one text
+        must not share a summary that cites only one of them)."""
         parts = [
+            document.id,
             hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
             document.language,
             self.summariser_for(document).cache_key,

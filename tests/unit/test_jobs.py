@@ -436,3 +436,24 @@ def test_the_celery_backend_hands_jobs_over_instead_of_running_them(store, tmp_p
     assert worker.run_pending() == 1 and worker.run_pending() == 0
     assert sent == [("briefs.start", [job.id], "briefs")]
     assert store.get_job(job.id).status == QUEUED  # a Celery worker will claim it
+
+
+def test_the_pipeline_keys_a_summary_on_text_language_model_and_settings(tmp_path):
+    from service.pipeline.engine import Pipeline
+
+    def key(document: Document, **overrides) -> str:
+        values = {"summariser": "extractive", "database_url": "sqlite://", **overrides}
+        return Pipeline(Settings.from_env(values, environ={})).summary_key(document)
+
+    document = Document("a", "Troops crossed the river at dawn.", "en")
+    base = key(document)
+    assert base == key(document)
+    variants = {
+        key(Document("other-id", document.text, "en")),  # its citations name its own ID
+        key(Document("a", document.text + " Later.", "en")),
+        key(Document("a", document.text, "fr")),
+        key(document, max_chunks_per_document=4),
+        key(document, chunk_overlap_sentences=0),
+        key(document, summary_sentences=2),
+    }
+    assert base not in variants and len(variants) == 6
