@@ -38,6 +38,12 @@ def test_the_page_lists_the_corpus_with_hostile_text_escaped(stored):
     assert 'value="250"' in page  # the default length, from the settings
 
 
+def test_a_language_too_uncertain_to_name_reads_unknown(client):
+    client.put("/v1/documents/short", json={"text": "Ok."})
+    row = elements(client.get("/").get_data(as_text=True), "tr", ("data-document-id", "short"))
+    assert row[0]["text"].split() == ["short", "unknown", "3", "Delete"]
+
+
 def test_a_document_page_highlights_exactly_the_cited_span(stored):
     text = PLAIN["text"]
     start, end = text.index("flooded"), text.index(" Roads")
