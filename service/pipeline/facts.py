@@ -25,6 +25,7 @@ FIGURE = re.compile(
 )
 _SEPARATORS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))")
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}'’-]*")
+_DIGIT = re.compile(r"\d")
 _OPENING = "\"'“‘«„(["
 
 NEGATIONS: dict[str, frozenset[str]] = {
@@ -68,6 +69,8 @@ def normalise_number(text: str) -> str:
 
 
 def figures(text: str) -> list[Figure]:
+    if not _DIGIT.search(text):
+        return []
     return [Figure(m.group(0), m.start(), m.end()) for m in FIGURE.finditer(text)]
 
 

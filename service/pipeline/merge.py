@@ -28,7 +28,12 @@ import numpy as np
 
 from service.pipeline.chronology import document_date
 from service.pipeline.corroboration import corroborate
-from service.pipeline.disagreements import Statement, document_statements, find_disagreements
+from service.pipeline.disagreements import (
+    MAX_SCANNED_DOCUMENTS,
+    Statement,
+    document_statements,
+    find_disagreements,
+)
 from service.pipeline.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
 from service.pipeline.grouping import Candidate, Group, candidate, group_candidates
 from service.pipeline.readability import reads_alone
@@ -68,10 +73,11 @@ def merge_summaries(
     )
     sentences = _in_reading_order(picked, by_id)
     cited = [c.document_id for s in sentences for c in s.citations]
+    scanned = set(list(dict.fromkeys(cited))[:MAX_SCANNED_DOCUMENTS])
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
         for c in candidates
-        if c.sentence.citations
+        if c.sentence.citations and c.document_id in scanned
     ] + document_statements(documents, cited, language)
     return Brief(
         sentences=sentences,
