@@ -41,6 +41,7 @@ class _RunningJob:
     stage_started: float
     claimed: float
     fresh_summaries: int = 0
+    ended: bool = False
     log_token: Token[Mapping[str, Any]] | None = field(default=None, repr=False)
 
 
@@ -64,6 +65,11 @@ class ObservedStore(Store):
         return super().create_job(request, *args, **kwargs)
 
     # Follow the job.
+
+    def queued_job_ids(self, *args: Any, **kwargs: Any) -> list[str]:
+        """A worker looking for work is done with its last job: its logs stop naming it."""
+        self._forget(None)
+        return super().queued_job_ids(*args, **kwargs)
 
     def claim_job(self, job_id: str, worker: str) -> bool:
         claimed = super().claim_job(job_id, worker)
@@ -135,21 +141,24 @@ class ObservedStore(Store):
 
     def _enter(self, job_id: str, stage: str) -> None:
         running = self._running(job_id)
-        if running is None or running.stage == stage:
+        if running is None or running.ended or running.stage == stage:
             return
         now = time.monotonic()
         metrics.JOB_STAGE_SECONDS.labels(running.stage).observe(now - running.stage_started)
         running.stage, running.stage_started = stage, now
 
     def _end(self, job_id: str, status: str, result: dict[str, Any] | None) -> None:
+        """Observe the job's end; its log context stays bound for the runner's last words, until
+        this thread looks for its next job."""
         running = self._running(job_id)
-        if running is not None:
-            now = time.monotonic()
-            metrics.JOB_STAGE_SECONDS.labels(running.stage).observe(now - running.stage_started)
-            metrics.JOB_SECONDS.labels(status).observe(now - running.claimed)
-            if result is not None:
-                self._count_brief(result, running.fresh_summaries)
-        self._forget(job_id)
+        if running is None or running.ended:
+            return
+        running.ended = True
+        now = time.monotonic()
+        metrics.JOB_STAGE_SECONDS.labels(running.stage).observe(now - running.stage_started)
+        metrics.JOB_SECONDS.labels(status).observe(now - running.claimed)
+        if result is not None:
+            self._count_brief(result, running.fresh_summaries)
 
     @staticmethod
     def _count_brief(result: dict[str, Any], fresh: int) -> None:

@@ -1,0 +1,132 @@
+"""`/openapi.json`: complete (every route, and only routes), generated from the validating models,
+and true of what the app answers, errors included."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+
+from service.ingest import DocumentBatchIn, DocumentIn
+from service.jobs.briefs import BriefRequest
+
+UI_BLUEPRINTS = ("web.",)  # the reader's HTML pages: not part of the API
+
+
+@pytest.fixture
+def document(client) -> dict:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.get_json()
+
+
+@pytest.fixture
+def schema(document):
+    return schemathesis.openapi.from_dict(document)
+
+
+def test_every_route_is_documented_and_every_documented_path_is_a_route(app, document):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith(UI_BLUEPRINTS):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert documented == routes
+
+
+def test_request_bodies_are_the_models_that_validate_them(document):
+    schemas = document["components"]["schemas"]
+    for model in (DocumentIn, DocumentBatchIn, BriefRequest):
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        generated.pop("$defs", None)
+        assert schemas[model.__name__] == generated, model.__name__
+
+
+def test_every_v1_operation_documents_the_error_shape_and_auth(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters" or not path.startswith("/v1/"):
+                continue
+            for status in ("401", "403", "429", "500", "503"):
+                answer = operation["responses"][status]
+                assert answer["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }, (path, method, status)
+    assert document["paths"]["/healthz"]["get"]["security"] == []
+
+
+def test_the_wait_limit_is_this_instances(make_app):
+    document = make_app(max_wait_seconds=7).test_client().get("/openapi.json").get_json()
+    (wait,) = document["paths"]["/v1/briefs"]["post"]["parameters"]
+    assert wait["schema"]["maximum"] == 7
+
+
+TEXT = "The river flooded the valley on Monday. Officials closed the roads."
+
+
+def test_what_the_app_answers_conforms_to_the_document(make_app, document, schema):
+    """A tour of every operation and most errors, each answer checked against the document."""
+    app = make_app(rate_limit="60/minute")
+    client = app.test_client()
+    keys = app.extensions["keys"]
+    checks = []
+
+    def check(path: str, method: str, response) -> None:
+        documented = document["paths"][path][method.lower()]["responses"]
+        assert str(response.status_code) in documented, (path, method, response.status_code)
+        schema[path][method].validate_response(response)  # body, content type, headers
+        checks.append((path, method, response.status_code))
+
+    docs, doc, briefs, brief = (
+        "/v1/documents",
+        "/v1/documents/{document_id}",
+        "/v1/briefs",
+        "/v1/briefs/{job_id}",
+    )
+    check(docs, "POST", client.post(docs, json={"id": "a", "text": TEXT}))
+    check(docs, "POST", client.post(docs, json={"id": "a", "text": TEXT}))
+    check(docs, "POST", client.post(docs, json={"documents": [{"text": TEXT + " Again."}]}))
+    check(docs, "POST", client.post(docs, json={"id": "a", "text": TEXT + " Changed."}))  # 409
+    check(docs, "POST", client.post(docs, json={"txt": TEXT}))  # 400
+    check(docs, "POST", client.post(docs, data="x", content_type="text/plain"))  # 415
+    check(docs, "POST", client.post(docs, json={"text": "x" * 3000}))  # 413
+    check(docs, "GET", client.get(docs + "?limit=1"))
+    check(docs, "GET", client.get(docs + "?limit=0"))  # 400
+    check(doc, "GET", client.get("/v1/documents/a?start=4&end=9"))
+    check(doc, "GET", client.get("/v1/documents/zz"))  # 404
+    check(doc, "PUT", client.put("/v1/documents/b", json={"text": TEXT}))
+    check(doc, "PUT", client.put("/v1/documents/b", json={"text": TEXT + " More."}))
+    check(doc, "DELETE", client.delete("/v1/documents/b"))
+    check(doc, "DELETE", client.delete("/v1/documents/b"))  # 404
+    queued = client.post(briefs, json={"max_words": 60})
+    check(briefs, "POST", queued)
+    check(briefs, "POST", client.post(briefs, json={"document_ids": ["nope"]}))  # 422
+    job_id = queued.get_json()["id"]
+    check(brief, "GET", client.get(f"/v1/briefs/{job_id}"))
+    check(brief, "GET", client.get(f"/v1/briefs/{job_id}?format=md"))
+    check(brief, "GET", client.get(f"/v1/briefs/{job_id}?wait=-1"))  # 400
+    check(brief, "GET", client.get("/v1/briefs/unknown"))  # 404
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+        check(path, "GET", client.get(path))
+    check(docs, "GET", client.get(docs, environ_base={"REMOTE_ADDR": "192.0.2.7"}))  # 403
+    reader = keys.create("reader", "read").secret
+    check(docs, "GET", client.get(docs))  # 401 now that a key exists
+    check(
+        docs,
+        "POST",
+        client.post(docs, json={"text": TEXT}, headers={"Authorization": f"Bearer {reader}"}),
+    )
+    writer = {"Authorization": f"Bearer {keys.create('writer').secret}"}
+    limited = make_app(rate_limit="1/minute").test_client()
+    check(docs, "GET", limited.get(docs, headers=writer))
+    check(docs, "GET", limited.get(docs, headers=writer))  # 429
+    statuses = {status for _, _, status in checks}
+    assert statuses >= {200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429}
