@@ -7,6 +7,10 @@ and every SUMMARY_* setting of service/config.py.
 The app is not preloaded: each worker process imports it and builds its own app after the fork,
 then loads its models here in `post_worker_init`, so that a configured model that cannot be loaded
 stops the server at startup with a clear message rather than failing the first brief.
+
+Metrics: every worker writes its Prometheus counts under PROMETHEUS_MULTIPROC_DIR (a fresh folder
+made at startup unless set), so that `/metrics` from any worker sums them all. The access log is
+JSON, one line per request, with its request ID.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 from service.config import Settings
 
@@ -24,15 +30,38 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("SUMMARY_THREADS", "4"))
 preload_app = False
-# A request may legitimately wait `max_wait_seconds` for a brief; leave room beyond it.
-timeout = _settings.max_wait_seconds + 30
+# A request may legitimately wait `max_wait_seconds` for a brief, and is cut at
+# `request_timeout_seconds`; a worker silent for longer than either, and more, is hung.
+timeout = max(_settings.max_wait_seconds, _settings.request_timeout_seconds) + 30
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+logger_class = "service.observability.access_log.JSONAccessLogger"
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"  # heartbeat file off a possibly slow overlay disk (containers)
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """In the master, before any worker: a clean folder for the workers' metrics."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        folder = tempfile.mkdtemp(prefix="summary-metrics-", dir=parent)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for stale in Path(folder).glob("*.db"):  # counts of an earlier run of the service
+        stale.unlink()
+    server.log.info("worker metrics in %s", folder)
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """A worker is gone (exited or killed): its live gauges no longer count."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
