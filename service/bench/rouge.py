@@ -7,6 +7,8 @@ merge) and scored against the references next to a lead and a LexRank (sumy) bas
 the same sentences, in the same run. Also reported per language: the redundancy of each system's
 summaries (share of sentence pairs with embedding cosine >= 0.75) and, for the brief, the share of
 sentences whose cited evidence contains every number and name they state.
+
+Languages run in parallel processes (`--jobs`), each with its own pipeline and models.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from service.bench.rouge_baselines import lead, lexrank
+from service.bench.rouge_baselines import lead, lexrank, stemmer_name
 from service.bench.rouge_scoring import ROUGE_TYPES, recall
 from service.config import Settings
 from service.pipeline.engine import Pipeline
@@ -88,8 +92,15 @@ def _evidence_coverage(brief: Brief, documents: list[Document]) -> tuple[int, in
     return covered, len(brief.sentences)
 
 
+def run_language(clusters: list[Path], words: int) -> list[dict[str, Any]]:
+    """Every cluster of one language, through a pipeline of this process's own."""
+    pipeline = Pipeline(Settings.from_env({"summariser": "extractive"}))
+    return [run_cluster(pipeline, cluster, words) for cluster in clusters]
+
+
 def summarise_language(results: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {"clusters": len(results)}
+    summary["lexrank_stemmer"] = stemmer_name(results[0]["language"]) if results else "none"
     for system in SYSTEMS:
         summary[system] = {
             name: round(float(np.mean([r[system][name] for r in results])), 2)
@@ -129,20 +140,42 @@ def main(argv: list[str]) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--words", type=int, default=250, help="cut every summary to N words")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="languages run at once (processes)"
+    )
     args = parser.parse_args(argv)
     if not args.directory.is_dir():
         parser.error(f"{args.directory} is not a folder")
     languages = clusters_by_language(args.directory)
     if not any(languages.values()):
         parser.error(f"{args.directory} holds no <cluster>/docs folder")
-    pipeline = Pipeline(Settings.from_env({"summariser": "extractive"}))
     started = time.perf_counter()
     report: dict[str, Any] = {"words": args.words, "languages": {}, "clusters": {}}
-    for name, clusters in languages.items():
-        results = [run_cluster(pipeline, cluster, args.words) for cluster in clusters]
-        report["clusters"][name] = results
-        report["languages"][name] = summarise_language(results)
-        print(f"{name}: {len(results)} clusters", file=sys.stderr)
+    jobs = max(1, min(args.jobs, len(languages)))
+    with ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess() as pool:
+        runs = {name: pool.submit(run_language, c, args.words) for name, c in languages.items()}
+        for name, run in runs.items():
+            results = run.result()
+            report["clusters"][name] = results
+            report["languages"][name] = summarise_language(results)
+            print(f"{name}: {len(results)} clusters", file=sys.stderr)
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
     return 0
+
+
+class _InProcess:
+    """The part of an executor `main` uses, running each call at once in this process."""
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, function: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        done: Future[Any] = Future()
+        done.set_result(function(*args))
+        return done

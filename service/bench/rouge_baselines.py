@@ -2,8 +2,11 @@
 
 - `lead`: the first sentence of each document in turn, then the second of each, and so on.
 - `lexrank`: sumy's LexRank (TF-IDF cosine graph) over every sentence of the cluster, the best
-  rated first. sumy's own tokenizers need NLTK's punkt data, which cannot be downloaded here, so it
-  is given our sentences through its document model and a word tokenizer of ours.
+  rated first. It stems only the languages in `STEMMED`: sumy's Arabic stemmer (pure Python) makes
+  one cluster take minutes, Greek's needs a package of its own, Hebrew and Hindi have none; those
+  go unstemmed (sumy's null stemmer), as `lexrank_stemmer` says in the report. sumy's own
+  tokenizers need NLTK's punkt data, which cannot be downloaded here, so it is given our sentences
+  through its document model and a word tokenizer of ours.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ SUMY_LANGUAGES = {
     "en": "english", "fr": "french", "cs": "czech", "el": "greek", "he": "hebrew",
     "ar": "arabic", "de": "german", "es": "spanish",
 }  # fmt: skip
+STEMMED = frozenset({"en", "fr", "cs", "de", "es"})
 
 
 class _WordTokenizer:
@@ -71,13 +75,18 @@ def lexrank(documents: Sequence[Sequence[str]], language: str, words: int) -> st
     return within(ranked, words)
 
 
+def stemmer_name(language: str) -> str:
+    """The sumy stemmer LexRank uses for `language`: a language name, or "none"."""
+    return SUMY_LANGUAGES[language] if language in STEMMED else "none"
+
+
 def _stemmer(language: str) -> Any:
     from sumy.nlp.stemmers import Stemmer, null_stemmer
 
-    name = SUMY_LANGUAGES.get(language)
+    name = stemmer_name(language)
     try:
-        return Stemmer(name) if name else null_stemmer
-    except (LookupError, ValueError):  # Greek needs a package of its own
+        return null_stemmer if name == "none" else Stemmer(name)
+    except (LookupError, ValueError):
         return null_stemmer
 
 
