@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -34,14 +35,23 @@ MAX_NEIGHBOURS = 64  # per sentence; also the most documents one group can cite
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-@dataclass
+@dataclass(eq=False)
 class Candidate:
+    """A summary sentence in the merge; its words and figures are read only when needed."""
+
     sentence: SummarySentence
     document_id: str
     doc_order: int  # position of its document in the request
     row: int  # its row in the embedding matrix
-    words: frozenset[str]
-    figures: frozenset[str]  # keys of its figures ("10000-12000" is one figure)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return _cached_content_words(self.sentence.text)
+
+    @cached_property
+    def figures(self) -> frozenset[str]:
+        """Keys of its figures ("10000-12000" is one figure)."""
+        return frozenset(f.key for f in figures(self.sentence.text))
 
 
 @dataclass
@@ -59,6 +69,9 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.lower()) if len(w) > 2 or w.isdigit())
 
 
+_cached_content_words = lru_cache(maxsize=1 << 16)(content_words)  # news repeats sentences
+
+
 def word_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """Share of the shorter sentence's words found in the other (overlap coefficient)."""
     if not a or not b:
@@ -67,39 +80,75 @@ def word_overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def candidate(sentence: SummarySentence, document_id: str, doc_order: int, row: int) -> Candidate:
-    text = sentence.text
-    keys = frozenset(f.key for f in figures(text))
-    return Candidate(sentence, document_id, doc_order, row, content_words(text), keys)
+    return Candidate(sentence, document_id, doc_order, row)
 
 
 def group_candidates(
     candidates: Sequence[Candidate], vectors: np.ndarray, importance: np.ndarray
 ) -> list[Group]:
     """Star clustering of `candidates` (row i of `vectors` and `importance` is candidates[i])."""
+    count = len(candidates)
+    if count == 0:
+        return []
     owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
-    rows, cols, cosines = similar_pairs(vectors, owners, RELATED_COSINE, MAX_NEIGHBOURS)
-    edges: list[list[tuple[float, int]]] = [[] for _ in candidates]
-    for i, j, cosine in zip(rows.tolist(), cols.tolist(), cosines.tolist(), strict=True):
-        a, b = candidates[i], candidates[j]
-        if cosine >= SAME_FACT_COSINE or word_overlap(a.words, b.words) >= RELATED_WORD_OVERLAP:
-            edges[i].append((cosine, j))
-            edges[j].append((cosine, i))
-    support = [len({candidates[j].doc_order for _, j in mine}) for mine in edges]
-    order = sorted(range(len(candidates)), key=lambda i: (-support[i], -importance[i], i))
-    grouped = [False] * len(candidates)
+    graph = _Edges.build(candidates, vectors, owners)
+    support = graph.support(owners)
+    order = np.lexsort((np.arange(count), -np.asarray(importance, dtype=np.float64), -support))
+    grouped = np.zeros(count, dtype=bool)
     groups: list[Group] = []
-    for i in order:
+    for i in order.tolist():
         if grouped[i]:
             continue
         leader = candidates[i]
         group = Group(leader, [leader])
         grouped[i] = True
-        for _, j in sorted(edges[i], reverse=True):
+        documents = {leader.document_id}
+        neighbours = graph.neighbours(i)
+        for j in neighbours[~grouped[neighbours]].tolist():
             other = candidates[j]
-            if grouped[j] or other.document_id in group.document_ids:
+            if other.document_id in documents:
                 continue
-            if leader.figures <= other.figures:
+            if not leader.figures or leader.figures <= other.figures:
                 group.members.append(other)
+                documents.add(other.document_id)
                 grouped[j] = True
         groups.append(group)
     return groups
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """The same-fact graph in compressed rows: row i's neighbours, closest first."""
+
+    starts: np.ndarray  # row i's neighbours are targets[starts[i]:starts[i + 1]]
+    targets: np.ndarray
+
+    @classmethod
+    def build(
+        cls, candidates: Sequence[Candidate], vectors: np.ndarray, owners: np.ndarray
+    ) -> _Edges:
+        rows, cols, cosines = similar_pairs(vectors, owners, RELATED_COSINE, MAX_NEIGHBOURS)
+        keep = cosines >= SAME_FACT_COSINE
+        for at in np.flatnonzero(~keep).tolist():  # only related pairs need their words compared
+            a, b = candidates[int(rows[at])], candidates[int(cols[at])]
+            keep[at] = word_overlap(a.words, b.words) >= RELATED_WORD_OVERLAP
+        sources = np.concatenate([rows[keep], cols[keep]])
+        targets = np.concatenate([cols[keep], rows[keep]])
+        closeness = np.concatenate([cosines[keep], cosines[keep]])
+        # by row, then closest first, then (as `sorted(..., reverse=True)` on (cosine, j)) higher j
+        order = np.lexsort((-targets, -closeness, sources))
+        starts = np.searchsorted(sources[order], np.arange(len(candidates) + 1))
+        return cls(starts, targets[order])
+
+    def neighbours(self, row: int) -> np.ndarray:
+        return self.targets[self.starts[row] : self.starts[row + 1]]
+
+    def support(self, owners: np.ndarray) -> np.ndarray:
+        """How many other documents each row has an edge to."""
+        count = len(self.starts) - 1
+        sources = np.repeat(np.arange(count), np.diff(self.starts))
+        width = int(owners.max()) + 1
+        pairs = np.sort(sources * width + owners[self.targets])
+        first = np.ones(len(pairs), dtype=bool)
+        first[1:] = pairs[1:] != pairs[:-1]
+        return np.bincount(pairs[first] // width, minlength=count)

@@ -59,6 +59,7 @@ def merge_summaries(
     by_id = {d.id: d for d in documents}
     language = _main_language(documents)
     candidates, vectors = _candidates(summaries, encode)
+    encode = _KnownVectors([c.sentence.text for c in candidates], vectors, encode)
     importance = _importance(candidates, vectors)
     groups = group_candidates(candidates, vectors, importance)
     picker = _Picker(vectors, importance, by_id, encode, language, min_support)
@@ -105,12 +106,16 @@ def _main_language(documents: Sequence[Document]) -> str:
 
 
 def _candidates(summaries: Sequence[Summary], encode: Encode) -> tuple[list[Candidate], np.ndarray]:
+    """Every summary sentence, and its embedding (a text repeated across documents, as wire
+    copy is, is embedded once)."""
     pairs = [
         (order, summary.document_id, sentence)
         for order, summary in enumerate(summaries)
         for sentence in summary.sentences
     ]
-    vectors = encode([sentence.text for _, _, sentence in pairs]) if pairs else np.zeros((0, 1))
+    texts = [sentence.text for _, _, sentence in pairs]
+    unique = {text: at for at, text in enumerate(dict.fromkeys(texts))}
+    vectors = encode(list(unique))[[unique[t] for t in texts]] if pairs else np.zeros((0, 1))
     return [
         candidate(sentence, doc_id, order, row)
         for row, (order, doc_id, sentence) in enumerate(pairs)
@@ -125,6 +130,25 @@ def _importance(candidates: list[Candidate], vectors: np.ndarray) -> np.ndarray:
     centroid = mean / (np.linalg.norm(mean) or 1.0)
     scores = np.asarray([c.sentence.score for c in candidates])
     return vectors @ centroid + 0.5 * scores
+
+
+class _KnownVectors:
+    """`encode` that looks up the texts already embedded and embeds only the others, once each:
+    the passages and figures checked after the pick are mostly summary sentences again."""
+
+    def __init__(self, texts: list[str], vectors: np.ndarray, encode: Encode) -> None:
+        self.rows = {text: row for row, text in enumerate(texts)}
+        self.vectors, self.encode = vectors, encode
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.rows]
+        if not new:
+            if not texts:
+                return self.encode(texts)
+            return self.vectors[[self.rows[t] for t in texts]]
+        found = np.asarray(self.encode(new), dtype=np.float32)
+        at = {text: row for row, text in enumerate(new)}
+        return np.stack([found[at[t]] if t in at else self.vectors[self.rows[t]] for t in texts])
 
 
 class _Picker:
