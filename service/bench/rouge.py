@@ -4,8 +4,9 @@ DIR holds clusters as `DIR/<cluster>/docs/*.txt` and `DIR/<cluster>/refs/*.txt`,
 such clusters (`DIR/<language>/<cluster>/...`, as MultiLing 2011 ships). Each cluster's brief is
 made by the service's own pipeline (clean, split, chunk, summarise each document extractively,
 merge) and scored against the references next to a lead and a LexRank (sumy) baseline built from
-the same sentences, in the same run. Also reported per language: the redundancy of each system's
-summaries (share of sentence pairs with embedding cosine >= 0.75) and, for the brief, the share of
+the same sentences, in the same run. Also reported per language: the redundancy of the briefs
+(share of sentence pairs with cosine >= 0.75, compared as the merge compares them: embeddings, or
+TF-IDF word vectors where the embedding model does not know the language) and the share of brief
 sentences whose cited evidence contains every number and name they state.
 
 Languages run in parallel processes (`--jobs`), each with its own pipeline and models.
@@ -19,6 +20,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from service.bench.rouge_scoring import ROUGE_TYPES, recall
 from service.config import Settings
 from service.pipeline.engine import Pipeline
 from service.pipeline.faithfulness import evidence_passages, unbacked_facts
+from service.pipeline.grouping import LexicalEncoder, embeds_well
 from service.pipeline.language import detect_language
 from service.pipeline.sentences import split_sentences
 from service.pipeline.types import Brief, Document
@@ -67,17 +70,20 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
     result: dict[str, Any] = {"cluster": cluster.name, "language": language}
     for system, text in outputs.items():
         result[system] = recall(text, references, language, words)
-    result["redundancy"] = _redundancy(pipeline, shown)
+    encode = pipeline.embedder.encode
+    if not embeds_well(language):
+        encode = LexicalEncoder(s for document in sentences for s in document)
+    result["redundancy"] = _redundancy(encode, shown)
     result["evidence_coverage"] = _evidence_coverage(brief, documents)
     result["disagreements"] = len(brief.disagreements)
     return result
 
 
-def _redundancy(pipeline: Pipeline, sentences: list[str]) -> tuple[int, int]:
+def _redundancy(encode: Callable[[list[str]], np.ndarray], sentences: list[str]) -> tuple[int, int]:
     """(redundant pairs, pairs) among the sentences of one summary."""
     if len(sentences) < 2:
         return 0, 0
-    vectors = pipeline.embedder.encode(sentences)
+    vectors = encode(sentences)
     pairs = list(itertools.combinations(range(len(sentences)), 2))
     close = sum(float(vectors[i] @ vectors[j]) >= REDUNDANT_COSINE for i, j in pairs)
     return close, len(pairs)

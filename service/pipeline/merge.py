@@ -1,6 +1,7 @@
 """Merge per-document summaries into one brief.
 
-1. Every summary sentence is embedded once.
+1. Every summary sentence is embedded once (by its words where the embedding model does not know
+   the language, see `grouping.py`).
 2. Sentences that state the same fact are grouped (`grouping.py`: star clustering over a sparse
    cosine graph, word overlap and figures); each group is written once, by its best-formed
    sentence, and cites every document in it.
@@ -35,7 +36,14 @@ from service.pipeline.disagreements import (
     find_disagreements,
 )
 from service.pipeline.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
-from service.pipeline.grouping import Candidate, Group, candidate, group_candidates
+from service.pipeline.grouping import (
+    Candidate,
+    Group,
+    LexicalEncoder,
+    candidate,
+    embeds_well,
+    group_candidates,
+)
 from service.pipeline.readability import reads_alone
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Summary
 
@@ -58,6 +66,8 @@ def merge_summaries(
     """One brief of `summaries`; `on_unsupported` is "drop" or "flag"."""
     by_id = {d.id: d for d in documents}
     language = _main_language(documents)
+    if not embeds_well(language):  # compare by words where the embeddings say little
+        encode = LexicalEncoder(s.text for summary in summaries for s in summary.sentences)
     candidates, vectors = _candidates(summaries, encode)
     encode = _KnownVectors([c.sentence.text for c in candidates], vectors, encode)
     importance = _importance(candidates, vectors)

@@ -113,3 +113,43 @@ def test_the_numpy_graph_groups_as_the_rule_does_pair_by_pair():
     groups = group_candidates(candidates, vectors, importance)
     assert [[m.row for m in g.members] for g in groups] == _by_rule(candidates, vectors, importance)
     assert any(len(g.members) > 2 for g in groups)
+
+
+def test_words_stand_in_for_embeddings_where_the_model_does_not_know_the_language():
+    from service.pipeline.grouping import LexicalEncoder, embeds_well
+
+    texts = [
+        "भारत में भारी बारिश से बाढ़ आई है",
+        "भारत में भारी बारिश से बाढ़ आई है",
+        "क्रिकेट टीम ने मैच जीता",
+    ]
+    vectors = LexicalEncoder(texts)(texts)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert float(vectors[0] @ vectors[1]) > 0.99
+    assert float(vectors[0] @ vectors[2]) < 0.2
+    assert embeds_well("en") and not embeds_well("hi")
+
+
+def test_a_brief_in_such_a_language_groups_by_words_and_never_asks_the_embedder():
+    from service.pipeline.merge import merge_summaries
+    from service.pipeline.types import Document, DocumentFacts, ModelInfo, Summary
+
+    def refuse(texts: list[str]) -> np.ndarray:
+        raise AssertionError("all-MiniLM-L6-v2 was asked about Hindi")
+
+    same = "भारत में भारी बारिश से बाढ़ आई है और सैकड़ों लोग बेघर हुए"
+    texts = {"a": [same, "क्रिकेट टीम ने कल का मैच आसानी से जीता"], "b": [same]}
+    documents, summaries = [], []
+    for doc_id, sentences in texts.items():
+        text = " ".join(sentences)
+        documents.append(Document(doc_id, text, "hi"))
+        quoted, at = [], 0
+        for position, sentence in enumerate(sentences):
+            quoted.append(
+                SummarySentence(sentence, [Citation(doc_id, at, at + len(sentence))], 1.0, position)
+            )
+            at += len(sentence) + 1
+        facts = DocumentFacts(doc_id, "hi", "m", 10, 1, False, len(sentences))
+        summaries.append(Summary(doc_id, ModelInfo("m", "extractive"), quoted, facts))
+    brief = merge_summaries(summaries, documents, refuse, 100)
+    assert [s.document_ids for s in brief.sentences] == [["a", "b"], ["a"]]

@@ -1,8 +1,9 @@
 """Extractive summaries: a document's most central, non-redundant sentences, quoted verbatim.
 
 Centrality is continuous LexRank (PageRank over the graph of cosine similarities between sentence
-embeddings), with a mild lead prior because news states its point first. Maximal marginal relevance
-then picks sentences, and a hard similarity ceiling keeps near-duplicates (repeated titles, a lead
+embeddings, or TF-IDF word vectors where the embedding model does not know the language), with a
+mild lead prior because news states its point first. Maximal marginal relevance then picks
+sentences, and a hard similarity ceiling keeps near-duplicates (repeated titles, a lead
 restated later) out. A sentence that leans on the one before it ("They are...", "“...,” he said")
 counts half, so that one that names its subject is quoted instead.
 """
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from service.pipeline.embeddings import Embedder
+from service.pipeline.grouping import LexicalEncoder, embeds_well
 from service.pipeline.readability import reads_alone
 from service.pipeline.types import (
     Chunk,
@@ -26,7 +28,7 @@ from service.pipeline.types import (
     SummarySentence,
 )
 
-ALGORITHM_VERSION = "lexrank-lead-mmr-2"  # bump whenever the selection below changes its output
+ALGORITHM_VERSION = "lexrank-lead-mmr-3"  # bump whenever the selection below changes its output
 DAMPING = 0.85
 LEAD_WEIGHT = 0.2  # share of a sentence's importance that comes from being early
 LEAD_SCALE = 3.0  # the lead prior halves by the fourth sentence
@@ -137,7 +139,11 @@ class ExtractiveSummariser:
         read = sentences_read(sentences, chunks)
         picked: list[SummarySentence] = []
         if read:
-            vectors = self.embedder.encode([sentence.text for sentence in read])
+            texts = [sentence.text for sentence in read]
+            encode = self.embedder.encode
+            if not embeds_well(document.language):
+                encode = LexicalEncoder(texts)
+            vectors = encode(texts)
             scores = importance(vectors, [sentence.index for sentence in read])
             scores *= [
                 1.0 if reads_alone(sentence.text, document.language) else LEANING_WEIGHT
