@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from service.errors import (
     BadRequest,
@@ -40,6 +40,10 @@ def render(error: ServiceError) -> tuple[Response, int]:
 
 def _from_http_exception(exc: HTTPException) -> ServiceError:
     status = exc.code or 500
+    if isinstance(exc, ClientDisconnected) and isinstance(exc.__context__, TimeoutError):
+        # The socket's timeout (service.api.limits) ran out while reading the body.
+        limit = current_app.config["SETTINGS"].request_timeout_seconds
+        return RequestTimeout(f"the request body did not arrive within {limit} s")
     if status == 404:
         return NotFound(f"no such resource: {request.path}")
     if status == 405:

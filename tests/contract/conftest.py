@@ -15,6 +15,7 @@ CONTRACT_ENV = {
     "SUMMARY_RATE_LIMIT": "",  # the fuzzer sends many requests with one key
     "SUMMARY_MAX_WAIT_SECONDS": "1",  # generated ?wait= values stay short
     "SUMMARY_MAX_DOCUMENT_BYTES": "300000",
+    "SUMMARY_REQUEST_TIMEOUT_SECONDS": "4",  # test_slow_client waits this long
 }
 
 
