@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import runpy
 from pathlib import Path
 
@@ -12,7 +13,13 @@ CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def load_conf(monkeypatch, **env: str) -> dict:
-    for name in ("SUMMARY_BIND", "WEB_CONCURRENCY", "SUMMARY_THREADS", "SUMMARY_MAX_WAIT_SECONDS"):
+    for name in (
+        "SUMMARY_BIND",
+        "WEB_CONCURRENCY",
+        "SUMMARY_THREADS",
+        "SUMMARY_MAX_WAIT_SECONDS",
+        "SUMMARY_REQUEST_TIMEOUT_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -75,3 +82,28 @@ def test_a_worker_loads_its_models_then_starts_its_job_worker(make_app, monkeypa
     assert '"mode": "extractive"' in caplog.text  # describe() is logged
     assert app.extensions["worker"].running
     hooks["worker_exit"](None, GunicornWorker(app))
+
+
+def test_the_worker_timeout_outlasts_the_request_time_limit(monkeypatch):
+    conf = load_conf(monkeypatch, SUMMARY_REQUEST_TIMEOUT_SECONDS="200")
+    assert conf["timeout"] > 200
+    assert conf["logger_class"] == "service.observability.access_log.JSONAccessLogger"
+
+
+class Server:
+    log = logging.getLogger("test.gunicorn")
+
+
+def test_startup_makes_a_clean_folder_for_every_workers_metrics(monkeypatch, tmp_path):
+    hooks = load_conf(monkeypatch)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_123.db").write_bytes(b"from an earlier run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    hooks["on_starting"](Server())
+    assert list(folder.iterdir()) == []
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")  # undone after the test, whatever it is now
+    hooks["on_starting"](Server())
+    made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert made.is_dir() and made.name.startswith("summary-metrics-")
+    made.rmdir()
