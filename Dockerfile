@@ -34,6 +34,7 @@ RUN if [ "$BAKE_MODELS" = "1" ]; then \
 USER 10001
 EXPOSE 8000
 VOLUME ["/app/var"]
+# Readiness: the store answers, the models are loaded, the job worker runs (a non-200 raises).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "service.wsgi:app"]
