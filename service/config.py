@@ -132,9 +132,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "rate_limit",
         "600/minute",
-        "Requests each API key (or, without keys, each client address) may make to `/v1`, per "
-        "worker process with the default storage, e.g. `600/minute` or `20/second;600/minute`; "
-        "empty turns the limit off.",
+        "Requests each API key (or, without keys, each client address) may make, probes and "
+        "metrics aside; per worker process with `memory://` storage. E.g. `600/minute` or "
+        "`20/second;600/minute`; empty turns the limit off.",
     ),
     Setting(
         "rate_limit_storage",

@@ -78,3 +78,29 @@ def test_a_wait_never_outlasts_the_request_time_limit(make_app):
     elapsed = time.monotonic() - started
     assert response.status_code == 202 and response.get_json()["status"] == "queued"
     assert 0.5 <= elapsed < 2.0
+
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379 (CI starts one)")
+def test_with_redis_every_process_shares_one_count(make_app, expect_error):
+    """Two apps on one database stand for two gunicorn workers."""
+    first = make_app(rate_limit="3/minute", rate_limit_storage=REDIS)
+    second = make_app(rate_limit="3/minute", rate_limit_storage=REDIS)
+    key = bearer(first.extensions["keys"].create("shared").secret)
+    answers = [
+        app.test_client().get("/v1/documents", headers=key) for app in (first, second, first)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    expect_error(second.test_client().get("/v1/documents", headers=key), 429, "rate_limited")
