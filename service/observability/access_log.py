@@ -15,7 +15,7 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 
-class JSONAccessLogger(Logger):  # type: ignore[misc]
+class JSONAccessLogger(Logger):
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not self.access_log_enabled:
             return
