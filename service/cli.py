@@ -104,7 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_brief(commands)
     _add_serve(commands)
     _add_models(commands)
+    _add_keys(commands)
     return parser
+
+
+def _add_keys(commands: Any) -> None:
+    """`keys create|list|revoke`: API keys (see service/keys_cli.py)."""
+    from service.keys_cli import add_parser
+
+    add_parser(commands)
 
 
 # --- brief -----------------------------------------------------------------------------------
