@@ -38,3 +38,16 @@ def test_two_clusters_in_the_benchmark_layout(tmp_path, capsys):
         assert 0 <= figures[system]["rouge2"] <= figures[system]["rouge1"]
     assert figures["evidence_coverage"] == 1.0
     assert 0 <= figures["brief_redundancy"] <= 1
+
+
+def test_the_bench_command_lists_benchmarks_not_their_helpers():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "service.bench", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    listed = set(done.stderr.split("{", 1)[1].split("}", 1)[0].split(","))
+    assert {"merge", "rouge", "speed"} <= listed
+    assert not listed & {"rouge_scoring", "rouge_baselines", "merge_corpus", "merge_store"}
