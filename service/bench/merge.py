@@ -73,6 +73,8 @@ def measure(size: int) -> dict[str, Any]:
     return {
         "documents": size,
         "summary_sentences": sum(len(s.sentences) for s in summaries),
+        # Sampled from a finite news set, many sentences recur: a real corpus repeats fewer.
+        "distinct_sentences": len({x.text for s in summaries for x in s.sentences}),
         "merge_seconds": round(merge_seconds, 2),
         "job_seconds": round(job_seconds, 2),
         "job_status": status,
