@@ -11,8 +11,9 @@ distilbart-cnn-12-6's architecture (random weights, see `speed_model`):
 
 Every run generates exactly `--new-tokens` tokens per document (minimum = maximum length), so each
 does the same work. The runs take turns for `--rounds` rounds and each keeps its best round, so
-that other load on the machine does not favour whichever run it spared. Prints documents per second and the ratio to `naive`, and, for `int8`, how far
-its encoder output is from float32's (cosine), a proxy for its wording drifting.
+that other load on the machine does not favour whichever run it spared. Prints documents per
+second and the ratio to `naive`, and, for `int8`, how far its encoder output is from float32's
+(cosine), a proxy for its wording drifting.
 """
 
 from __future__ import annotations
