@@ -28,9 +28,10 @@ from service.pipeline.types import (
     SummarySentence,
 )
 
-ALGORITHM_VERSION = "lexrank-lead-mmr-3"  # bump whenever the selection below changes its output
+ALGORITHM_VERSION = "lexrank-lead-mmr-4"  # bump whenever the selection below changes its output
 DAMPING = 0.85
-LEAD_WEIGHT = 0.2  # share of a sentence's importance that comes from being early
+LEAD_WEIGHT = 0.4  # share of a sentence's importance that comes from being early: news states its
+# point first (the lead baseline beats centrality in every MultiLing language)
 LEAD_SCALE = 3.0  # the lead prior halves by the fourth sentence
 MMR_LAMBDA = 0.7  # importance against novelty when picking the next sentence
 REDUNDANT_COSINE = 0.8  # a sentence this close to one already picked is never picked
