@@ -14,9 +14,7 @@ pytestmark = pytest.mark.slow  # frames are compared with the real MiniLM embedd
 
 def _statements(*pairs: tuple[str, str]) -> list[Statement]:
     order = {doc: at for at, doc in enumerate(dict.fromkeys(doc for doc, _ in pairs))}
-    return [
-        Statement(text, Citation(doc, 0, len(text)), order[doc], True) for doc, text in pairs
-    ]
+    return [Statement(text, Citation(doc, 0, len(text)), order[doc], True) for doc, text in pairs]
 
 
 def _figures(disagreement) -> dict[str, set[str]]:

@@ -8,7 +8,9 @@ import pytest
 from service.pipeline.facts import figures, names, negated, numbers
 from service.pipeline.faithfulness import check_sentence, unbacked_facts
 
-EVIDENCE = "About 11,000 North Korean troops are deployed in the Kursk region, officials in Kyiv said."
+EVIDENCE = (
+    "About 11,000 North Korean troops are deployed in the Kursk region, officials in Kyiv said."
+)
 
 
 def _bag_of_words(texts: list[str]) -> np.ndarray:
