@@ -227,10 +227,19 @@ def merge(ctx: JobContext) -> None:
         raise JobFailed(reason)
     ctx.progress(total, total, MERGING)
     brief = ctx.pipeline.merge(documents, summaries, int(job.request["max_words"]))
-    finish(ctx, brief_to_dict(brief), f"{total - len(failed)} of {total} documents summarised")
+    finish(
+        ctx,
+        brief_to_dict(brief),
+        f"{total - len(failed)} of {total} documents summarised",
+        reusable=not failed,  # a failure may pass: the next request tries that document again
+    )
 
 
-def finish(ctx: JobContext, result: dict[str, Any], how: str) -> None:
+def finish(ctx: JobContext, result: dict[str, Any], how: str, *, reusable: bool = True) -> None:
+    """Store the brief; one that is not `reusable` (a document failed in it, perhaps by a passing
+    fault) loses its brief key first, so that no later request is answered with it."""
+    if not reusable and not ctx.store.set_brief_key(ctx.job_id, ctx.owner, None):
+        raise JobLost(ctx.job_id)
     if not ctx.store.finish_job(ctx.job_id, ctx.owner, result):
         raise JobLost(ctx.job_id)
     ctx.store.clear_outcomes(ctx.job_id)

@@ -55,7 +55,8 @@ class JobStore(StoreBase):
             row = conn.execute(query).first()
         return None if row is None else JobRecord.from_row(row)
 
-    def set_brief_key(self, job_id: str, worker: str, brief_key: str) -> bool:
+    def set_brief_key(self, job_id: str, worker: str, brief_key: str | None) -> bool:
+        """Name the brief a running job makes (None: its brief must not be reused)."""
         return self._update_owned(job_id, worker, brief_key=brief_key, heartbeat_at=self.clock())
 
     def dispatchable_job_ids(self, redispatch_seconds: float, limit: int = 10) -> list[str]:

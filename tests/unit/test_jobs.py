@@ -457,3 +457,15 @@ def test_the_pipeline_keys_a_summary_on_text_language_model_and_settings(tmp_pat
         key(document, summary_sentences=2),
     }
     assert base not in variants and len(variants) == 6
+
+
+def test_a_brief_that_lost_a_document_is_made_again_next_time(store):
+    flaky = FakePipeline(failing={"b"})
+    first = run_job(store, flaky, create_brief_job(store, ["a", "b"], None, 100).id)
+    assert first.status == DONE and first.brief_key is None  # never offered for reuse
+    healed = FakePipeline()
+    job, reused = create_or_reuse_brief_job(store, ["a", "b"], None, 100, pipeline=healed)
+    assert not reused
+    again = run_job(store, healed, job.id)
+    assert all(f["error"] is None for f in again.result["document_facts"])
+    assert healed.summarised == ["b"]  # `a` was cached; only the failed one is redone
