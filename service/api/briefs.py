@@ -7,12 +7,12 @@ the store, so that a simple client can get its brief in one call.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from service.api.inputs import json_body, wait_seconds
 from service.api.resources import get_settings, get_store, get_worker
 from service.errors import NotFound
-from service.jobs import create_brief_job, job_to_dict, parse_brief_request, wait_for_job
+from service.jobs import create_or_reuse_brief_job, job_to_dict, parse_brief_request, wait_for_job
 from service.store import JobRecord
 from service.web.formats import brief_response
 
@@ -21,21 +21,24 @@ bp = Blueprint("briefs", __name__, url_prefix="/v1/briefs")
 
 @bp.post("")
 def create_brief() -> Response:
-    """Queue a brief: 202 and the job; 201 and the finished job when `?wait=` saw it finish."""
+    """Queue a brief: 202 and the job; 201 and the finished job when `?wait=` saw it finish;
+    200 and the stored brief when one was already made of the same texts, models and settings."""
     settings = get_settings()
     wait = wait_seconds(settings.max_wait_seconds)
     brief_request = parse_brief_request(json_body(optional=True))
-    job = create_brief_job(
+    job, reused = create_or_reuse_brief_job(
         get_store(),
         brief_request.document_ids,
         brief_request.language,
         brief_request.max_words or settings.default_max_words,
+        pipeline=current_app.extensions["pipeline"],
     )
-    get_worker().wake()
-    if wait > 0:
-        job = _waited(job.id, wait)
+    if not reused:
+        get_worker().wake()
+        if wait > 0:
+            job = _waited(job.id, wait)
     response = jsonify(job_to_dict(job))
-    response.status_code = 201 if job.finished else 202
+    response.status_code = 200 if reused else 201 if job.finished else 202
     response.headers["Location"] = url_for(".get_brief", job_id=job.id)
     return response
 

@@ -79,6 +79,22 @@ def test_the_embedded_worker_runs_the_brief_and_wait_returns_it(make_app):
     assert polled.status_code == 200 and polled.get_json() == job
 
 
+def test_asking_again_for_the_same_brief_returns_the_stored_one_at_once(make_app):
+    app = make_app(embedded_worker=True)
+    client = app.test_client()
+    client.post("/v1/documents", json={"documents": DOCUMENTS})
+    request = {"document_ids": ["a", "b"], "max_words": 60}
+    first = client.post("/v1/briefs?wait=5", json=request)
+    assert first.status_code == 201, first.get_json()
+    again = client.post("/v1/briefs", json=request)
+    assert again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.headers["Location"] == f"/v1/briefs/{first.get_json()['id']}"
+    assert again.get_json()["brief"] == first.get_json()["brief"]
+    other = client.post("/v1/briefs", json={**request, "max_words": 61})
+    assert other.status_code == 202 and other.get_json()["id"] != first.get_json()["id"]
+
+
 def test_the_worker_starts_on_the_first_request_not_in_create_app(make_app):
     app = make_app(embedded_worker=True)
     worker = app.extensions["worker"]

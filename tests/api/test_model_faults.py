@@ -48,11 +48,6 @@ def test_one_failing_document_is_reported_and_the_brief_made(make_app, pipeline,
     assert all(f["error"] is None for f in again["brief"]["document_facts"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service/jobs reuses a stored brief by its inputs' summary keys even when a document "
-    "failed in it, so a passing fault is reported again and again (remove this mark once fixed)",
-)
 def test_a_brief_that_lost_a_document_to_a_fault_is_not_reused(make_app, pipeline):
     pipeline.faults = {"b": InjectedFault("a passing fault")}
     client = make_app(embedded_worker=True).test_client()

@@ -128,6 +128,8 @@ class SummariserChoice:
             generation=entry.generation if entry else None,
             prefix=entry.prefix if entry else None,
             max_sentences=sentences,
+            runtime=self.settings.seq2seq_runtime,
+            batch_size=self.settings.seq2seq_batch_size,
         )
 
     def _plans_by_language(self) -> tuple[dict[str, Plan], Plan]:
