@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from service.pipeline.types import Brief
@@ -27,7 +28,7 @@ def brief_markdown(brief: Brief) -> str:
             if f"[^{number}]" not in markers:
                 markers.append(f"[^{number}]")
         flag = "" if sentence.supported else " _(not supported by its evidence)_"
-        paragraphs.append(f"- {sentence.text}{''.join(markers)}{flag}")
+        paragraphs.append(f"- {_markdown_text(sentence.text)}{''.join(markers)}{flag}")
     differences = []
     for disagreement in brief.disagreements:
         figures = []
@@ -38,7 +39,7 @@ def brief_markdown(brief: Brief) -> str:
                 _add_span(spans, citation.document_id, f"{citation.start}-{citation.end}")
                 marks.append(f"[^{number}]")
             figures.append(f"{figure.value}{''.join(dict.fromkeys(marks))}")
-        differences.append(f"- {disagreement.about}: {'; '.join(figures)}")
+        differences.append(f"- {_markdown_text(disagreement.about)}: {'; '.join(figures)}")
     footnotes = [
         f"[^{n}]: Document `{doc_id}`, characters {', '.join(spans[doc_id])}."
         for doc_id, n in numbers.items()
@@ -49,7 +50,7 @@ def brief_markdown(brief: Brief) -> str:
     if brief.dropped:
         parts.append(f"_{brief.dropped} sentence(s) left out: not supported by their evidence._")
     if brief.notes:
-        parts.append("\n".join(f"> {note}" for note in brief.notes))
+        parts.append("\n".join(f"> {_markdown_text(note)}" for note in brief.notes))
     if footnotes:
         parts.append("\n".join(footnotes))
     return "\n\n".join(parts) + "\n"
@@ -85,3 +86,9 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "disagreements": [d.to_dict() for d in brief.disagreements],
         "dropped_sentences": brief.dropped,
     }
+
+
+def _markdown_text(text: str) -> str:
+    """Source text as inert Markdown: viewers that render inline HTML must not run a document's
+    `<script>`, and a stray `[^1]` in a source must not read as one of our footnotes."""
+    return html.escape(text, quote=False).replace("[", "\\[")

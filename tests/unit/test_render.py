@@ -80,3 +80,12 @@ def test_disagreements_support_and_drops_are_rendered():
         "value": "12,000",
         "citations": [{"document_id": "c", "start": 7, "end": 50}],
     }
+
+
+def test_markdown_keeps_hostile_source_text_inert():
+    brief = _brief()
+    brief.sentences[0].text = 'He wrote <script>alert("x")</script> & left [^1].'
+    markdown = brief_markdown(brief)
+    assert "<script>" not in markdown
+    assert '&lt;script&gt;alert("x")&lt;/script&gt; &amp; left \\[^1].' in markdown
+    assert brief_text(brief).startswith('He wrote <script>alert("x")</script>')  # plain text as is

@@ -1,5 +1,5 @@
-"""Web page fixtures: an app on a per-test SQLite file whose briefs are written straight into the
-store (the pages only read them, so no pipeline runs), and a reader of what a page shows."""
+"""Web page fixtures: an app on a per-test SQLite file with no job worker, whose finished briefs are
+written straight into the store (the pages only read them), and a reader of what a page shows."""
 
 from __future__ import annotations
 
@@ -14,13 +14,6 @@ from flask.testing import FlaskClient
 from service.app import create_app
 
 
-class NoPipeline:
-    """The pages never summarise: any use of the pipeline is a test failure."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the web pages used the pipeline ({name})")
-
-
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
     config = {
@@ -28,7 +21,7 @@ def app(tmp_path) -> Iterator[Flask]:
         "embedded_worker": False,
         "TESTING": True,
     }
-    app = create_app(test_config=config, pipeline=NoPipeline())  # type: ignore[arg-type]
+    app = create_app(test_config=config)  # the real pipeline; with no worker, briefs stay queued
     yield app
     app.extensions["store"].dispose()
 
