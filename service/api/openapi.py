@@ -181,6 +181,12 @@ def paths(settings: Settings) -> dict[str, Any]:
                 "parameters": [_wait(settings)],
                 "requestBody": _body(ref(BriefRequest), required=False),
                 "responses": {
+                    "200": _json(
+                        "Job",
+                        "A brief of the same texts, models and settings was already made: "
+                        "that finished job, at once.",
+                        **LOCATION,
+                    ),
                     "201": _json("Job", "The job finished within `wait`.", **LOCATION),
                     "202": _json("Job", "The job is queued or running.", **LOCATION),
                     **_errors(400, 404, 408, 413, 415, 422),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -14,11 +16,14 @@ EVIDENCE = (
 
 
 def _bag_of_words(texts: list[str]) -> np.ndarray:
-    """A stand-in encoder: hashed word counts, unit length (cosine = shared vocabulary)."""
-    rows = np.zeros((len(texts), 64), dtype=np.float32)
+    """A stand-in encoder: hashed word counts, unit length (cosine = shared vocabulary).
+
+    crc32, not hash(): str hashes change with each process's PYTHONHASHSEED, and with few buckets
+    an unrelated sentence's words then collided with the evidence's in some runs only."""
+    rows = np.zeros((len(texts), 4096), dtype=np.float32)
     for row, text in enumerate(texts):
         for word in text.lower().split():
-            rows[row, hash(word.strip(".,")) % 64] += 1.0
+            rows[row, zlib.crc32(word.strip(".,").encode()) % 4096] += 1.0
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
 
 
