@@ -37,7 +37,7 @@ from service.pipeline.neighbours import similar_pairs
 from service.pipeline.types import SummarySentence
 
 SAME_FACT_COSINE = 0.80
-RELATED_COSINE = 0.65
+RELATED_COSINE = 0.72
 RELATED_WORD_OVERLAP = 0.45
 MAX_NEIGHBOURS = 64  # per sentence; also the most documents one group can cite
 

@@ -100,7 +100,7 @@ def test_the_numpy_graph_groups_as_the_rule_does_pair_by_pair():
         mine = []
         for _ in range(3):
             topic = int(rng.integers(len(topics)))
-            rows.append(topics[topic] + rng.normal(scale=0.25, size=16))
+            rows.append(topics[topic] + rng.normal(scale=0.2, size=16))
             picked = rng.choice(words, size=6, replace=False)
             figure = f" {int(rng.integers(3))} units" if rng.random() < 0.3 else ""
             mine.append(" ".join(picked) + figure + f" topic{topic}.")
