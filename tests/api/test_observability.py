@@ -109,7 +109,8 @@ def test_jobs_are_timed_by_stage_and_the_cache_is_counted(make_app):
     first = client.post("/v1/briefs?wait=5", json={"max_words": 60}).get_json()
     assert first["status"] == "done"
     middle = samples(client)
-    again = client.post("/v1/briefs?wait=5", json={"max_words": 60}).get_json()
+    # Another length: a new brief (the same request would get the stored one) over cached summaries.
+    again = client.post("/v1/briefs?wait=5", json={"max_words": 61}).get_json()
     assert again["status"] == "done"
     after = samples(client)
 
