@@ -34,7 +34,13 @@ class BenchPipeline:
     ) -> Brief:
         from service.pipeline.merge import merge_summaries
 
-        return merge_summaries(summaries, documents, self.embedder.encode, max_words)
+        return merge_summaries(
+            summaries,
+            documents,
+            self.embedder.encode,
+            max_words,
+            embedding_model=self.embedder.identity,
+        )
 
 
 def fill_store(store: Store, documents: list[Document], summaries: list[Summary]) -> None:

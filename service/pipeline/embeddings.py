@@ -54,6 +54,8 @@ class Embedder:
         self.name_or_path = name_or_path or default_embedding_model()
         self.revision = revision
         self.info = _identity(self.name_or_path, revision)
+        # Names the vectors it makes: cached sentence vectors are reused only by the same model.
+        self.identity = f"{self.info.name}@{self.info.revision}"
         self._lock = threading.RLock()
         self._model: SentenceTransformer | None = None
 

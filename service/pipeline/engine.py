@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from service.config import Settings
@@ -21,7 +22,7 @@ from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
 from service.pipeline.summarisers.base import Summariser
 from service.pipeline.summarisers.select import SummariserChoice
-from service.pipeline.types import Brief, CleanedDocument, Document, Summary
+from service.pipeline.types import Brief, CleanedDocument, Document, SentenceVectors, Summary
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,16 @@ class Pipeline:
             overlap_sentences=self.settings.chunk_overlap_sentences,
             max_chunks=self.settings.max_chunks_per_document,
         )
-        return summariser.summarise(document, sentences, chunks, truncated)
+        return self._with_vectors(summariser.summarise(document, sentences, chunks, truncated))
+
+    def _with_vectors(self, summary: Summary) -> Summary:
+        """The summary with its sentences' embeddings, cached with it so that no brief embeds
+        them again (the extractive summariser has them already; a generated text has not)."""
+        identity = self.embedder.identity
+        if summary.sentences and summary.vectors_by(identity) is None:
+            rows = self.embedder.encode([s.text for s in summary.sentences])
+            summary = replace(summary, vectors=SentenceVectors.of(identity, rows))
+        return summary
 
     def merge(
         self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
@@ -120,6 +130,7 @@ class Pipeline:
             documents,
             self.embedder.encode,
             max_words,
+            embedding_model=self.embedder.identity,
             on_unsupported=self.settings.unsupported_sentences,
             min_support=self.settings.min_support,
         )

@@ -60,15 +60,18 @@ def merge_summaries(
     encode: Encode,
     max_words: int,
     *,
+    embedding_model: str | None = None,
     on_unsupported: str = "drop",
     min_support: float = MIN_SUPPORT,
 ) -> Brief:
-    """One brief of `summaries`; `on_unsupported` is "drop" or "flag"."""
+    """One brief of `summaries`; `on_unsupported` is "drop" or "flag". A summary's cached
+    sentence vectors are used where `embedding_model` (the identity of `encode`) made them."""
     by_id = {d.id: d for d in documents}
     language = _main_language(documents)
     if not embeds_well(language):  # compare by words where the embeddings say little
         encode = LexicalEncoder(s.text for summary in summaries for s in summary.sentences)
-    candidates, vectors = _candidates(summaries, encode)
+        embedding_model = None
+    candidates, vectors = _candidates(summaries, encode, embedding_model)
     encode = _KnownVectors([c.sentence.text for c in candidates], vectors, encode)
     importance = _importance(candidates, vectors)
     groups = group_candidates(candidates, vectors, importance)
@@ -115,21 +118,40 @@ def _main_language(documents: Sequence[Document]) -> str:
     return counts.most_common(1)[0][0] if counts else "und"
 
 
-def _candidates(summaries: Sequence[Summary], encode: Encode) -> tuple[list[Candidate], np.ndarray]:
-    """Every summary sentence, and its embedding (a text repeated across documents, as wire
-    copy is, is embedded once)."""
+def _candidates(
+    summaries: Sequence[Summary], encode: Encode, embedding_model: str | None
+) -> tuple[list[Candidate], np.ndarray]:
+    """Every summary sentence, and its embedding: the one cached with its summary where
+    `embedding_model` made it, else embedded now (a text repeated across documents, as wire
+    copy is, once)."""
     pairs = [
         (order, summary.document_id, sentence)
         for order, summary in enumerate(summaries)
         for sentence in summary.sentences
     ]
-    texts = [sentence.text for _, _, sentence in pairs]
-    unique = {text: at for at, text in enumerate(dict.fromkeys(texts))}
-    vectors = encode(list(unique))[[unique[t] for t in texts]] if pairs else np.zeros((0, 1))
+    if not pairs:
+        return [], np.zeros((0, 1), dtype=np.float32)
+    cached = [
+        summary.vectors_by(embedding_model) if embedding_model else None for summary in summaries
+    ]
+    missing = [
+        s.text
+        for summary, rows in zip(summaries, cached, strict=True)
+        if rows is None
+        for s in summary.sentences
+    ]
+    unique = {text: at for at, text in enumerate(dict.fromkeys(missing))}
+    fresh = np.asarray(encode(list(unique)), dtype=np.float32) if unique else None
+    blocks = []
+    for summary, rows in zip(summaries, cached, strict=True):
+        if rows is not None:
+            blocks.append(rows)
+        elif summary.sentences and fresh is not None:
+            blocks.append(fresh[[unique[s.text] for s in summary.sentences]])
     return [
         candidate(sentence, doc_id, order, row)
         for row, (order, doc_id, sentence) in enumerate(pairs)
-    ], np.asarray(vectors, dtype=np.float32)
+    ], np.concatenate(blocks).astype(np.float32, copy=False)
 
 
 def _importance(candidates: list[Candidate], vectors: np.ndarray) -> np.ndarray:

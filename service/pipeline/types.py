@@ -6,8 +6,11 @@ was stored, so that a citation can be checked by slicing the stored document.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 UNDETERMINED = "und"
 
@@ -135,6 +138,41 @@ class SummarySentence:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class SentenceVectors:
+    """The embeddings of a summary's sentences (row i: sentence i) and the model that made them.
+
+    Kept with the cached summary so that a brief never embeds a cached sentence again (the
+    merge's largest cost over a big corpus). The rows are rounded to float16 (cosines move by
+    about 1e-3) whether fresh or read back from the store, so that a brief is the same either
+    way; stored as little-endian float16 in base64, 768 bytes a sentence for MiniLM.
+    """
+
+    model: str  # the embedding model's identity, "name@revision"
+    rows: np.ndarray  # float32 holding float16 values, shape (sentences, dimension)
+
+    @classmethod
+    def of(cls, model: str, rows: np.ndarray) -> SentenceVectors:
+        return cls(model, np.asarray(rows, dtype="<f2").astype(np.float32))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = np.ascontiguousarray(self.rows, dtype="<f2").tobytes()
+        return {
+            "model": self.model,
+            "dtype": "float16",
+            "shape": list(self.rows.shape),
+            "data": base64.b64encode(data).decode("ascii"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SentenceVectors:
+        if data.get("dtype") != "float16":
+            raise ValueError(f"unknown vector encoding {data.get('dtype')!r}")
+        raw = np.frombuffer(base64.b64decode(data["data"]), dtype="<f2")
+        rows = raw.reshape([int(n) for n in data["shape"]]).astype(np.float32)
+        return cls(str(data["model"]), rows)
+
+
 @dataclass
 class Summary:
     """One document's summary: a few sentences, each tied to evidence in that document."""
@@ -143,23 +181,36 @@ class Summary:
     model: ModelInfo
     sentences: list[SummarySentence]
     facts: DocumentFacts
+    vectors: SentenceVectors | None = None  # the sentences' embeddings, when known
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "document_id": self.document_id,
             "model": self.model.to_dict(),
             "sentences": [s.to_dict() for s in self.sentences],
             "facts": self.facts.to_dict(),
         }
+        if self.vectors is not None:
+            data["vectors"] = self.vectors.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
+        vectors = data.get("vectors")
         return cls(
             document_id=data["document_id"],
             model=ModelInfo(**data["model"]),
             sentences=[SummarySentence.from_dict(s) for s in data["sentences"]],
             facts=DocumentFacts(**data["facts"]),
+            vectors=SentenceVectors.from_dict(vectors) if vectors else None,
         )
+
+    def vectors_by(self, model: str) -> np.ndarray | None:
+        """The sentences' embeddings if `model` made them (one row per sentence), else None."""
+        found = self.vectors
+        if found is None or found.model != model or len(found.rows) != len(self.sentences):
+            return None
+        return found.rows
 
 
 @dataclass

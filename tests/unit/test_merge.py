@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from service.pipeline.grouping import content_words, word_overlap
@@ -13,6 +15,7 @@ from service.pipeline.types import (
     Document,
     DocumentFacts,
     ModelInfo,
+    SentenceVectors,
     Summary,
     SummarySentence,
 )
@@ -221,3 +224,49 @@ def test_a_dateline_in_the_text_dates_a_document():
     )
     assert document_date(Document("c", "No date here.", published="2024-03-04")) == date(2024, 3, 4)
     assert document_date(Document("d", "Nothing to read a date from.")) is None
+
+
+def test_cached_sentence_vectors_are_used_not_embedded_again(embedder, seeds):
+    """A brief over cached summaries embeds none of their sentences again, and is the brief it
+    would be if it had embedded them."""
+    from service.pipeline.summarisers.extractive import ExtractiveSummariser
+
+    summariser = ExtractiveSummariser(embedder)
+    documents = [document for document, _ in seeds]
+    summaries = [summariser.summarise(d, sentences, [], False) for d, sentences in seeds]
+    assert all(s.vectors_by(embedder.identity) is not None for s in summaries)
+    # as a job reads them: back from the store's JSON
+    cached = [Summary.from_dict(s.to_dict()) for s in summaries]
+    asked: list[str] = []
+
+    def counting(texts: list[str]):
+        asked.extend(texts)
+        return embedder.encode(texts)
+
+    brief = merge_summaries(cached, documents, counting, 250, embedding_model=embedder.identity)
+    summary_texts = {s.text for summary in cached for s in summary.sentences}
+    assert not summary_texts & set(asked), "a cached sentence was embedded again"
+    fresh = merge_summaries(
+        [replace(s, vectors=None) for s in cached], documents, embedder.encode, 250
+    )
+    assert [s.text for s in brief.sentences] == [s.text for s in fresh.sentences]
+    assert [s.citations for s in brief.sentences] == [s.citations for s in fresh.sentences]
+
+
+def test_vectors_of_another_model_are_not_used(embedder):
+    document, summary = _summary("a", "Troops crossed the river at dawn on Monday morning.")
+    stale = SentenceVectors.of("another-model@1", np.ones((1, 384), dtype=np.float32))
+    asked: list[str] = []
+
+    def counting(texts: list[str]):
+        asked.extend(texts)
+        return embedder.encode(texts)
+
+    merge_summaries(
+        [replace(summary, vectors=stale)],
+        [document],
+        counting,
+        50,
+        embedding_model=embedder.identity,
+    )
+    assert summary.sentences[0].text in asked

@@ -331,3 +331,21 @@ def test_unknown_runtimes_and_batch_sizes_are_refused(tiny_seq2seq_dir: Path) ->
         Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), runtime="fp4")
     with pytest.raises(ValueError, match="batch_size"):
         Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), batch_size=0)
+
+
+def test_a_generated_summary_carries_its_sentence_vectors(seeds, tiny_seq2seq_dir: Path) -> None:
+    """The pipeline embeds a generated summary's sentences once, when it is made, and caches the
+    vectors with it: a brief over it never embeds them again."""
+    import numpy as np
+
+    from service.pipeline.engine import Pipeline
+
+    pipeline = Pipeline(settings(summariser="seq2seq", seq2seq_model=str(tiny_seq2seq_dir)))
+    document = seeds[0][0]
+    summary = pipeline.summarise(document)
+    assert summary.sentences, "the tiny model says something of a seed article"
+    rows = summary.vectors_by(pipeline.embedder.identity)
+    assert rows is not None
+    expected = pipeline.embedder.encode([s.text for s in summary.sentences])
+    assert np.abs(rows - expected).max() < 1e-3
+    assert Summary.from_dict(summary.to_dict()).vectors_by(pipeline.embedder.identity) is not None

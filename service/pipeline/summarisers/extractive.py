@@ -24,6 +24,7 @@ from service.pipeline.types import (
     DocumentFacts,
     ModelInfo,
     Sentence,
+    SentenceVectors,
     Summary,
     SummarySentence,
 )
@@ -139,11 +140,11 @@ class ExtractiveSummariser:
     ) -> Summary:
         read = sentences_read(sentences, chunks)
         picked: list[SummarySentence] = []
+        kept: SentenceVectors | None = None
         if read:
             texts = [sentence.text for sentence in read]
-            encode = self.embedder.encode
-            if not embeds_well(document.language):
-                encode = LexicalEncoder(texts)
+            lexical = not embeds_well(document.language)
+            encode = LexicalEncoder(texts) if lexical else self.embedder.encode
             vectors = encode(texts)
             scores = importance(vectors, [sentence.index for sentence in read])
             scores *= [
@@ -152,6 +153,8 @@ class ExtractiveSummariser:
             ]
             rows = select_sentences(vectors, scores, _eligible(read), self.max_sentences)
             picked = [_quote(read[row], float(scores[row])) for row in rows]
+            if not lexical:  # kept with the summary: the merge will not embed them again
+                kept = SentenceVectors.of(self.embedder.identity, vectors[rows])
         facts = DocumentFacts(
             document_id=document.id,
             language=document.language,
@@ -161,7 +164,7 @@ class ExtractiveSummariser:
             truncated=truncated,
             sentences=len(sentences),
         )
-        return Summary(document.id, self.info, picked, facts)
+        return Summary(document.id, self.info, picked, facts, kept)
 
 
 def _eligible(read: list[Sentence]) -> list[int]:
