@@ -10,6 +10,7 @@ from langdetect import detector_factory as langdetect_factory
 
 from service.pipeline import language
 from service.pipeline.language import (
+    FIRST_SAMPLE_CHARS,
     MIN_CONFIDENCE,
     SAMPLE_CHARS,
     count_words,
@@ -88,14 +89,44 @@ def test_a_detector_failure_is_undetermined(monkeypatch: pytest.MonkeyPatch) -> 
     assert detect_language(SAMPLES["en"]) == LanguageGuess(UNDETERMINED, 0.0, "detected")
 
 
-def test_only_the_start_of_a_long_text_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What langdetect is given, call by call."""
     seen: list[str] = []
     real = language.detect_langs
     monkeypatch.setattr(language, "detect_langs", lambda text: seen.append(text) or real(text))
+    return seen
+
+
+def test_only_the_start_of_a_long_text_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _reads(monkeypatch)
     text = SAMPLES["en"] * 20 + " " + SAMPLES["fr"] * 2000
     assert detect_language(text).language == "en"
-    assert 0 < len(seen[0]) <= SAMPLE_CHARS
+    assert len(seen) == 1, "a sure answer from the first sample is not read again"
+    assert 0 < len(seen[0]) <= FIRST_SAMPLE_CHARS
     assert text.startswith(seen[0])
+
+
+def test_an_unsure_first_sample_is_read_again_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _reads(monkeypatch)
+    text = " ".join([MIXED] * 7 + [SAMPLES["cs"]] * 30)  # its first 300 characters: a coin toss
+    guess = detect_language(text)
+    assert [len(s) <= FIRST_SAMPLE_CHARS for s in seen] == [True, False]
+    assert len(seen[1]) <= SAMPLE_CHARS
+    assert guess.language == "cs"
+
+
+def test_prose_is_read_before_menus_and_bylines(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = "\n".join(
+        ["Home | News | Sport | Weather | Sign in", "By Staff Reporter", "Share this article"]
+        + [SAMPLES["fr"]] * 5
+    )
+    seen = _reads(monkeypatch)
+    assert detect_language(page).language == "fr"
+    assert seen[0].startswith(SAMPLES["fr"][:50])
+
+
+def test_the_seed_articles_are_english(seeds) -> None:
+    assert {detect_language(document.text).language for document, _ in seeds} == {"en"}
 
 
 def test_profiles_load_once_under_concurrent_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
