@@ -7,7 +7,7 @@ overrides each default through `SUMMARY_<NAME>`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,18 @@ SETTINGS: tuple[Setting, ...] = (
         "`redis://host:6379` (one count shared by every process; needs the `redis` package).",
     ),
     Setting(
+        "secret_key",
+        "",
+        "Secret that signs the web page's sign-in cookies, together with each API key's stored "
+        "hash. Empty: the hashes alone, so anyone who can read the database (or a copy of it) "
+        "could forge a sign-in; set one in production. Changing it signs every browser out.",
+    ),
+    Setting(
+        "session_hours",
+        12,
+        "How long a sign-in on the web page lasts before the key must be pasted again.",
+    ),
+    Setting(
         "request_timeout_seconds",
         90,
         "Time limit of one request: reading its body, waiting on `?wait=`, writing the answer.",
@@ -203,6 +215,8 @@ class Settings:
     celery_visibility_seconds: int
     rate_limit: str
     rate_limit_storage: str
+    secret_key: str = field(repr=False)  # never in a log line
+    session_hours: int
     request_timeout_seconds: int
     log_level: str
 
@@ -237,6 +251,10 @@ class Settings:
             raise ValueError(
                 f"{ENV_PREFIX}UNSUPPORTED_SENTENCES must be drop or flag, "
                 f"not {values['unsupported_sentences']!r}"
+            )
+        if values["session_hours"] < 1:
+            raise ValueError(
+                f"{ENV_PREFIX}SESSION_HOURS must be at least 1, not {values['session_hours']!r}"
             )
         return cls(**values)
 

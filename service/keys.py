@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -111,16 +112,31 @@ class KeyStore:
     def verify(self, presented: str) -> ApiKey | None:
         """The active key `presented` is, or None (malformed, unknown, revoked or wrong)."""
         match = _KEY.fullmatch(presented)
-        key_id = match.group(1) if match else ""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(*_PUBLIC_COLUMNS, api_keys.c.key_hash).where(api_keys.c.id == key_id)
-            ).first()
+        row = self._row(match.group(1) if match else "")
         expected = row.key_hash if row is not None else _NO_HASH
         if not hmac.compare_digest(expected, key_hash(presented)) or row is None:
             return None
         key = _key(row)
         return key if key.active else None
+
+    def active_hash(self, key_id: str) -> tuple[ApiKey, str] | None:
+        """The active key `key_id` and its stored hash, or None (unknown or revoked).
+
+        The hash is a secret only the store holds: the web page signs a key's sign-in cookie with
+        it (`service.web.sessions`), so every process agrees on it, and a revoked key's cookies
+        fail here at once.
+        """
+        row = self._row(key_id)
+        if row is None:
+            return None
+        key = _key(row)
+        return (key, str(row.key_hash)) if key.active else None
+
+    def _row(self, key_id: str) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(*_PUBLIC_COLUMNS, api_keys.c.key_hash).where(api_keys.c.id == key_id)
+            ).first()
 
 
 _PUBLIC_COLUMNS = [c for c in api_keys.c if c.name != "key_hash"]

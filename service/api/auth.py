@@ -1,10 +1,13 @@
 """Who may call the API: API keys, and loopback clients only while no key exists.
 
 With at least one active key, every request outside the public probes and documents
-(`PUBLIC_ENDPOINTS`) needs `Authorization: Bearer <key>`: 401 without one or with a wrong or
-revoked one, 403 when a read-only key asks to change something. With no key (the embedded
-default), the service answers only clients on its own machine, judged by the socket's address
-(REMOTE_ADDR, never a header a client could forge), and says so at startup: 403 for any other.
+(`PUBLIC_ENDPOINTS`) needs `Authorization: Bearer <key>`, or a browser's sign-in cookie for a key
+(`service.web.sessions`: the web page's way in): 401 without either or with a wrong or revoked
+key, 403 when a read-only key asks to change something, and 403 `csrf_failed` when a change
+authenticated by the cookie lacks the page's CSRF token. The web page turns its 401 into a
+redirect to `/sign-in`. With no key (the embedded default), the service answers only clients on
+its own machine, judged by the socket's address (REMOTE_ADDR, never a header a client could
+forge), and says so at startup: 403 for any other.
 """
 
 from __future__ import annotations
@@ -16,19 +19,35 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, request
 
 from service.api.resources import get_store
-from service.errors import LoopbackOnly, ReadOnlyKey, Unauthorized
+from service.errors import Forbidden, LoopbackOnly, ReadOnlyKey, Unauthorized
 from service.keys import ApiKey, KeyStore
+from service.web import sessions
 
 log = logging.getLogger(__name__)
 
 # Probes, metrics and the API's description: no data in them, and orchestrators, Prometheus and
-# API tools call them without keys.
+# API tools call them without keys. Signing in and out must be reachable without a key too.
 PUBLIC_ENDPOINTS = frozenset(
-    {"health.healthz", "health.readyz", "metrics.metrics", "openapi.openapi", "static"}
+    {
+        "health.healthz",
+        "health.readyz",
+        "metrics.metrics",
+        "openapi.openapi",
+        "static",
+        "web.sign_in_form",
+        "web.sign_in",
+        "web.sign_out",
+    }
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REALM = 'Bearer realm="summary-service"'
 CREATE_HINT = "create one with `python -m service keys create NAME`"
+
+
+class CsrfFailed(Forbidden):
+    """A change authenticated by the sign-in cookie, without the page's CSRF token."""
+
+    code = "csrf_failed"
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,11 @@ def get_keys() -> KeyStore:
 
 def current_caller() -> Caller | None:
     return g.get("caller")
+
+
+def current_session() -> sessions.Session | None:
+    """The browser's sign-in, when the request was authenticated by one (not by a header)."""
+    return g.get("web_session")
 
 
 def is_public(endpoint: str | None) -> bool:
@@ -78,9 +102,24 @@ def authenticate() -> None:
     header = request.headers.get("Authorization")
     keys = get_keys()
     if header is None:
+        session = sessions.read(keys)
+        if session is not None:
+            if request.method not in READ_METHODS and not sessions.csrf_matches(
+                session, request.headers.get(sessions.CSRF_HEADER)
+            ):
+                raise CsrfFailed(
+                    f"a change made with the web page's sign-in needs the page's "
+                    f"`{sessions.CSRF_HEADER}` header; reload the page and try again"
+                )
+            g.web_session = session
+            _admit(session.key, address)
+            return
         if keys.any_active():
+            expired = sessions.COOKIE in request.cookies
             raise Unauthorized(
-                "an API key is required: send `Authorization: Bearer <key>`",
+                "the web page's sign-in has expired or its key was revoked: sign in again"
+                if expired
+                else "an API key is required: send `Authorization: Bearer <key>`",
                 headers={"WWW-Authenticate": REALM},
             )
         if not is_loopback(address):
@@ -101,6 +140,10 @@ def authenticate() -> None:
             "the API key is unknown or revoked",
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
+    _admit(key, address)
+
+
+def _admit(key: ApiKey, address: str) -> None:
     if request.method not in READ_METHODS and not key.can_write:
         raise ReadOnlyKey(
             f"API key {key.id} ({key.name}) is read-only; {request.method} needs a read-write key"

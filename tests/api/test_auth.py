@@ -132,3 +132,13 @@ def test_keys_are_checked_in_constant_time(keys, monkeypatch):
 def test_a_key_needs_a_name_and_a_known_scope(keys, name, scope):
     with pytest.raises(ValueError):
         keys.create(name, scope)
+
+
+@pytest.mark.parametrize("cookie", ["", "garbage", "000000000000.eyJrIjoiMDAwIn0.AAAA.BBBB"])
+def test_a_forged_sign_in_cookie_is_no_key(client, keys, expect_error, cookie):
+    """The web page's sign-in cookie (service.web.sessions) counts only when the service signed
+    it for an active key; anything else is a request without a key."""
+    keys.create("someone")
+    client.set_cookie("summary_session", cookie)
+    expect_error(client.get("/v1/documents"), 401, "unauthorized")
+    expect_error(client.post("/v1/documents", json=DOCUMENT), 401, "unauthorized")
