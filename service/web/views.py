@@ -1,18 +1,28 @@
-"""The pages of the web blueprint, and the headers that keep them safe with hostile text."""
+"""The pages of the web blueprint, and the headers that keep them safe with hostile text.
+
+With API keys configured, a page asked for without a sign-in is a redirect (303) to `/sign-in`,
+where a person pastes a key; `service.web.sessions` has the cookie and its CSRF protection.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
+from service.api.auth import CsrfFailed, current_session, get_keys
 from service.api.inputs import query_number
 from service.api.resources import get_settings, get_store
-from service.errors import NotFound, ServiceError
+from service.errors import NotFound, ServiceError, Unauthorized
 from service.jobs import job_to_dict
 from service.validation import is_document_id
+from service.web import sessions
 from service.web.headers import secure_headers
 from service.web.render import brief_context
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint(
     "web",
@@ -58,6 +68,77 @@ def document(document_id: str) -> str:
         end = query_number("end", len(text), start, len(text))
         passage = (text[:start], text[start:end], text[end:], start, end)
     return render_template("web/document.html", document=stored, passage=passage)
+
+
+@bp.get("/sign-in")
+def sign_in_form() -> Response:
+    """The form to paste an API key into; straight on to `?next=` while no key exists."""
+    target = sessions.safe_next(request.args.get("next"))
+    if not get_keys().any_active():
+        return redirect(target, 303)
+    return _sign_in_page(target)
+
+
+@bp.post("/sign-in")
+def sign_in() -> Response:
+    """Check the pasted key; when it is good, sign the browser in and go on to `next`."""
+    target = sessions.safe_next(request.form.get("next"))
+    if not sessions.form_token_matches():
+        problem = "The form had expired or did not come from this page. Paste the key again."
+        return _sign_in_page(target, problem, 403)
+    key = get_keys().verify(request.form.get("key", "").strip())
+    if key is None:
+        problem = "That key is unknown or revoked. Paste the whole key: it starts with sk_."
+        return _sign_in_page(target, problem, 401)
+    log.info("web sign-in with API key %s (%s)", key.id, key.name)
+    response = redirect(target, 303)
+    sessions.start(response, get_keys(), key)
+    sessions.drop_form_token(response)
+    return response
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    """Forget the sign-in in this browser. A valid sign-in needs its CSRF token to end it."""
+    session = sessions.read(get_keys())
+    if session is not None and not sessions.csrf_matches(
+        session, request.form.get(sessions.CSRF_FIELD)
+    ):
+        raise CsrfFailed("the sign-out did not come from this service's page")
+    response = redirect(url_for("web.sign_in_form"), 303)
+    sessions.end(response)
+    return response
+
+
+def _sign_in_page(target: str, problem: str | None = None, status: int = 200) -> Response:
+    token = sessions.form_token()
+    page = render_template(
+        "web/sign_in.html",
+        next=target,
+        csrf_token=token,
+        problem=problem,
+        session_hours=get_settings().session_hours,
+    )
+    response = Response(page, status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    sessions.keep_form_token(response, token)
+    return response
+
+
+@bp.errorhandler(Unauthorized)
+def sign_in_first(_error: Unauthorized) -> Response:
+    """A page without a (valid) sign-in: to the sign-in form, and back here after it."""
+    here = request.full_path if request.query_string else request.path
+    response = redirect(url_for("web.sign_in_form", next=here), 303)
+    if sessions.COOKIE in request.cookies:  # expired, or its key revoked
+        sessions.end(response)
+    return response
+
+
+@bp.app_context_processor
+def signed_in() -> dict[str, Any]:
+    """Who the page is signed in as (`signed_in`: a `Session`), for every page's header."""
+    return {"signed_in": current_session(), "csrf_field": sessions.CSRF_FIELD}
 
 
 @bp.errorhandler(ServiceError)

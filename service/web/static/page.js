@@ -20,6 +20,22 @@
 
   // --- The JSON API -----------------------------------------------------------------------
 
+  // Signed in with an API key (service/web/sessions.py), the page carries its CSRF token: every
+  // request sends it, and a change without it is refused. Without keys there is none to send.
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  const CSRF_HEADERS = csrf ? { "X-CSRF-Token": csrf.content } : {};
+
+  async function request(url, init) {
+    const response = await fetch(url, { ...init, headers: { ...init.headers, ...CSRF_HEADERS } });
+    if (response.status === 401) {
+      // The sign-in expired or its key was revoked (or keys were just configured): sign in again
+      // and come back here.
+      location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+      throw new Error("the sign-in has ended; sign in again");
+    }
+    return response;
+  }
+
   async function api(method, url, body) {
     const init = { method, headers: { Accept: "application/json" } };
     if (body !== undefined) {
@@ -28,9 +44,10 @@
     }
     let response;
     try {
-      response = await fetch(url, init);
-    } catch {
-      throw new Error("the service did not answer; is it still running?");
+      response = await request(url, init);
+    } catch (error) {
+      if (error instanceof TypeError) throw new Error("the service did not answer; is it still running?");
+      throw error;
     }
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
@@ -269,7 +286,7 @@
 
   async function showBrief(path) {
     // The service renders the brief (one renderer for this page and `?format=html`).
-    const response = await fetch(`${path}?format=html`, { headers: { Accept: "text/html" } });
+    const response = await request(`${path}?format=html`, { headers: { Accept: "text/html" } });
     if (!response.ok) throw new Error(`the brief could not be read (HTTP ${response.status})`);
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const article = page.getElementById("brief");
