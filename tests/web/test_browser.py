@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 
+from service.keys import KeyStore
 from service.store import Store
 from tests.seeds import CORPUS, load_seeds
 from tests.web.samples import HOSTILE_HTML, HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE
@@ -422,4 +423,45 @@ def _finished_job(database_url: str, brief: dict[str, Any]) -> str:
         assert store.finish_job(job.id, "browser-test", brief)
         return str(job.id)
     finally:
+        store.dispose()
+
+
+def test_with_keys_a_reader_signs_in_adds_a_text_and_signs_out(
+    server: dict[str, str], page: Any, page_errors: list[str]
+):
+    """Once an operator creates a key, the page asks for it; page.js then works through the
+    sign-in cookie, sending its CSRF token with each change. Last in this module: every other
+    test here runs keyless, and this one revokes its key again."""
+    base = server["base"]
+    store = Store(server["database_url"])
+    keys = KeyStore(store.engine)
+    new = keys.create("newsdesk")
+    try:
+        page.goto(f"{base}/?brief=none")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.get_by_label("API key").fill(new.secret[:-1])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text("unknown or revoked")
+        _screenshot(page, "web-sign-in.png")
+        page_errors[:] = [e for e in page_errors if "401" not in e]  # the refused sign-in
+        page.get_by_label("API key").fill(new.secret)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/?brief=none")
+        expect(page.locator(".signed-in")).to_contain_text("Signed in as newsdesk")
+        _screenshot(page, "web-signed-in.png")
+
+        page.fill("#paste-text", "Heavy rain closed the coast road on Friday. It reopened later.")
+        page.get_by_label("ID (optional)").fill("signed-in-text")
+        page.get_by_role("button", name="Add the text").click()
+        row = page.locator('#corpus-rows tr[data-document-id="signed-in-text"]')
+        row.wait_for()
+        row.get_by_role("button").click()
+        row.wait_for(state="detached")
+
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{base}/sign-in")
+        page.goto(f"{base}/")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    finally:
+        keys.revoke(new.key.id)
         store.dispose()
