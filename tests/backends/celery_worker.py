@@ -1,24 +1,28 @@
 """A separate Celery worker process for the back-end tests: the service's own Celery app and task
-code, with `FakePipeline` as its pipeline. Settings come from the environment (SUMMARY_*), and
-SUMMARY_TEST_KILL_MARKER names the file that makes it die once mid-task.
+code on the real pipeline, built in each pool process as the service builds it, but with the faults
+the environment names (see `tests.faults.injected`: `FAULTS_KILL_ONCE_IDS` and `FAULTS_KILL_MARKER`
+make a pool process die once, mid-task). Settings come from the environment (SUMMARY_*).
 
     python -m tests.backends.celery_worker
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from service.config import Settings
 from service.jobs import celery_app
-from tests.backends.fakes import FakePipeline
+from tests.faults.injected import FaultInjectingPipeline, pipeline_from_env
+
+
+def build_pipeline(settings: Settings) -> FaultInjectingPipeline:
+    """What `celery_app.build_pipeline` builds, faults added: models loaded after the fork."""
+    pipeline = pipeline_from_env(settings)
+    pipeline.load()
+    return pipeline
 
 
 def main() -> None:
     settings = Settings.from_env()
-    marker = os.environ.get("SUMMARY_TEST_KILL_MARKER")
-    celery_app.build_pipeline = lambda _settings: FakePipeline(Path(marker) if marker else None)
+    celery_app.build_pipeline = build_pipeline
     app = celery_app.make_celery(settings)
     app.worker_main(
         [

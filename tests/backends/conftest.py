@@ -1,7 +1,8 @@
-"""Real PostgreSQL and Redis for the back-end tests (`.ci/run` starts both; see DEVELOPERS.md).
+"""Real PostgreSQL and Redis for the back-end tests (`.ci/run` starts both; see DEVELOPERS.md),
+and the real pipeline (extractive, the real all-MiniLM-L6-v2), one per session.
 
-Each test session gets its own PostgreSQL database and its own Celery queue name, and removes
-them at the end. A server that cannot be reached skips these tests, saying which and where.
+Each test gets its own PostgreSQL database and its own Celery queue name, and removes them at the
+end. A server that cannot be reached skips these tests, saying which and where.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
+from service.config import Settings
+from tests.faults.injected import FaultInjectingPipeline
 
 PG_ADMIN_URLS = [
     os.environ.get("SUMMARY_TEST_POSTGRES_URL", ""),
@@ -78,3 +82,16 @@ def celery_queue(redis_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
     yield queue
     for key in redis_client.scan_iter(match=f"*{queue}*"):
         redis_client.delete(key)
+
+
+@pytest.fixture(scope="session")
+def shared_pipeline() -> FaultInjectingPipeline:
+    return FaultInjectingPipeline(Settings.from_env({"summariser": "extractive"}))
+
+
+@pytest.fixture
+def pipeline(shared_pipeline: FaultInjectingPipeline) -> Iterator[FaultInjectingPipeline]:
+    """The session's pipeline, without faults and with nothing summarised yet."""
+    shared_pipeline.reset()
+    yield shared_pipeline
+    shared_pipeline.reset()

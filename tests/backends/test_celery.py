@@ -1,9 +1,9 @@
-"""A brief made by a separate Celery worker process, over real PostgreSQL and Redis, including
-a worker process that dies mid-task (the job survives: the task is redelivered and redone)."""
+"""A brief made by a separate Celery worker process on the real pipeline, over real PostgreSQL and
+Redis, including a worker process that dies mid-task on one document (the job survives: the task
+is redelivered and redone)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -15,36 +15,28 @@ import pytest
 
 from service.config import Settings
 from service.jobs import EmbeddedWorker, create_brief_job
-from service.store import DONE, NewDocument, Store
-from tests.backends.fakes import KILL_ONCE, FakePipeline
+from service.store import DONE, Store
+from tests.faults.injected import FAULT_ENV, KILL_MARKER_ENV, FaultInjectingPipeline
+from tests.unit.test_jobs import assert_quotes_its_sources
+from tests.unit.test_store import new_document
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = {
-    "a": "Troops crossed the river at dawn. Officials confirmed it later.",
-    "b": "Heavy rain flooded the northern valley. Roads were closed.",
-    "c": f"The central bank raised rates by half a point. {KILL_ONCE} Markets fell.",
-    "d": "A new bridge opened in the capital on Monday. Traffic eased.",
-    "e": "Wildfires burned across the southern hills. Residents fled.",
+    "a": "Government troops crossed the Dnipro at dawn on Tuesday, the regional governor said. "
+    "The army has not said how many soldiers took part in the operation.",
+    "b": "Rescue teams used boats on Sunday to reach villages cut off by floods in the north. "
+    "Forecasters expect more rain in the region later this week.",
+    "c": "The central bank raised its main interest rate by half a percentage point on Thursday. "
+    "Stock markets fell sharply after the announcement, led by property and retail shares. "
+    "The governor said further rises could not be ruled out.",
+    "d": "A new bridge over the harbour opened in the capital on Monday after three years of work. "
+    "The bridge cost 40 million euros, most of it paid by the national government.",
+    "e": "Wildfires burned across the southern hills for a second day on Wednesday. "
+    "More than two thousand residents fled their homes as the flames approached three towns.",
 }
+KILLS_ITS_WORKER = "c"  # the first worker process to summarise it dies (SIGKILL)
 
 pytestmark = pytest.mark.slow
-
-
-def document(document_id: str, text: str) -> NewDocument:
-    return NewDocument(
-        id=document_id,
-        text=text,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
-        title=None,
-        url=None,
-        published=None,
-        declared_language=None,
-        language="en",
-        language_confidence=0.99,
-        language_source="detected",
-        chars=len(text),
-        bytes=len(text.encode()),
-    )
 
 
 @pytest.fixture
@@ -73,7 +65,9 @@ def worker_process(settings: Settings, tmp_path: Path) -> Iterator[tuple[subproc
         "SUMMARY_CELERY_BROKER_URL": settings.celery_broker_url,
         "SUMMARY_CELERY_QUEUE": settings.celery_queue,
         "SUMMARY_CELERY_MAP_BATCH": str(settings.celery_map_batch),
-        "SUMMARY_TEST_KILL_MARKER": str(marker),
+        "SUMMARY_SUMMARISER": "extractive",
+        FAULT_ENV["kill_once"]: KILLS_ITS_WORKER,
+        KILL_MARKER_ENV: str(marker),
     }
     log = (tmp_path / "celery.log").open("w")
     process = subprocess.Popen(
@@ -96,17 +90,18 @@ def worker_process(settings: Settings, tmp_path: Path) -> Iterator[tuple[subproc
 
 
 def test_a_celery_worker_process_makes_the_brief_and_survives_a_death(
-    settings: Settings, worker_process, tmp_path: Path
+    settings: Settings, worker_process, tmp_path: Path, pipeline: FaultInjectingPipeline
 ) -> None:
     process, marker = worker_process
     store = Store(settings.database_url)
     store.create_all()
-    store.put_documents([document(i, t) for i, t in TEXTS.items()], replace=False)
+    store.put_documents([new_document(i, t) for i, t in TEXTS.items()], replace=False)
     job = create_brief_job(store, list(TEXTS), None, 100)
-    dispatcher = EmbeddedWorker(store, FakePipeline(), settings)
+    dispatcher = EmbeddedWorker(store, pipeline, settings)
     assert dispatcher.run_pending() == 1  # handed to Celery, not run here
     assert dispatcher.run_pending() == 0  # and only once
-    deadline = time.monotonic() + 60
+    assert pipeline.summarised == []
+    deadline = time.monotonic() + 120  # each new pool process loads MiniLM first
     seen_progress = set()
     while time.monotonic() < deadline:
         current = store.get_job(job.id)
@@ -119,8 +114,10 @@ def test_a_celery_worker_process_makes_the_brief_and_survives_a_death(
     assert current.status == DONE, f"{current.status} {current.error}\n{log[-3000:]}"
     assert current.worker.startswith("celery:")
     assert (current.progress_done, current.progress_total) == (5, 5)
-    cited = {c["document_id"] for s in current.result["sentences"] for c in s["citations"]}
-    assert cited == set(TEXTS)  # the document whose worker died was redone, not lost
+    assert current.result["notes"] == []
+    assert all(f["error"] is None for f in current.result["document_facts"])
+    # The document whose worker died was redone, not lost: it is summarised and quoted.
+    assert assert_quotes_its_sources(current.result, TEXTS) == set(TEXTS)
     assert marker.exists()  # a worker process did die on it
     assert "WorkerLostError" in log or "exited" in log
     assert store.get_job(job.id).result == current.result

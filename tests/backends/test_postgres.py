@@ -11,9 +11,10 @@ from sqlalchemy import text
 from service.jobs import create_brief_job, run_job
 from service.store import DONE, QUEUED, RUNNING, Outcome, Store, StoreConflict
 from service.store.migrate import HEAD
-from tests.backends.fakes import FakePipeline
-from tests.backends.test_celery import TEXTS, document
-from tests.unit.test_store import assert_migrations_match_the_schema
+from tests.backends.test_celery import TEXTS
+from tests.faults.injected import FaultInjectingPipeline
+from tests.unit.test_jobs import assert_quotes_its_sources
+from tests.unit.test_store import assert_migrations_match_the_schema, new_document
 
 
 @pytest.fixture
@@ -33,9 +34,9 @@ def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
 
 
 def test_documents_conflicts_and_the_summary_cache(store: Store) -> None:
-    store.put_documents([document("a", TEXTS["a"])], replace=False)
+    store.put_documents([new_document("a", TEXTS["a"])], replace=False)
     with pytest.raises(StoreConflict):
-        store.put_documents([document("a", TEXTS["b"])], replace=False)
+        store.put_documents([new_document("a", TEXTS["b"])], replace=False)
     assert store.put_summary("k", "a", {"sentences": []})
     assert store.get_summaries(["k", "missing"]) == {"k": {"sentences": []}}
     stored = store.get_document("a")
@@ -93,15 +94,19 @@ def test_concurrent_map_steps_count_every_document_once(store: Store, pg_url: st
         other.dispose()
 
 
-def test_a_brief_job_runs_to_done_on_postgresql(store: Store) -> None:
-    store.put_documents([document(i, t) for i, t in TEXTS.items() if i != "c"], replace=False)
+def test_a_brief_job_runs_to_done_on_postgresql(
+    store: Store, pipeline: FaultInjectingPipeline
+) -> None:
+    texts = {i: t for i, t in TEXTS.items() if i != "c"}
+    store.put_documents([new_document(i, t) for i, t in texts.items()], replace=False)
     job = create_brief_job(store, None, None, 100)
     assert store.get_job(job.id).status == QUEUED
-    pipeline = FakePipeline()
     progress: list[tuple[int, int, str]] = []
     finished = run_job(store, pipeline, job.id, on_progress=lambda *p: progress.append(p))
     assert finished.status == DONE and finished.progress_done == 4
     assert progress[-1] == (4, 4, DONE)
+    assert pipeline.summarised == ["a", "b", "d", "e"]
+    assert assert_quotes_its_sources(finished.result, texts) == set(texts)
     again = create_brief_job(store, None, None, 100, pipeline=pipeline)
     assert again.id == job.id  # the stored brief, at once
     assert store.get_job(job.id).status != RUNNING
