@@ -330,7 +330,18 @@ def test_unknown_runtimes_and_batch_sizes_are_refused(tiny_seq2seq_dir: Path) ->
     with pytest.raises(ValueError, match="runtime"):
         Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), runtime="fp4")
     with pytest.raises(ValueError, match="batch_size"):
-        Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), batch_size=0)
+        Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), batch_size=-1)
+    with pytest.raises(ValueError, match="SEQ2SEQ_BATCH_SIZE"):
+        settings(seq2seq_batch_size=-1)
+
+
+def test_the_batch_size_is_picked_by_runtime_unless_set(tiny_seq2seq_dir: Path) -> None:
+    def batch(**options: Any) -> int:
+        return Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), **options).batch_size
+
+    assert batch() == batch(runtime="float32") == 4
+    assert batch(runtime="int8") == 1
+    assert batch(runtime="int8", batch_size=3) == 3
 
 
 def test_a_generated_summary_carries_its_sentence_vectors(seeds, tiny_seq2seq_dir: Path) -> None:
