@@ -14,14 +14,35 @@ from typing import Any
 
 import pytest
 
+from service.config import Settings
 from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.types import Document, Sentence
+from tests.faults.injected import FaultInjectingPipeline
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 MULTILING_ENGLISH = REPO.parent / "shared" / "data" / "multiling2011" / "english"
 TINY_VOCABULARY = 2000
 TINY_LIMIT = 128  # the tiny model's positions and its tokenizer's model_max_length
+
+
+@pytest.fixture(scope="session")
+def shared_pipeline() -> FaultInjectingPipeline:
+    """The real pipeline (extractive, the real all-MiniLM-L6-v2), one for the whole session and
+    every package (API, jobs, back ends): thread-safe, no per-test state but its faults and
+    records, which `pipeline` resets. Loaded at once, so that a test waiting seconds for a job
+    does not wait for a model load instead."""
+    pipeline = FaultInjectingPipeline(Settings.from_env({"summariser": "extractive"}))
+    pipeline.load()
+    return pipeline
+
+
+@pytest.fixture
+def pipeline(shared_pipeline: FaultInjectingPipeline) -> Iterator[FaultInjectingPipeline]:
+    """The session's pipeline, without faults and with nothing summarised or merged yet."""
+    shared_pipeline.reset()
+    yield shared_pipeline
+    shared_pipeline.reset()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,10 @@
 """API test fixtures: an app per test on its own SQLite file, all on ONE real pipeline.
 
-The pipeline is the real `Pipeline` (extractive, the real all-MiniLM-L6-v2, loaded lazily on first
-use), built once per session and shared by every app: it is thread-safe and holds no per-app state.
-It is a `FaultInjectingPipeline`, so a test can make it fail on chosen documents (`pipeline.faults`)
-and see what it summarised (`pipeline.summarised`); both are reset before each test.
+The pipeline is the real `Pipeline` (extractive, the real all-MiniLM-L6-v2), built once per session
+for every test package (`shared_pipeline` and `pipeline` in tests/conftest.py) and shared by every
+app: it is thread-safe and holds no per-app state. It is a `FaultInjectingPipeline`, so a test can
+make it fail on chosen documents (`pipeline.faults`) and see what it summarised
+(`pipeline.summarised`); both are reset before each test.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.app import create_app
-from service.config import Settings
-from tests.faults.injected import FaultInjectingPipeline
 
 # Small limits, so that the limit tests send small bodies.
 TEST_SETTINGS = {
@@ -28,22 +27,6 @@ TEST_SETTINGS = {
     "worker_poll_seconds": 0.05,
     "embedded_worker": False,
 }
-
-
-@pytest.fixture(scope="session")
-def shared_pipeline() -> FaultInjectingPipeline:
-    return FaultInjectingPipeline(Settings.from_env({"summariser": "extractive"}))
-
-
-@pytest.fixture
-def pipeline(shared_pipeline: FaultInjectingPipeline) -> Iterator[FaultInjectingPipeline]:
-    """The session's pipeline, without faults and with nothing summarised yet."""
-    shared_pipeline.faults = {}
-    shared_pipeline.seconds_per_document = 0.0
-    shared_pipeline.summarised.clear()
-    yield shared_pipeline
-    shared_pipeline.faults = {}
-    shared_pipeline.seconds_per_document = 0.0
 
 
 @pytest.fixture

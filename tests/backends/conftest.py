@@ -13,9 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.config import Settings
-from tests.faults.injected import FaultInjectingPipeline
-
 PG_ADMIN_URLS = [
     os.environ.get("SUMMARY_TEST_POSTGRES_URL", ""),
     "postgresql+psycopg://postgres@127.0.0.1:5432/test",
@@ -82,16 +79,3 @@ def celery_queue(redis_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
     yield queue
     for key in redis_client.scan_iter(match=f"*{queue}*"):
         redis_client.delete(key)
-
-
-@pytest.fixture(scope="session")
-def shared_pipeline() -> FaultInjectingPipeline:
-    return FaultInjectingPipeline(Settings.from_env({"summariser": "extractive"}))
-
-
-@pytest.fixture
-def pipeline(shared_pipeline: FaultInjectingPipeline) -> Iterator[FaultInjectingPipeline]:
-    """The session's pipeline, without faults and with nothing summarised yet."""
-    shared_pipeline.reset()
-    yield shared_pipeline
-    shared_pipeline.reset()

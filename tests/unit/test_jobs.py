@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from service.jobs import (
 )
 from service.pipeline.types import Document
 from service.store import DONE, FAILED, QUEUED, RUNNING, Store
-from tests.faults.injected import FaultInjectingPipeline, InjectedFault
+from tests.faults.injected import InjectedFault
 from tests.unit.test_store import new_document
 
 TEXTS = {
@@ -42,22 +42,6 @@ LATER = (
     "A new bridge over the harbour opened in the capital on Monday after three years of work. "
     "Traffic on the old crossing eased within hours, the city's transport office said."
 )
-
-
-@pytest.fixture(scope="session")
-def shared_pipeline() -> FaultInjectingPipeline:
-    """Loaded at once: the embedded worker's tests wait seconds for a job, not for a model load."""
-    pipeline = FaultInjectingPipeline(Settings.from_env({"summariser": "extractive"}))
-    pipeline.load()
-    return pipeline
-
-
-@pytest.fixture
-def pipeline(shared_pipeline: FaultInjectingPipeline) -> Iterator[FaultInjectingPipeline]:
-    """The session's pipeline, without faults and with nothing summarised or merged yet."""
-    shared_pipeline.reset()
-    yield shared_pipeline
-    shared_pipeline.reset()
 
 
 @pytest.fixture
