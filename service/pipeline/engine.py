@@ -27,7 +27,7 @@ from service.pipeline.types import Brief, CleanedDocument, Document, SentenceVec
 log = logging.getLogger(__name__)
 
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given.
-PREPARATION_VERSION = "1"
+PREPARATION_VERSION = "2"
 
 
 def available_cores() -> int:

@@ -12,6 +12,7 @@ judge blocks.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import unicodedata
 
@@ -34,6 +35,10 @@ _EXTRA_QUESTION_MARKS = {"el": ";\u037e"}  # Greek asks with ";"
 _UNPUNCTUATED = {"th", "lo"}  # scripts that mark no sentence end
 _FULL_WIDTH_STOPS = "。！？｡"  # no space follows these
 _CLOSERS = "\"'“”‘’«»‹›)]}」』"  # any quote mark: „…“ and »…« close with “ and «
+# Hindi text often runs on after a danda without a space ("हुई।सरकार"), which neither segmenter
+# takes for a sentence end.
+_DANDAS = "।॥"
+_DANDA_UNSPACED = re.compile(rf"(?<=[{_DANDAS}])(?=\w)")
 
 
 def split_sentences(cleaned: CleanedDocument) -> list[Sentence]:
@@ -68,6 +73,7 @@ def sentence_spans(text: str, language: str, *, fast: bool = False) -> list[tupl
     # Line breaks inside a block are soft (wrapped lines); pysbd would cut at each one.
     flat = text.replace("\r", " ").replace("\n", " ")
     segments = list(sentencex.segment(language, flat)) if fast else _segment(flat, language)
+    segments = [piece for segment in segments for piece in _DANDA_UNSPACED.split(segment)]
     cuts = _cuts(flat, segments)
     spans = []
     for start, end in itertools.pairwise(cuts):
@@ -132,7 +138,7 @@ def _can_cut(text: str, at: int) -> bool:
     last = at - 1
     while last > 0 and text[last] in _CLOSERS:
         last -= 1
-    return text[last] in _FULL_WIDTH_STOPS
+    return text[last] in _FULL_WIDTH_STOPS or (text[at - 1] in _DANDAS and text[at].isalpha())
 
 
 def _next_is_lower(text: str, at: int) -> bool:

@@ -257,3 +257,13 @@ def test_sentence_ends(text: str, language: str, ends: bool, asks: bool) -> None
 
 def test_final_mark_looks_past_closing_quotes_and_invisible_marks() -> None:
     assert final_mark("He said “no.”)\u200b ") == "."
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_danda_ends_a_sentence_even_without_a_space(fast: bool) -> None:
+    text = "भारत में भारी बारिश हुई।सरकार ने कहा कि राहत भेजी जाएगी। लोग सुरक्षित हैं।"
+    assert [text[a:b] for a, b in sentence_spans(text, "hi", fast=fast)] == [
+        "भारत में भारी बारिश हुई।",
+        "सरकार ने कहा कि राहत भेजी जाएगी।",
+        "लोग सुरक्षित हैं।",
+    ]
