@@ -16,9 +16,6 @@ import argparse
 import itertools
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,7 +26,8 @@ from typing import Any
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+from service.bench._server import REPO, GunicornServer
+
 DATA = REPO.parent / "shared" / "data" / "multiling2011"
 
 
@@ -115,50 +113,9 @@ def _send(base: str, bodies: list[dict[str, Any]], clients: int) -> float:
 @contextmanager
 def _gunicorn(workers: int) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        port = _free_port()
-        models = Path(tmp) / "models"
-        models.mkdir()
-        (models / "registry.toml").write_bytes((REPO / "models" / "registry.toml").read_bytes())
-        env = {
-            **os.environ,
-            "SUMMARY_BIND": f"127.0.0.1:{port}",
-            "SUMMARY_DATABASE_URL": f"sqlite:///{Path(tmp) / 'ingest.sqlite3'}",
-            "SUMMARY_MODELS_DIR": str(models),
-            "SUMMARY_SUMMARISER": "extractive",
-            "SUMMARY_LOG_LEVEL": "WARNING",
-            "WEB_CONCURRENCY": str(workers),
-        }
-        log = (Path(tmp) / "gunicorn.log").open("w")
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service.wsgi:app"]
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(base, process, Path(tmp) / "gunicorn.log")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            log.close()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited: {log.read_text()[-2000:]}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("gunicorn did not answer /healthz within 120 s")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        env = {"SUMMARY_LOG_LEVEL": "WARNING"}
+        with GunicornServer(Path(tmp), workers=workers, env=env) as server:
+            yield server.url
 
 
 def render(report: dict[str, Any]) -> str:

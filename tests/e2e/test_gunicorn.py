@@ -2,72 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
+from service.bench._server import GunicornServer
 from tests.seeds import SEED_NOISE, load_seeds
-
-REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """gunicorn with the production config; the real registry and no local weights, so the
+    summariser setting's default (auto) falls back to extractive."""
     workdir = tmp_path_factory.mktemp("gunicorn")
-    models = workdir / "models"  # the real registry, no local weights: auto -> extractive
-    models.mkdir()
-    shutil.copy(REPO / "models" / "registry.toml", models / "registry.toml")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SUMMARY_BIND": f"127.0.0.1:{port}",
-        "SUMMARY_DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}",
-        "SUMMARY_MODELS_DIR": str(models),
-        "WEB_CONCURRENCY": "2",
-    }
-    log = (workdir / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service.wsgi:app"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(workdir / 'gunicorn.log').read_text()[-3000:]}")
-            try:
-                if requests.get(f"{base}/healthz", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
-            pytest.fail("gunicorn did not answer /healthz within 120 s")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    with GunicornServer(workdir, workers=2, env={"SUMMARY_SUMMARISER": "auto"}) as live:
+        yield live.url
 
 
 def _content_words(text: str) -> set[str]:

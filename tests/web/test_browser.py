@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from service.bench._server import GunicornServer
 from service.keys import KeyStore
 from service.store import Store
 from tests.seeds import CORPUS, load_seeds
@@ -53,58 +50,11 @@ def expect(locator: Any) -> Any:
     return playwright_expect(locator)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """gunicorn with the production config on a fresh SQLite store; extractive (no weights)."""
-    workdir = tmp_path_factory.mktemp("web")
-    models = workdir / "models"
-    models.mkdir()
-    shutil.copy(REPO / "models" / "registry.toml", models / "registry.toml")
-    port = _free_port()
-    database_url = f"sqlite:///{workdir / 'web.sqlite3'}"
-    env = {
-        **os.environ,
-        "SUMMARY_BIND": f"127.0.0.1:{port}",
-        "SUMMARY_DATABASE_URL": database_url,
-        "SUMMARY_MODELS_DIR": str(models),
-        "WEB_CONCURRENCY": "2",
-    }
-    log_path = workdir / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service.wsgi:app"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_ready(process, base, log_path)
-            yield {"base": base, "database_url": database_url}
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited: {log_path.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    pytest.fail("gunicorn did not answer /healthz within 120 s")
+    with GunicornServer(tmp_path_factory.mktemp("web"), workers=2) as live:
+        yield {"base": live.url, "database_url": f"sqlite:///{live.database}"}
 
 
 @pytest.fixture(scope="module")
