@@ -3,9 +3,9 @@
 For 1,000, 5,000 and 10,000 documents (a synthetic corpus sampled from the benchmark's news, see
 `merge_corpus`), each size in a fresh process so that its peak memory is its own:
 
-- `merge`: `merge_summaries(summaries, documents, encode, max_words)` alone, with the real
-  sentence embeddings; each summary carries its sentences' vectors, as the pipeline caches them
-  when it summarises a document (`embedding_seconds`: what making them took, once);
+- `merge`: the pipeline's merge alone (`merge_summaries` with the real sentence embeddings);
+  each summary carries its sentences' vectors, as the pipeline caches them when it summarises a
+  document (`embedding_seconds`: what making them took, once);
 - `job`: a whole brief job through `run_job` on a SQLite store whose summaries are all cached
   (reading documents and summaries, the brief key, the outcomes, the merge, storing the brief);
 - peak resident memory of the process.
@@ -61,21 +61,19 @@ def _in_fresh_process(size: int) -> dict[str, Any]:
 
 def measure(size: int) -> dict[str, Any]:
     from service.bench.merge_corpus import make_corpus
-    from service.pipeline.embeddings import Embedder
-    from service.pipeline.merge import merge_summaries
+    from service.bench.merge_store import BenchPipeline
 
     documents, summaries = make_corpus(size)
-    embedder = Embedder()
+    pipeline = BenchPipeline()
+    embedder = pipeline.embedder
     embedder.load()
     embedding_started = time.perf_counter()
     summaries = with_vectors(summaries, embedder)
     embedding_seconds = time.perf_counter() - embedding_started
     started = time.perf_counter()
-    brief = merge_summaries(
-        summaries, documents, embedder.encode, MAX_WORDS, embedding_model=embedder.identity
-    )
+    brief = pipeline.merge(documents, summaries, MAX_WORDS)
     merge_seconds = time.perf_counter() - started
-    job_seconds, status = _job(documents, summaries, embedder)
+    job_seconds, status = _job(documents, summaries, pipeline)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "documents": size,
@@ -112,8 +110,8 @@ def with_vectors(summaries: list[Any], embedder: Any) -> list[Any]:
     ]
 
 
-def _job(documents: list[Any], summaries: list[Any], embedder: Any) -> tuple[float, str]:
-    from service.bench.merge_store import BenchPipeline, fill_store
+def _job(documents: list[Any], summaries: list[Any], pipeline: Any) -> tuple[float, str]:
+    from service.bench.merge_store import fill_store
     from service.jobs import create_brief_job, run_job
     from service.store import Store
 
@@ -123,7 +121,7 @@ def _job(documents: list[Any], summaries: list[Any], embedder: Any) -> tuple[flo
         fill_store(store, documents, summaries)
         job = create_brief_job(store, [d.id for d in documents], None, MAX_WORDS)
         started = time.perf_counter()
-        finished = run_job(store, BenchPipeline(embedder), job.id)
+        finished = run_job(store, pipeline, job.id)
         seconds = time.perf_counter() - started
         store.dispose()
     return seconds, finished.status if finished else "not run"

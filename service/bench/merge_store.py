@@ -3,44 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import insert
 
 from service.bench.merge_corpus import text_key
-from service.pipeline.types import Brief, Document, Summary
+from service.config import Settings
+from service.pipeline.engine import Pipeline
+from service.pipeline.types import Document, Summary
 from service.store import NewDocument, Store
 from service.store.schema import summaries as summaries_table
 
 BATCH = 500
 
 
-class BenchPipeline:
-    """Summaries are all cached under `text_key`; the merge is the real one."""
+class BenchPipeline(Pipeline):
+    """The real pipeline (extractive, the real MiniLM) whose summaries are all cached under
+    `text_key`: a brief job over it only reads and merges."""
 
-    def __init__(self, embedder: Any) -> None:
-        self.embedder = embedder
+    def __init__(self) -> None:
+        super().__init__(Settings.from_env({"summariser": "extractive"}))
 
     def summary_key(self, document: Document) -> str:
         return text_key(document)
 
     def summarise(self, document: Document) -> Summary:
         raise AssertionError(f"{document.id} should have been cached")
-
-    def merge(
-        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
-    ) -> Brief:
-        from service.pipeline.merge import merge_summaries
-
-        return merge_summaries(
-            summaries,
-            documents,
-            self.embedder.encode,
-            max_words,
-            embedding_model=self.embedder.identity,
-        )
 
 
 def fill_store(store: Store, documents: list[Document], summaries: list[Summary]) -> None:
