@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from service.store.engine import IMMEDIATE, build_engine
 from service.store.migrate import migrate
@@ -53,6 +54,13 @@ class StoreBase:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def _rows_in(self, query: Any, column: Any, values: Sequence[str]) -> Iterator[Row[Any]]:
+        """The rows of `query` whose `column` is one of `values` (each asked once), read on one
+        connection in `IN (...)` clauses of at most IN_CLAUSE_SIZE values."""
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(values))):
+                yield from conn.execute(query.where(column.in_(chunk)))
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -50,39 +50,29 @@ class DocumentStore(StoreBase):
         return self._select_by_ids(select(*HEAD_COLUMNS), document_ids)
 
     def _select_by_ids(self, query: Any, document_ids: Sequence[str]) -> dict[str, StoredDocument]:
-        found: dict[str, StoredDocument] = {}
-        with self.engine.connect() as conn:
-            for chunk in chunks(list(dict.fromkeys(document_ids))):
-                for row in conn.execute(query.where(documents.c.id.in_(chunk))):
-                    found[row.id] = StoredDocument.from_row(row)
-        return found
+        rows = self._rows_in(query, documents.c.id, document_ids)
+        return {row.id: StoredDocument.from_row(row) for row in rows}
 
     def existing_ids(self, document_ids: Sequence[str]) -> set[str]:
         """Which of `document_ids` are stored (reads the IDs only)."""
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for chunk in chunks(list(dict.fromkeys(document_ids))):
-                query = select(documents.c.id).where(documents.c.id.in_(chunk))
-                found.update(conn.execute(query).scalars())
-        return found
+        ids = documents.c.id
+        return {row.id for row in self._rows_in(select(ids), ids, document_ids)}
 
     def pipeline_documents(self, document_ids: Sequence[str]) -> dict[str, Document]:
         """The stored documents among `document_ids` as the pipeline reads them, by ID: only the
         columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000)."""
         c = documents.c
         query = select(c.id, c.text, c.language, c.title, c.published)
-        found: dict[str, Document] = {}
-        with self.engine.connect() as conn:
-            for chunk in chunks(list(dict.fromkeys(document_ids))):
-                for row in conn.execute(query.where(c.id.in_(chunk))):
-                    found[row.id] = Document(
-                        id=row.id,
-                        text=row.text,
-                        language=row.language,
-                        title=row.title,
-                        published=row.published,
-                    )
-        return found
+        return {
+            row.id: Document(
+                id=row.id,
+                text=row.text,
+                language=row.language,
+                title=row.title,
+                published=row.published,
+            )
+            for row in self._rows_in(query, c.id, document_ids)
+        }
 
     def document_ids(self, language: str | None = None) -> list[str]:
         """IDs of every stored document, or of those in `language`, in ID order."""
@@ -177,23 +167,12 @@ class DocumentStore(StoreBase):
 
     def get_summaries(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The cached summaries among `keys`, by key (missing keys are left out)."""
-        found: dict[str, dict[str, Any]] = {}
-        with self.engine.connect() as conn:
-            for chunk in chunks(list(dict.fromkeys(keys))):
-                query = select(summaries.c.key, summaries.c.summary).where(
-                    summaries.c.key.in_(chunk)
-                )
-                found.update({row.key: row.summary for row in conn.execute(query)})
-        return found
+        query = select(summaries.c.key, summaries.c.summary)
+        return {row.key: row.summary for row in self._rows_in(query, summaries.c.key, keys)}
 
     def cached_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` have a cached summary (without loading them)."""
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for chunk in chunks(list(dict.fromkeys(keys))):
-                query = select(summaries.c.key).where(summaries.c.key.in_(chunk))
-                found.update(conn.execute(query).scalars())
-        return found
+        return {row.key for row in self._rows_in(select(summaries.c.key), summaries.c.key, keys)}
 
     def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
         """Cache (or re-cache) a summary; False, and nothing written, if the document has been
