@@ -344,7 +344,9 @@ def test_the_batch_size_is_picked_by_runtime_unless_set(tiny_seq2seq_dir: Path) 
     assert batch(runtime="int8", batch_size=3) == 3
 
 
-def test_a_generated_summary_carries_its_sentence_vectors(seeds, tiny_seq2seq_dir: Path) -> None:
+def test_a_generated_summary_carries_its_sentence_vectors(
+    seeds, tiny_seq2seq_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The pipeline embeds a generated summary's sentences once, when it is made, and caches the
     vectors with it: a brief over it never embeds them again."""
     import numpy as np
@@ -353,7 +355,13 @@ def test_a_generated_summary_carries_its_sentence_vectors(seeds, tiny_seq2seq_di
 
     pipeline = Pipeline(settings(summariser="seq2seq", seq2seq_model=str(tiny_seq2seq_dir)))
     document = seeds[0][0]
+    calls: list[list[str]] = []
+    encode = pipeline.embedder.encode
+    monkeypatch.setattr(
+        pipeline.embedder, "encode", lambda texts: calls.append(texts) or encode(texts)
+    )
     summary = pipeline.summarise(document)
+    assert len(calls) == 2, "the source and the generated sentences, each embedded once"
     assert summary.sentences, "the tiny model says something of a seed article"
     rows = summary.vectors_by(pipeline.embedder.identity)
     assert rows is not None

@@ -37,6 +37,7 @@ from service.pipeline.types import (
     DocumentFacts,
     ModelInfo,
     Sentence,
+    SentenceVectors,
     Summary,
     SummarySentence,
 )
@@ -361,7 +362,7 @@ class Seq2SeqSummariser:
         drafts = [
             (text, chunk) for chunk, texts in zip(chunks, generated, strict=True) for text in texts
         ]
-        picked = self._cite(drafts, sentences) if drafts else []
+        picked, vectors = self._cite(drafts, sentences) if drafts else ([], None)
         facts = DocumentFacts(
             document_id=document.id,
             language=document.language,
@@ -371,14 +372,15 @@ class Seq2SeqSummariser:
             truncated=truncated,
             sentences=len(sentences),
         )
-        return Summary(document.id, self.info, picked, facts)
+        return Summary(document.id, self.info, picked, facts, vectors)
 
     # Evidence -------------------------------------------------------------------------------------
 
     def _cite(
         self, drafts: list[tuple[str, Chunk]], sentences: list[Sentence]
-    ) -> list[SummarySentence]:
-        """Tie each generated sentence to its best evidence; drop the unsupported and repeats."""
+    ) -> tuple[list[SummarySentence], SentenceVectors]:
+        """Tie each generated sentence to its best evidence; drop the unsupported and repeats.
+        The kept sentences' embeddings come back too, to be cached with the summary."""
         source = self.embedder.encode([sentence.text for sentence in sentences])
         generated = self.embedder.encode([text for text, _ in drafts])
         rows = {sentence.index: row for row, sentence in enumerate(sentences)}
@@ -394,7 +396,9 @@ class Seq2SeqSummariser:
             citation = Citation(evidence.document_id, evidence.start, evidence.end)
             score = float(scores[rows[evidence.index]])
             picked.append(SummarySentence(text, [citation], score, evidence.index))
-        return _most_important(picked, self.max_sentences)
+        chosen = _most_important(picked, self.max_sentences)
+        vectors = SentenceVectors.of(self.embedder.identity, generated[[kept[at] for at in chosen]])
+        return [picked[at] for at in chosen], vectors
 
 
 def _evidence(
@@ -423,12 +427,13 @@ def _repeats(
     return False
 
 
-def _most_important(picked: list[SummarySentence], limit: int | None) -> list[SummarySentence]:
-    """At most `limit` sentences, the most important, in the order they were generated."""
+def _most_important(picked: list[SummarySentence], limit: int | None) -> list[int]:
+    """Positions in `picked` of at most `limit` sentences, the most important, in the order they
+    were generated."""
     if limit is None or len(picked) <= limit:
-        return picked
+        return list(range(len(picked)))
     ranked = sorted(range(len(picked)), key=lambda number: (-picked[number].score, number))
-    return [picked[number] for number in sorted(ranked[:limit])]
+    return sorted(ranked[:limit])
 
 
 def word_overlap(text: str, evidence: str) -> float:
