@@ -10,10 +10,9 @@ import argparse
 import sys
 from typing import Any
 
+from service.cli import EXIT_FAILED, EXIT_OK
 from service.config import Settings
 from service.keys import READ, WRITE, KeyStore
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_parser(commands: Any) -> None:
