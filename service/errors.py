@@ -97,6 +97,12 @@ class ReadOnlyKey(Forbidden):
     code = "read_only_key"
 
 
+class CsrfFailed(Forbidden):
+    """A change authenticated by the sign-in cookie, without the page's CSRF token."""
+
+    code = "csrf_failed"
+
+
 class LoopbackOnly(Forbidden):
     """No API key is configured, so only clients on this machine are served."""
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, request
 
 from service.api.resources import get_store
-from service.errors import Forbidden, LoopbackOnly, ReadOnlyKey, Unauthorized
+from service.errors import CsrfFailed, LoopbackOnly, ReadOnlyKey, Unauthorized
 from service.keys import ApiKey, KeyStore
 from service.web import sessions
 
@@ -42,12 +42,6 @@ PUBLIC_ENDPOINTS = frozenset(
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REALM = 'Bearer realm="summary-service"'
 CREATE_HINT = "create one with `python -m service keys create NAME`"
-
-
-class CsrfFailed(Forbidden):
-    """A change authenticated by the sign-in cookie, without the page's CSRF token."""
-
-    code = "csrf_failed"
 
 
 @dataclass(frozen=True)

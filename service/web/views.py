@@ -12,10 +12,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from service.api.auth import CsrfFailed, current_session, get_keys
+from service.api.auth import current_session, get_keys
 from service.api.inputs import query_number
 from service.api.resources import get_settings, get_store
-from service.errors import NotFound, ServiceError, Unauthorized
+from service.errors import CsrfFailed, NotFound, ServiceError, Unauthorized
 from service.jobs import job_to_dict
 from service.validation import is_document_id
 from service.web import sessions
