@@ -87,14 +87,23 @@ def rules_language(code: str) -> str:
 
 def _prose(text: str) -> str:
     """The text's lines of PROSE_WORDS words or more, then the others: a scraped page's menus,
-    bylines and share buttons, often in another language than the article, are read last."""
+    bylines and share buttons, often in another language than the article, are read last.
+    Lines stop being weighed once the prose fills the longest sample: no more is read."""
     lines = text.splitlines()
     if len(lines) < 2:
         return text
-    prose = [count_words(line) >= PROSE_WORDS for line in lines]
-    long = [line for line, is_prose in zip(lines, prose, strict=True) if is_prose]
-    short = [line for line, is_prose in zip(lines, prose, strict=True) if not is_prose]
-    return "\n".join(long + [line for line in short if line.strip()])
+    long: list[str] = []
+    short: list[str] = []
+    size = 0
+    for line in lines:
+        if size >= SAMPLE_CHARS:
+            break
+        if count_words(line) >= PROSE_WORDS:
+            long.append(line)
+            size += len(line) + 1
+        elif line.strip():
+            short.append(line)
+    return "\n".join(long + short)
 
 
 def _sample(text: str, chars: int) -> str:
