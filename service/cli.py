@@ -5,7 +5,7 @@ job is queued and run by the same task code the workers run, and the JSON printe
 `--format json` is the job exactly as `GET /v1/briefs/<id>` returns it.
 
 Every command reports an error as one line on stderr, and exits with a code scripts can rely on
-(`EXIT_CODES`). Each command is declared by one `_add_<command>` function.
+(`service.exit_codes`). Each command is declared by one `_add_<command>` function.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from service.config import Settings
+from service.exit_codes import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_CODES = f"""exit codes:
-  {EXIT_OK}    success
-  {EXIT_FAILED}    the brief failed (no document could be summarised, or an internal error)
-  {EXIT_USAGE}    bad usage or input: an unknown option, a missing or unreadable file, an empty text
-  {EXIT_MODEL}    a model could not be loaded
-  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PROGRESS_AFTER = 3  # documents; a progress bar only for more

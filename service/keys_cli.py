@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import Any
 
-from service.cli import EXIT_FAILED, EXIT_OK
 from service.config import Settings
+from service.exit_codes import EXIT_FAILED, EXIT_OK
 from service.keys import READ, WRITE, KeyStore
 
 
@@ -43,7 +43,7 @@ def _keys(args: argparse.Namespace) -> KeyStore:
     url = args.database or Settings.from_env().database_url
     store = Store(url)
     store.create_all()
-    return KeyStore(store.engine)
+    return KeyStore(store)
 
 
 def _create(args: argparse.Namespace) -> int:

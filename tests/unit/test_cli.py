@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from service import cli
-from service.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, main
+from service.cli import UsageError, main
+from service.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from service.jobs import briefs
 from service.web.html_text import html_to_text
 from tests.seeds import CORPUS, load_seeds
