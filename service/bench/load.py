@@ -256,7 +256,7 @@ def reader(client: Client, done: threading.Event, rng: random.Random) -> None:
 def _keys(server: GunicornServer, count: int) -> list[str]:
     store = Store(f"sqlite:///{server.database}")
     store.create_all()
-    keys = KeyStore(store.engine)
+    keys = KeyStore(store)
     secrets = [keys.create(f"load-{n}").secret for n in range(count)]
     store.dispose()
     return secrets

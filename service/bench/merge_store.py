@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-
-from sqlalchemy import insert
 
 from service.bench.merge_corpus import text_key
 from service.config import Settings
 from service.pipeline.engine import Pipeline
 from service.pipeline.types import Document, Summary
 from service.store import NewDocument, Store
-from service.store.schema import summaries as summaries_table
 
 BATCH = 500
 
@@ -32,21 +28,14 @@ class BenchPipeline(Pipeline):
 
 
 def fill_store(store: Store, documents: list[Document], summaries: list[Summary]) -> None:
-    now = datetime.now(UTC)
     for at in range(0, len(documents), BATCH):
         store.put_documents([_new(d) for d in documents[at : at + BATCH]], replace=False)
-    rows = [
-        {
-            "key": text_key(document),
-            "document_id": document.id,
-            "summary": summary.to_dict(),
-            "created_at": now,
-        }
-        for document, summary in zip(documents, summaries, strict=True)
-    ]
-    with store.engine.begin() as conn:
-        for at in range(0, len(rows), BATCH):
-            conn.execute(insert(summaries_table), rows[at : at + BATCH])
+    store.put_summaries(
+        [
+            (text_key(document), document.id, summary.to_dict())
+            for document, summary in zip(documents, summaries, strict=True)
+        ]
+    )
 
 
 def _new(document: Document) -> NewDocument:

@@ -22,10 +22,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
 from service.store import QUEUED, RUNNING, Store
-from service.store.schema import jobs
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -75,15 +73,7 @@ class JobQueueCollector(Collector):
         gauge = GaugeMetricFamily(
             "summary_jobs", "Brief jobs by status: queued is the queue depth.", labels=["status"]
         )
-        counts = dict.fromkeys((QUEUED, RUNNING), 0)
-        query = (
-            select(jobs.c.status, func.count())
-            .where(jobs.c.status.in_(list(counts)))
-            .group_by(jobs.c.status)
-        )
-        with self.store.engine.connect() as conn:
-            counts.update({status: int(n) for status, n in conn.execute(query)})
-        for status, count in counts.items():
+        for status, count in self.store.count_jobs((QUEUED, RUNNING)).items():
             gauge.add_metric([status], count)
         yield gauge
 

@@ -1,11 +1,16 @@
-"""The service's own store: documents, cached summaries and brief jobs (SQLAlchemy Core)."""
+"""The service's own store: documents, cached summaries, brief jobs and API keys (SQLAlchemy Core).
+
+The one gateway to the database: nothing outside this package imports SQLAlchemy or touches
+`Store.engine`."""
 
 from service.store.documents import CREATED, REPLACED, UNCHANGED, StoreConflict
+from service.store.errors import DatabaseError
 from service.store.records import (
     DONE,
     FAILED,
     QUEUED,
     RUNNING,
+    ApiKey,
     JobRecord,
     NewDocument,
     Outcome,
@@ -21,6 +26,8 @@ __all__ = [
     "REPLACED",
     "RUNNING",
     "UNCHANGED",
+    "ApiKey",
+    "DatabaseError",
     "JobRecord",
     "NewDocument",
     "Outcome",

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.pipeline.types import Document
-from service.store.base import StoreBase, chunks
+from service.store.base import IN_CLAUSE_SIZE, StoreBase, chunks
 from service.store.records import NewDocument, StoredDocument
 from service.store.schema import documents, summaries
 
@@ -173,6 +173,18 @@ class DocumentStore(StoreBase):
     def cached_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` have a cached summary (without loading them)."""
         return {row.key for row in self._rows_in(select(summaries.c.key), summaries.c.key, keys)}
+
+    def put_summaries(self, rows: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Cache many new summaries at once, `(key, document_id, summary)` each (tools filling a
+        store; keys must not be cached yet)."""
+        now = self.clock()
+        values = [
+            {"key": key, "document_id": document_id, "summary": summary, "created_at": now}
+            for key, document_id, summary in rows
+        ]
+        with self._write() as conn:
+            for at in range(0, len(values), IN_CLAUSE_SIZE):
+                conn.execute(insert(summaries), values[at : at + IN_CLAUSE_SIZE])
 
     def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
         """Cache (or re-cache) a summary; False, and nothing written, if the document has been

@@ -8,10 +8,11 @@ of them wins each job, and a worker that lost its job (requeued as stale) can no
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from service.store.base import StoreBase
 from service.store.records import DONE, FAILED, QUEUED, RUNNING, JobRecord
@@ -42,6 +43,18 @@ class JobStore(StoreBase):
         with self.engine.connect() as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else JobRecord.from_row(row)
+
+    def count_jobs(self, statuses: Sequence[str]) -> dict[str, int]:
+        """How many jobs are in each of `statuses` now (0 for none)."""
+        counts = dict.fromkeys(statuses, 0)
+        query = (
+            select(jobs.c.status, func.count())
+            .where(jobs.c.status.in_(list(counts)))
+            .group_by(jobs.c.status)
+        )
+        with self.engine.connect() as conn:
+            counts.update({status: int(n) for status, n in conn.execute(query)})
+        return counts
 
     def done_job_for_brief(self, brief_key: str) -> JobRecord | None:
         """The most recently finished job that made the brief named by `brief_key`, if any."""

@@ -10,6 +10,7 @@ from service.pipeline.types import Document
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = frozenset({DONE, FAILED})
+READ_SCOPE, WRITE_SCOPE = "read", "write"  # what an API key may do
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -17,6 +18,13 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def row_values(row: Any, *times: str) -> dict[str, Any]:
+    """A row's columns by name, its `times` columns as aware UTC datetimes."""
+    values = dict(row._mapping)
+    values.update({name: utc(values[name]) for name in times})
+    return values
 
 
 @dataclass(frozen=True)
@@ -59,10 +67,8 @@ class StoredDocument:
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:
-        values = dict(row._mapping)
+        values = row_values(row, "created_at", "updated_at")
         values.setdefault("text", None)
-        values["created_at"] = utc(values["created_at"])
-        values["updated_at"] = utc(values["updated_at"])
         return cls(**values)
 
     def to_document(self) -> Document:
@@ -103,9 +109,32 @@ class JobRecord:
 
     @classmethod
     def from_row(cls, row: Any) -> JobRecord:
-        values = dict(row._mapping)
-        for name in ("created_at", "started_at", "finished_at", "heartbeat_at", "dispatched_at"):
-            values[name] = utc(values[name])
+        times = ("created_at", "started_at", "finished_at", "heartbeat_at", "dispatched_at")
+        return cls(**row_values(row, *times))
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as the store keeps it: never the key, nor its hash (see `service.keys`)."""
+
+    id: str
+    name: str
+    scope: str  # READ_SCOPE or WRITE_SCOPE
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == WRITE_SCOPE
+
+    @classmethod
+    def from_row(cls, row: Any) -> ApiKey:
+        values = row_values(row, "created_at", "revoked_at")
+        values.pop("key_hash", None)
         return cls(**values)
 
 

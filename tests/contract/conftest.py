@@ -29,7 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]
 def auth(server: GunicornServer) -> dict[str, str]:
     """A read-write key, made in the server's database while it runs (keys act at once)."""
     store = Store(f"sqlite:///{server.database}")
-    secret = KeyStore(store.engine).create("contract-tests").secret
+    secret = KeyStore(store).create("contract-tests").secret
     store.dispose()
     return {"Authorization": f"Bearer {secret}"}
 

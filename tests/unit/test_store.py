@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import multiprocessing
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -385,3 +387,70 @@ def test_a_job_is_dispatched_once_and_again_only_when_lost(store, clock):
     assert store.get_job(job.id).dispatched_at is None
     assert store.mark_dispatched(job.id, 300) and store.claim_job(job.id, "celery:1")
     assert store.dispatchable_job_ids(300) == []
+
+
+def test_jobs_are_counted_by_status(store):
+    assert store.count_jobs([QUEUED, RUNNING]) == {QUEUED: 0, RUNNING: 0}
+    store.put_documents([new_document("a", "Some text.")], replace=False)
+    first = store.create_job({"max_words": 50}, ["a"])
+    store.create_job({"max_words": 50}, ["a"])
+    assert store.claim_job(first.id, "w1")
+    assert store.count_jobs([QUEUED, RUNNING, DONE]) == {QUEUED: 1, RUNNING: 1, DONE: 0}
+
+
+def test_api_keys_are_kept_by_id_with_their_hash(store, clock):
+    key = store.add_api_key("0123456789ab", "bot", "read", "h" * 64)
+    assert (key.id, key.name, key.scope, key.created_at, key.active) == (
+        "0123456789ab",
+        "bot",
+        "read",
+        clock.now,
+        True,
+    )
+    assert store.api_keys() == [key] and store.any_active_api_key()
+    assert store.api_key_with_hash(key.id) == (key, "h" * 64)
+    assert store.api_key_with_hash("nope") is None
+    clock.advance(5)
+    assert store.revoke_api_key(key.id) and not store.revoke_api_key(key.id)
+    (revoked,) = store.api_keys()
+    assert revoked.revoked_at == clock.now and not revoked.active
+    assert not store.any_active_api_key()
+
+
+# The one gateway ----------------------------------------------------------------------------------
+
+SERVICE = Path(__file__).resolve().parents[2] / "service"
+# Modules outside the store that still import SQLAlchemy, each waiting for its owner to switch to
+# what the store exports (`service.store.DatabaseError`). The test fails once one no longer needs
+# its place here, so the list only shrinks.
+NOT_YET_THROUGH_THE_STORE = {"api/errors.py"}
+
+
+def _database_access(path: Path) -> list[str]:
+    """Where a module imports SQLAlchemy or reaches for an engine (`x.engine`)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        found += [f"{path.name}:{node.lineno} imports {n}" for n in names if _is_sqlalchemy(n)]
+        if isinstance(node, ast.Attribute) and node.attr == "engine":
+            found.append(f"{path.name}:{node.lineno} uses .engine")
+    return found
+
+
+def _is_sqlalchemy(module: str) -> bool:
+    return module == "sqlalchemy" or module.startswith("sqlalchemy.")
+
+
+def test_only_the_store_touches_the_database():
+    outside = {
+        str(path.relative_to(SERVICE)): _database_access(path)
+        for path in sorted(SERVICE.rglob("*.py"))
+        if path.relative_to(SERVICE).parts[0] != "store"
+    }
+    offenders = {name: where for name, where in outside.items() if where}
+    assert set(offenders) <= NOT_YET_THROUGH_THE_STORE, offenders
+    assert set(offenders) == NOT_YET_THROUGH_THE_STORE, "shrink NOT_YET_THROUGH_THE_STORE"

@@ -384,7 +384,7 @@ def test_with_keys_a_reader_signs_in_adds_a_text_and_signs_out(
     test here runs keyless, and this one revokes its key again."""
     base = server["base"]
     store = Store(server["database_url"])
-    keys = KeyStore(store.engine)
+    keys = KeyStore(store)
     new = keys.create("newsdesk")
     try:
         page.goto(f"{base}/?brief=none")
