@@ -12,14 +12,10 @@ import pytest
 from service.config import Settings
 from service.pipeline.chunking import chunk_sentences
 from service.pipeline.embeddings import Embedder
+from service.pipeline.summarisers.alignment import word_overlap
 from service.pipeline.summarisers.registry import ModelLoadError
 from service.pipeline.summarisers.select import SummariserChoice
-from service.pipeline.summarisers.seq2seq import (
-    GenerationSettings,
-    Seq2SeqSummariser,
-    looks_local,
-    word_overlap,
-)
+from service.pipeline.summarisers.seq2seq import GenerationSettings, Seq2SeqSummariser, looks_local
 from service.pipeline.types import Chunk, Document, Sentence, Summary
 
 

@@ -2,16 +2,14 @@
 
 Shaped like a transformers pipeline, since transformers 5 has no summarisation pipeline left:
 `preprocess` (chunk -> tensors), `_forward` (generate, the only torch-bound step), `postprocess`
-(ids -> sentences). A model's text never cites itself: each generated sentence is aligned to the
-sentence of its chunk it resembles most (embedding cosine and shared words) and cites that
-sentence's span; one that resembles nothing in its chunk is dropped, not given false evidence.
+(ids -> sentences). A model's text never cites itself: `alignment.cite_drafts` ties each generated
+sentence to the source sentence that supports it, or drops it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -19,12 +17,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from service.pipeline.embeddings import Embedder
 from service.pipeline.language import rules_language
 from service.pipeline.sentences import sentence_spans
-from service.pipeline.summarisers.extractive import importance
+from service.pipeline.summarisers.alignment import MIN_SUPPORT, cite_drafts
 from service.pipeline.summarisers.registry import (
     GENERATION_KEYS,
     ModelLoadError,
@@ -32,7 +28,6 @@ from service.pipeline.summarisers.registry import (
 )
 from service.pipeline.types import (
     Chunk,
-    Citation,
     Document,
     DocumentFacts,
     ModelInfo,
@@ -44,7 +39,8 @@ from service.pipeline.types import (
 
 log = logging.getLogger(__name__)
 
-ALGORITHM_VERSION = "chunked-aligned-1"  # bump whenever alignment or de-duplication changes
+# Bump whenever chunked generation or alignment.py (evidence, de-duplication) changes.
+ALGORITHM_VERSION = "chunked-aligned-1"
 FLOAT32, INT8 = "float32", "int8"
 RUNTIMES = (FLOAT32, INT8)
 # Chunks per generate() when the batch size is left to the runtime (measured with
@@ -58,11 +54,6 @@ UNSTATED_INPUT_LIMIT = 1024  # input limit assumed for a checkpoint that states 
 UNBOUNDED = 100_000  # tokenizers without a limit report a huge `model_max_length`
 DEFAULT_MAX_NEW_TOKENS = 128  # when the checkpoint leaves generate()'s 20-token default
 T5_PREFIX = "summarize: "
-COSINE_WEIGHT = 0.6  # alignment support = this much embedding cosine, the rest word overlap
-MIN_SUPPORT = 0.2  # below this, a generated sentence has no evidence in its chunk
-DUPLICATE_COSINE = 0.9  # generated sentences this close say the same thing (chunks overlap)
-# Scripts written without spaces between words: compare them by character pairs, not words.
-UNSPACED_SCRIPT = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -352,9 +343,6 @@ class Seq2SeqSummariser:
                 outputs[at] = sentences
         return outputs
 
-    def summarise_chunk(self, chunk: Chunk, language: str) -> list[str]:
-        return self.summarise_chunks([chunk], language)[0]
-
     def summarise(
         self, document: Document, sentences: list[Sentence], chunks: list[Chunk], truncated: bool
     ) -> Summary:
@@ -362,7 +350,12 @@ class Seq2SeqSummariser:
         drafts = [
             (text, chunk) for chunk, texts in zip(chunks, generated, strict=True) for text in texts
         ]
-        picked, vectors = self._cite(drafts, sentences) if drafts else ([], None)
+        picked: list[SummarySentence] = []
+        vectors: SentenceVectors | None = None
+        if drafts:
+            picked, vectors = cite_drafts(
+                drafts, sentences, self.embedder, self.min_support, self.max_sentences
+            )
         facts = DocumentFacts(
             document_id=document.id,
             language=document.language,
@@ -373,81 +366,6 @@ class Seq2SeqSummariser:
             sentences=len(sentences),
         )
         return Summary(document.id, self.info, picked, facts, vectors)
-
-    # Evidence -------------------------------------------------------------------------------------
-
-    def _cite(
-        self, drafts: list[tuple[str, Chunk]], sentences: list[Sentence]
-    ) -> tuple[list[SummarySentence], SentenceVectors]:
-        """Tie each generated sentence to its best evidence; drop the unsupported and repeats.
-        The kept sentences' embeddings come back too, to be cached with the summary."""
-        source = self.embedder.encode([sentence.text for sentence in sentences])
-        generated = self.embedder.encode([text for text, _ in drafts])
-        rows = {sentence.index: row for row, sentence in enumerate(sentences)}
-        scores = importance(source, [sentence.index for sentence in sentences])
-        picked: list[SummarySentence] = []
-        kept: list[int] = []
-        for number, (text, chunk) in enumerate(drafts):
-            evidence, support = _evidence(text, generated[number], chunk, source, rows)
-            if support < self.min_support or _repeats(number, drafts, generated, kept):
-                log.debug("dropped generated sentence (support %.2f): %s", support, text)
-                continue
-            kept.append(number)
-            citation = Citation(evidence.document_id, evidence.start, evidence.end)
-            score = float(scores[rows[evidence.index]])
-            picked.append(SummarySentence(text, [citation], score, evidence.index))
-        chosen = _most_important(picked, self.max_sentences)
-        vectors = SentenceVectors.of(self.embedder.identity, generated[[kept[at] for at in chosen]])
-        return [picked[at] for at in chosen], vectors
-
-
-def _evidence(
-    text: str, vector: np.ndarray, chunk: Chunk, source: np.ndarray, rows: dict[int, int]
-) -> tuple[Sentence, float]:
-    """The chunk's sentence that best supports `text`, and how well (cosine and word overlap)."""
-    cosines = source[[rows[sentence.index] for sentence in chunk.sentences]] @ vector
-    supports = [
-        COSINE_WEIGHT * float(cosine) + (1 - COSINE_WEIGHT) * word_overlap(text, sentence.text)
-        for cosine, sentence in zip(cosines, chunk.sentences, strict=True)
-    ]
-    best = int(np.argmax(supports))
-    return chunk.sentences[best], supports[best]
-
-
-def _repeats(
-    number: int, drafts: list[tuple[str, Chunk]], vectors: np.ndarray, kept: list[int]
-) -> bool:
-    """Overlapping chunks make a model say the same thing twice; keep the first saying."""
-    words = " ".join(drafts[number][0].casefold().split())
-    for other in kept:
-        if " ".join(drafts[other][0].casefold().split()) == words:
-            return True
-        if float(vectors[other] @ vectors[number]) > DUPLICATE_COSINE:
-            return True
-    return False
-
-
-def _most_important(picked: list[SummarySentence], limit: int | None) -> list[int]:
-    """Positions in `picked` of at most `limit` sentences, the most important, in the order they
-    were generated."""
-    if limit is None or len(picked) <= limit:
-        return list(range(len(picked)))
-    ranked = sorted(range(len(picked)), key=lambda number: (-picked[number].score, number))
-    return sorted(ranked[:limit])
-
-
-def word_overlap(text: str, evidence: str) -> float:
-    """Share of `text`'s words (or character pairs, in unspaced scripts) found in `evidence`."""
-    mine = _units(text)
-    return len(mine & _units(evidence)) / len(mine) if mine else 0.0
-
-
-def _units(text: str) -> set[str]:
-    folded = text.casefold()
-    if UNSPACED_SCRIPT.search(folded):
-        letters = "".join(re.findall(r"\w", folded))
-        return {letters[at : at + 2] for at in range(len(letters) - 1)}
-    return set(re.findall(r"\w+", folded))
 
 
 def _checkpoint_generation(where: str, options: dict[str, Any]) -> dict[str, Any]:
