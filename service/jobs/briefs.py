@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from service.errors import EmptyCorpus, UnknownDocuments
-from service.jobs.steps import PipelineLike, brief_key, documents_in_order
+from service.jobs.steps import PipelineLike, brief_keys
 from service.pipeline.language import normalise_language
 from service.store import JobRecord, Store
 from service.validation import DocumentId, LanguageTag, RequestModel, parse_model
@@ -73,10 +73,8 @@ def create_or_reuse_brief_job(
     selected = _select_documents(store, request.document_ids, language)
     words = int(request.max_words or max_words)
     if pipeline is not None:
-        keys = [
-            pipeline.summary_key(d) for batch in documents_in_order(store, selected) for d in batch
-        ]
-        stored = store.done_job_for_brief(brief_key(keys, words))
+        _keys, key = brief_keys(store, pipeline, selected, words)
+        stored = store.done_job_for_brief(key)
         if stored is not None:
             return stored, True
     job = store.create_job(
@@ -101,7 +99,7 @@ def _select_documents(store: Store, requested: list[str] | None, language: str |
             )
         return selected
     unique = list(dict.fromkeys(requested))
-    stored = store.document_heads(unique)
+    stored = store.document_digests(unique)
     unknown = [i for i in unique if i not in stored]
     if unknown:
         shown = ", ".join(unknown[:SHOWN_UNKNOWN_IDS])

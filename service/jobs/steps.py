@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from service.pipeline.render import brief_to_dict
-from service.pipeline.types import Brief, Document, DocumentFacts, ModelInfo, Summary
+from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
 from service.store import RUNNING, JobRecord, Outcome, Store
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ ProgressCallback = Callable[[int, int, str], None]
 class PipelineLike(Protocol):
     """What a job needs of the pipeline (tests pass fakes)."""
 
-    def summary_key(self, document: Document) -> str: ...
+    def summary_key(self, document: DocumentHead) -> str: ...
 
     def summarise(self, document: Document) -> Summary: ...
 
@@ -114,19 +114,23 @@ def documents_in_order(store: Store, document_ids: Sequence[str]) -> Iterator[li
         yield [found[i] for i in wanted]
 
 
-def brief_key(summary_keys: Sequence[str], max_words: int) -> str:
+def brief_keys(
+    store: Store, pipeline: PipelineLike, document_ids: Sequence[str], max_words: int
+) -> tuple[dict[str, str], str]:
+    """Each document's summary key, by ID, and the key of their brief at `max_words`: made from
+    the hashes ingest stored, without reading a text. DocumentGone names documents not stored."""
+    digests = store.document_digests(document_ids)
+    missing = [i for i in document_ids if i not in digests]
+    if missing:
+        raise DocumentGone(missing)
+    keys = {i: pipeline.summary_key(digests[i]) for i in document_ids}
+    return keys, _brief_key([keys[i] for i in document_ids], max_words)
+
+
+def _brief_key(summary_keys: Sequence[str], max_words: int) -> str:
     """Names a brief by all it is made of: each document's summary (key) in order, and length."""
     parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", *summary_keys]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def corpus_brief_key(store: Store, pipeline: PipelineLike, job: JobRecord) -> str:
-    keys = [
-        pipeline.summary_key(document)
-        for batch in documents_in_order(store, job.document_ids)
-        for document in batch
-    ]
-    return brief_key(keys, int(job.request["max_words"]))
 
 
 # Start --------------------------------------------------------------------------------------------
@@ -141,14 +145,7 @@ def start(ctx: JobContext) -> list[str] | None:
     """
     job = ctx.running_job()
     total = len(job.document_ids)
-    present = ctx.store.existing_ids(job.document_ids)
-    missing = [i for i in job.document_ids if i not in present]
-    if missing:
-        raise DocumentGone(missing)
-    keys: dict[str, str] = {}
-    for batch in documents_in_order(ctx.store, job.document_ids):
-        keys.update({d.id: ctx.pipeline.summary_key(d) for d in batch})
-    key = brief_key([keys[i] for i in job.document_ids], int(job.request["max_words"]))
+    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, int(job.request["max_words"]))
     if not ctx.store.set_brief_key(ctx.job_id, ctx.owner, key):
         raise JobLost(ctx.job_id)
     stored = ctx.store.done_job_for_brief(key)

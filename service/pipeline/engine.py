@@ -22,7 +22,14 @@ from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
 from service.pipeline.summarisers.base import Summariser
 from service.pipeline.summarisers.select import SummariserChoice
-from service.pipeline.types import Brief, CleanedDocument, Document, SentenceVectors, Summary
+from service.pipeline.types import (
+    Brief,
+    CleanedDocument,
+    Document,
+    DocumentHead,
+    SentenceVectors,
+    Summary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +90,16 @@ class Pipeline:
     def summariser_for(self, document: Document) -> Summariser:
         return self.choice.for_language(document.language)
 
-    def summary_key(self, document: Document) -> str:
-        """Everything that changes a document's summary: its text, language, model, settings,
-        and its ID, which every citation of the summary carries (two documents with one text
-        must not share a summary that cites only one of them)."""
+    def summary_key(self, document: DocumentHead) -> str:
+        """Everything that changes a document's summary: its text (by the SHA-256 ingest stored,
+        so the text need not be read), language, model, settings, and its ID, which every
+        citation of the summary carries (two documents with one text must not share a summary
+        that cites only one of them)."""
         parts = [
             document.id,
-            hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+            document.sha256,
             document.language,
-            self.summariser_for(document).cache_key,
+            self.choice.for_language(document.language).cache_key,
             PREPARATION_VERSION,
             f"chunks={self.settings.max_chunks_per_document}",
             f"overlap={self.settings.chunk_overlap_sentences}",

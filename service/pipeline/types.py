@@ -7,12 +7,28 @@ was stored, so that a citation can be checked by slicing the stored document.
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 UNDETERMINED = "und"
+
+
+class DocumentHead(Protocol):
+    """What names a document's text without the text: its ID, the SHA-256 of its text (taken
+    once, at ingest, and stored) and its language. A `Document` is one; so is the store's
+    `DocumentDigest`."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,13 @@ class Document:
     language: str = UNDETERMINED
     title: str | None = None
     published: str | None = None  # ISO 8601 date or datetime, as stored
+    sha256: str = ""  # of `text` (UTF-8) as stored at ingest; taken here only when not given
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(
+                self, "sha256", hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+            )
 
 
 @dataclass(frozen=True)

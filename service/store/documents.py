@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.pipeline.types import Document
 from service.store.base import IN_CLAUSE_SIZE, StoreBase, chunks
-from service.store.records import NewDocument, StoredDocument
+from service.store.records import DocumentDigest, NewDocument, StoredDocument
 from service.store.schema import documents, summaries
 
 log = logging.getLogger(__name__)
@@ -53,16 +53,12 @@ class DocumentStore(StoreBase):
         rows = self._rows_in(query, documents.c.id, document_ids)
         return {row.id: StoredDocument.from_row(row) for row in rows}
 
-    def existing_ids(self, document_ids: Sequence[str]) -> set[str]:
-        """Which of `document_ids` are stored (reads the IDs only)."""
-        ids = documents.c.id
-        return {row.id for row in self._rows_in(select(ids), ids, document_ids)}
-
     def pipeline_documents(self, document_ids: Sequence[str]) -> dict[str, Document]:
         """The stored documents among `document_ids` as the pipeline reads them, by ID: only the
-        columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000)."""
+        columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000),
+        with the SHA-256 of each text as ingest stored it (never taken again)."""
         c = documents.c
-        query = select(c.id, c.text, c.language, c.title, c.published)
+        query = select(c.id, c.text, c.language, c.title, c.published, c.sha256)
         return {
             row.id: Document(
                 id=row.id,
@@ -70,7 +66,18 @@ class DocumentStore(StoreBase):
                 language=row.language,
                 title=row.title,
                 published=row.published,
+                sha256=row.sha256,
             )
+            for row in self._rows_in(query, c.id, document_ids)
+        }
+
+    def document_digests(self, document_ids: Sequence[str]) -> dict[str, DocumentDigest]:
+        """The stored documents among `document_ids` by ID, named without reading their texts:
+        ID, SHA-256 and language, all a summary's key needs."""
+        c = documents.c
+        query = select(c.id, c.sha256, c.language)
+        return {
+            row.id: DocumentDigest(row.id, row.sha256, row.language)
             for row in self._rows_in(query, c.id, document_ids)
         }
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from service.pipeline.types import Document
-
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FINISHED = frozenset({DONE, FAILED})
 READ_SCOPE, WRITE_SCOPE = "read", "write"  # what an API key may do
@@ -71,16 +69,15 @@ class StoredDocument:
         values.setdefault("text", None)
         return cls(**values)
 
-    def to_document(self) -> Document:
-        if self.text is None:
-            raise ValueError(f"document {self.id!r} was loaded without its text")
-        return Document(
-            id=self.id,
-            text=self.text,
-            language=self.language,
-            title=self.title,
-            published=self.published,
-        )
+
+@dataclass(frozen=True)
+class DocumentDigest:
+    """A stored document named without its text: what its summary's key is made of (a
+    `pipeline.types.DocumentHead`)."""
+
+    id: str
+    sha256: str
+    language: str
 
 
 @dataclass(frozen=True)

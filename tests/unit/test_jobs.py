@@ -5,6 +5,7 @@ worker, caching and reuse."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 import time
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ from service.jobs import (
     run_job,
 )
 from service.pipeline.types import Document
-from service.store import DONE, FAILED, QUEUED, RUNNING, Store
+from service.store import DONE, FAILED, QUEUED, RUNNING, DocumentDigest, Store
 from tests.faults.injected import InjectedFault
 from tests.unit.test_store import new_document
 
@@ -353,6 +354,27 @@ def test_a_repeated_request_gets_the_stored_brief(store, pipeline):
     assert create_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline).finished
 
 
+def test_each_text_is_read_only_where_it_is_needed(store, pipeline, monkeypatch):
+    """The request and the job's start name documents by their stored hashes; the map step
+    reads the texts it summarises, the merge every text once."""
+    reads: list[list[str]] = []
+    real = store.pipeline_documents
+
+    def pipeline_documents(document_ids):
+        reads.append(list(document_ids))
+        return real(document_ids)
+
+    monkeypatch.setattr(store, "pipeline_documents", pipeline_documents)
+    first = create_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline)
+    assert reads == []  # the request thread reads no text
+    assert run_job(store, pipeline, first.id).status == DONE
+    assert reads == [["a", "b"], ["a", "b"]]  # summarised, then merged
+    reads.clear()
+    again = create_brief_job(store, ["a", "b"], None, 120, pipeline=pipeline)
+    assert run_job(store, pipeline, again.id).status == DONE
+    assert reads == [["a", "b"]]  # both cached: only the merge reads them
+
+
 @pytest.mark.parametrize("change", ["max_words", "order", "text", "settings"])
 def test_a_changed_input_makes_a_new_brief(store, pipeline, monkeypatch, change):
     run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
@@ -415,6 +437,13 @@ def test_the_pipeline_keys_a_summary_on_text_language_model_and_settings(tmp_pat
         key(document, summary_sentences=2),
     }
     assert base not in variants and len(variants) == 6
+    # The text is named by the SHA-256 that ingest stored with it, not hashed again.
+    stored = DocumentDigest("a", document.sha256, "en")
+    assert key(stored) == base
+    assert document.sha256 == hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+    assert key(Document("a", document.text, "en", sha256="f" * 64)) == key(
+        dataclasses.replace(stored, sha256="f" * 64)
+    )
 
 
 def test_a_brief_that_lost_a_document_is_made_again_next_time(store, pipeline):
