@@ -15,9 +15,11 @@ from flask import Flask
 
 from service import api, web
 from service.config import Settings
+from service.http.hooks import install_request_hooks
 from service.jobs import EmbeddedWorker
 from service.logs import configure_logging
 from service.observability.store import ObservedStore
+from service.web.render import brief_page
 
 if TYPE_CHECKING:
     from service.pipeline.engine import Pipeline
@@ -63,12 +65,13 @@ def create_app(
     app.extensions["store"] = store
     app.extensions["pipeline"] = pipeline
     app.extensions["worker"] = worker
-    if settings.embedded_worker:
 
-        @app.before_request
-        def _start_worker() -> None:
-            worker.ensure_started()
+    def start_worker() -> None:
+        """Start this process's job worker unless it runs (answers nothing: a hook's value would
+        be taken for the response)."""
+        worker.ensure_started()
 
-    api.init_app(app)
+    install_request_hooks(app, start_worker=start_worker if settings.embedded_worker else None)
+    api.init_app(app, brief_page=brief_page)
     web.init_app(app)
     return app

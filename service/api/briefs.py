@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, url_for
 
-from service.api.inputs import json_body, wait_seconds
-from service.api.resources import get_settings, get_store, get_worker
 from service.errors import NotFound
+from service.http.formats import BriefPage, brief_response
+from service.http.inputs import json_body, wait_seconds
+from service.http.resources import get_settings, get_store, get_worker
 from service.jobs import create_or_reuse_brief_job, job_to_dict, parse_brief_request, wait_for_job
 from service.store import JobRecord
-from service.web.formats import brief_response
 
 bp = Blueprint("briefs", __name__, url_prefix="/v1/briefs")
 
@@ -51,7 +51,13 @@ def get_brief(job_id: str) -> Response:
     job = _waited(job_id, wait) if wait > 0 else get_store().get_job(job_id)
     if job is None:
         raise NotFound(f"no brief {job_id!r}")
-    return brief_response(job_to_dict(job))
+    return brief_response(job_to_dict(job), _brief_page())
+
+
+def _brief_page() -> BriefPage:
+    """The HTML page of a job: the web page's, handed to `service.api.init_app`."""
+    page: BriefPage = current_app.extensions["brief_page"]
+    return page
 
 
 def _waited(job_id: str, seconds: float) -> JobRecord:

@@ -41,7 +41,7 @@ def render(error: ServiceError) -> tuple[Response, int]:
 def _from_http_exception(exc: HTTPException) -> ServiceError:
     status = exc.code or 500
     if isinstance(exc, ClientDisconnected) and isinstance(exc.__context__, TimeoutError):
-        # The socket's timeout (service.api.limits) ran out while reading the body.
+        # The socket's timeout (service.http.limits) ran out while reading the body.
         limit = current_app.config["SETTINGS"].request_timeout_seconds
         return RequestTimeout(f"the request body did not arrive within {limit} s")
     if status == 404:
@@ -117,7 +117,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TimeoutError)
     def _timed_out(exc: TimeoutError) -> tuple[Response, int]:
-        """The client's socket timed out (see `service.api.limits`): it sent too slowly."""
+        """The client's socket timed out (see `service.http.limits`): it sent too slowly."""
         log.warning(
             "request timed out reading from the client: %s %s", request.method, request.path
         )

@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from service.api.resources import get_pipeline, get_settings, get_store, get_worker
 from service.errors import NotReady, ServiceUnavailable
+from service.http.resources import get_pipeline, get_settings, get_store, get_worker
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from service.api.resources import get_store
+from service.http.resources import get_store
 from service.observability.metrics import CONTENT_TYPE, exposition
 
 bp = Blueprint("metrics", __name__)

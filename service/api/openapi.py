@@ -15,9 +15,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from service.api import schemas
-from service.api.resources import get_settings
-from service.api.tracing import HEADER as REQUEST_ID_HEADER
 from service.config import Settings
+from service.http.formats import FORMATS
+from service.http.resources import get_settings
+from service.http.tracing import HEADER as REQUEST_ID_HEADER
 from service.ingest import DocumentBatchIn, DocumentIn
 from service.jobs.briefs import BriefRequest
 from service.validation import LANGUAGE_PATTERN
@@ -114,8 +115,6 @@ def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
 
 
 def paths(settings: Settings) -> dict[str, Any]:
-    from service.web.formats import FORMATS  # here: service.web imports service.api
-
     document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]})
     stored = {
         "200": _json("StoredDocuments", "Every document was stored already (unchanged)."),

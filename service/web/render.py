@@ -5,27 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import render_template
+from flask import Response, render_template
 
-from service.api.resources import get_store
+from service.http.formats import progress_text
+from service.http.resources import get_store
 from service.web.brief_view import brief_view
-
-
-def progress_text(job: Mapping[str, Any]) -> str:
-    """One line a person reads: what the job is doing now."""
-    status = job.get("status")
-    progress = job.get("progress") or {}
-    done, total = progress.get("done") or 0, progress.get("total") or 0
-    if status == "queued":
-        return f"Waiting for a worker to start the brief of {total} documents."
-    if status == "running" and progress.get("stage") == "merging":
-        return f"Merging the summaries of {total} documents into one brief."
-    if status == "running":
-        return f"Summarising: {done} of {total} documents done."
-    if status == "failed":
-        reason = (job.get("error") or {}).get("reason") or "no reason given"
-        return f"The brief failed: {reason}"
-    return f"Done: a brief of {total} documents."
+from service.web.headers import secure_headers
 
 
 def brief_context(job: Mapping[str, Any]) -> dict[str, Any]:
@@ -43,6 +28,7 @@ def brief_context(job: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def brief_page(job: Mapping[str, Any]) -> str:
+def brief_page(job: Mapping[str, Any]) -> Response:
     """A standalone HTML page of the job; it reloads itself until the job has finished."""
-    return render_template("web/brief.html", **brief_context(job))
+    page = render_template("web/brief.html", **brief_context(job))
+    return secure_headers(Response(page, mimetype="text/html"))

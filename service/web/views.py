@@ -1,7 +1,7 @@
 """The pages of the web blueprint, and the headers that keep them safe with hostile text.
 
 With API keys configured, a page asked for without a sign-in is a redirect (303) to `/sign-in`,
-where a person pastes a key; `service.web.sessions` has the cookie and its CSRF protection.
+where a person pastes a key; `service.http.sessions` has the cookie and its CSRF protection.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from service.api.auth import current_session, get_keys
-from service.api.inputs import query_number
-from service.api.resources import get_settings, get_store
 from service.errors import CsrfFailed, NotFound, ServiceError, Unauthorized
+from service.http import sessions
+from service.http.auth import current_session, get_keys
+from service.http.inputs import query_number
+from service.http.resources import get_settings, get_store
 from service.jobs import job_to_dict
 from service.validation import is_document_id
-from service.web import sessions
 from service.web.headers import secure_headers
 from service.web.render import brief_context
 

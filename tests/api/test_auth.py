@@ -51,7 +51,7 @@ def test_probes_and_the_description_need_no_key(client, keys):
 def test_startup_says_loopback_only_without_keys(make_app, caplog):
     caplog.set_level(logging.INFO, logger="service")
     make_app()
-    (record,) = [r for r in caplog.records if r.name == "service.api.auth"]
+    (record,) = [r for r in caplog.records if r.name == "service.http.auth"]
     assert record.levelno == logging.WARNING and "loopback" in record.getMessage()
 
 
@@ -136,7 +136,7 @@ def test_a_key_needs_a_name_and_a_known_scope(keys, name, scope):
 
 @pytest.mark.parametrize("cookie", ["", "garbage", "000000000000.eyJrIjoiMDAwIn0.AAAA.BBBB"])
 def test_a_forged_sign_in_cookie_is_no_key(client, keys, expect_error, cookie):
-    """The web page's sign-in cookie (service.web.sessions) counts only when the service signed
+    """The web page's sign-in cookie (service.http.sessions) counts only when the service signed
     it for an active key; anything else is a request without a key."""
     keys.create("someone")
     client.set_cookie("summary_session", cookie)

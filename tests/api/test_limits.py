@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from service.api.limits import RateLimiter
+from service.http.limits import RateLimiter
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.5"}
 

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.app import create_app
+from service.http import sessions
 from service.keys import KeyStore, NewKey
-from service.web import sessions
 from tests.web.conftest import elements
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.5"}

@@ -1,22 +1,24 @@
-"""`GET /v1/briefs/<id>` in the format the client asks for: JSON, Markdown or HTML.
+"""A brief job in the format the client asks for: JSON, Markdown or HTML.
 
 `?format=json|md|markdown|html` wins; otherwise the `Accept` header chooses, and anything that
-accepts JSON as well as the others (`*/*`: curl, fetch, requests) gets JSON, the default.
+accepts JSON as well as the others (`*/*`: curl, fetch, requests) gets JSON, the default. The HTML
+page is the web page's (`service.web`), handed in by whoever answers, so that the API that answers
+`GET /v1/briefs/<id>` need not import the web page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Response, jsonify, request
 
 from service.errors import InvalidParameter
-from service.web.headers import secure_headers
-from service.web.render import brief_page, progress_text
 
 JSON, MARKDOWN, HTML = "application/json", "text/markdown", "text/html"
 FORMATS = {"json": JSON, "md": MARKDOWN, "markdown": MARKDOWN, "html": HTML}
+
+BriefPage = Callable[[Mapping[str, Any]], Response]  # a job as an HTML page, with its headers
 
 
 def requested_format() -> str:
@@ -33,13 +35,13 @@ def requested_format() -> str:
     return request.accept_mimetypes.best_match([JSON, MARKDOWN, HTML], default=JSON) or JSON
 
 
-def brief_response(job: Mapping[str, Any]) -> Response:
-    """The job as JSON, its brief as Markdown (footnote citations) or as an HTML page."""
+def brief_response(job: Mapping[str, Any], brief_page: BriefPage) -> Response:
+    """The job as JSON, its brief as Markdown (footnote citations) or as `brief_page` (HTML)."""
     media_type = requested_format()
     if media_type == MARKDOWN:
         response = Response(brief_markdown(job), mimetype=MARKDOWN)
     elif media_type == HTML:
-        response = secure_headers(Response(brief_page(job), mimetype=HTML))
+        response = brief_page(job)
     else:
         response = jsonify(job)
     if "format" not in request.args:
@@ -53,3 +55,20 @@ def brief_markdown(job: Mapping[str, Any]) -> str:
     if job.get("status") == "done" and isinstance(brief, Mapping):
         return str(brief.get("markdown", ""))
     return f"## Brief {job.get('id')}\n\n_{progress_text(job)}_\n"
+
+
+def progress_text(job: Mapping[str, Any]) -> str:
+    """One line a person reads: what the job is doing now."""
+    status = job.get("status")
+    progress = job.get("progress") or {}
+    done, total = progress.get("done") or 0, progress.get("total") or 0
+    if status == "queued":
+        return f"Waiting for a worker to start the brief of {total} documents."
+    if status == "running" and progress.get("stage") == "merging":
+        return f"Merging the summaries of {total} documents into one brief."
+    if status == "running":
+        return f"Summarising: {done} of {total} documents done."
+    if status == "failed":
+        reason = (job.get("error") or {}).get("reason") or "no reason given"
+        return f"The brief failed: {reason}"
+    return f"Done: a brief of {total} documents."

@@ -24,9 +24,9 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from service.api.auth import current_caller, is_public
-from service.api.resources import get_settings
 from service.errors import RateLimited
+from service.http.auth import current_caller, is_public
+from service.http.resources import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -84,5 +84,3 @@ def seconds_left() -> float:
 def init_app(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     app.extensions["rate_limiter"] = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
-    app.before_request_funcs.setdefault(None, []).insert(0, start_clock)
-    app.before_request(limit_rate)

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import request
 
-from service.api.limits import seconds_left
 from service.errors import InvalidEncoding, InvalidJSON, InvalidParameter, UnsupportedMediaType
+from service.http.limits import seconds_left
 
 JSON_CHARSETS = {None, "utf-8", "utf8"}
 

@@ -38,7 +38,7 @@ from flask import request
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from service.api.resources import get_settings
+from service.http.resources import get_settings
 from service.keys import ApiKey, KeyStore
 
 COOKIE = "summary_session"

@@ -2,7 +2,7 @@
 
 With at least one active key, every request outside the public probes and documents
 (`PUBLIC_ENDPOINTS`) needs `Authorization: Bearer <key>`, or a browser's sign-in cookie for a key
-(`service.web.sessions`: the web page's way in): 401 without either or with a wrong or revoked
+(`service.http.sessions`: the web page's way in): 401 without either or with a wrong or revoked
 key, 403 when a read-only key asks to change something, and 403 `csrf_failed` when a change
 authenticated by the cookie lacks the page's CSRF token. The web page turns its 401 into a
 redirect to `/sign-in`. With no key (the embedded default), the service answers only clients on
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 
-from service.api.resources import get_store
 from service.errors import CsrfFailed, LoopbackOnly, ReadOnlyKey, Unauthorized
+from service.http import sessions
+from service.http.resources import get_store
 from service.keys import ApiKey, KeyStore
-from service.web import sessions
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,7 @@ def _admit(key: ApiKey, address: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["keys"] = KeyStore(app.extensions["store"].engine)
-    app.before_request(authenticate)
+    app.extensions["keys"] = KeyStore(app.extensions["store"])
     with app.app_context():
         _log_mode()
 

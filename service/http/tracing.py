@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Response, g, request
 
 from service.logs import bind, unbind
 from service.observability import metrics
@@ -27,17 +27,13 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def current_request_id() -> str | None:
-    return g.get("request_id")
-
-
-def _begin() -> None:
+def begin() -> None:
     g.request_id = request_id_from(request.headers.get(HEADER))
     g.request_started = time.perf_counter()
     g.log_token = bind(request_id=g.request_id)
 
 
-def _finish(response: Response) -> Response:
+def finish(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is not None:
         response.headers[HEADER] = request_id
@@ -50,15 +46,8 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def _end(_error: BaseException | None) -> None:
+def end(_error: BaseException | None) -> None:
     token = g.pop("log_token", None)
     if token is not None:
         with contextlib.suppress(ValueError, RuntimeError):  # not this context's: nothing to undo
             unbind(token)
-
-
-def init_app(app: Flask) -> None:
-    """Register first, so that every other hook and view runs with the request's ID bound."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _begin)
-    app.after_request(_finish)
-    app.teardown_request(_end)
