@@ -1,5 +1,6 @@
 # The two commands a new machine needs: `make brief` (a brief of corpus/) and `make test`.
-# Both create the virtual environment and install everything on first use.
+# Both create the virtual environment and install everything on first use; `make test` also
+# installs Debian's chromium for the browser tests (scripts/install-browser) when it is missing.
 
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 MAX_WORDS ?= 250
 
-.PHONY: install brief test lint serve
+.PHONY: install browser brief test lint serve
 
 $(BIN)/.installed: pyproject.toml
 	TORCH="$(TORCH)" EDITABLE=1 scripts/install $(VENV) dev
@@ -16,10 +17,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# First, so that a machine where chromium cannot be installed stops before the venv is built.
+browser:
+	scripts/install-browser
+
 brief: install
 	$(BIN)/python -m service brief corpus/ --max-words $(MAX_WORDS)
 
-test: install
+test: browser install
 	$(BIN)/python -m pytest
 
 lint: install

@@ -2,8 +2,9 @@
 
 A reader uploads the five seeds, asks for a brief, watches it appear, clicks a citation and sees
 the cited span of the right document highlighted and scrolled into view; screenshots of the brief
-and of the highlighted source are saved under test-artifacts/. Debian's chromium is required: CI
-installs it, and a browser that cannot be launched fails these tests rather than skipping them.
+and of the highlighted source are saved under test-artifacts/. Debian's chromium is required:
+`make test` installs it (scripts/install-browser), and a browser that cannot be launched fails
+these tests rather than skipping them.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def browser() -> Iterator[Any]:
         playwright.stop()
         pytest.fail(
             f"cannot launch {CHROMIUM} ({str(exc).splitlines()[0]}); "
-            "install it with: apt-get install -y chromium"
+            "run scripts/install-browser, which installs it or says how"
         )
     yield chromium
     chromium.close()
