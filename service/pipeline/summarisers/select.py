@@ -5,11 +5,15 @@
   language, from local weights if fetched, else from the hub; a model that cannot load is an error.
   Languages the registry has no model for are summarised extractively, and `describe()` says so.
 - `auto`: seq2seq only where its weights are on local disk, extractive everywhere else.
+
+`describe()` answers unauthenticated probes (/healthz), so it names local folders relative to the
+models directory, never by absolute path: a probe must not learn the server's layout.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -92,7 +96,8 @@ class SummariserChoice:
             if mode == "seq2seq" or local:
                 revision = weights_fingerprint(folder) if local else None
                 return Plan("seq2seq", configured, configured, revision, "SUMMARY_SEQ2SEQ_MODEL")
-            return self._extractive(f"SUMMARY_SEQ2SEQ_MODEL {configured} has no local weights")
+            shown = self.shown_location(configured)
+            return self._extractive(f"SUMMARY_SEQ2SEQ_MODEL {shown} has no local weights")
         return self._from_registry(language, mode)
 
     def _from_registry(self, language: str, mode: str) -> Plan:
@@ -107,8 +112,8 @@ class SummariserChoice:
         first = entries[0]
         if mode == "seq2seq":
             return Plan("seq2seq", first.name, first.name, first.revision, "from the hub", first)
-        folder = local_weights_dir(self.models_dir, first)
-        return self._extractive(f"{first.name} is not fetched to {folder}")
+        wanted = self.shown_location(str(local_weights_dir(self.models_dir, first)))
+        return self._extractive(f"{first.name} is not fetched to {wanted} of the models directory")
 
     def _extractive(self, reason: str) -> Plan:
         info = self.embedder.info
@@ -143,14 +148,33 @@ class SummariserChoice:
         groups: dict[tuple[str, str, str | None, str], dict[str, Any]] = {}
         for code, plan in by_language.items():
             key = (plan.kind, plan.source, plan.revision, plan.reason)
-            group = groups.setdefault(key, {**plan.to_dict(), "languages": []})
+            group = groups.setdefault(key, {**self._public(plan), "languages": []})
             group["languages"].append(code)
+        embedding = self.embedder.info.to_dict()
         return {
             "mode": self.settings.summariser,
-            "embedding": self.embedder.info.to_dict(),
+            "embedding": {**embedding, "name": self.shown_location(embedding["name"])},
             "models": list(groups.values()),
-            "other_languages": other.to_dict(),
+            "other_languages": self._public(other),
         }
+
+    def _public(self, plan: Plan) -> dict[str, Any]:
+        described = plan.to_dict()
+        for key in ("model", "source"):
+            described[key] = self.shown_location(described[key])
+        return described
+
+    def shown_location(self, name_or_path: str) -> str:
+        """A model as a probe may see it: a hub id as it is; a local folder relative to the models
+        directory, or by its own name when it lies elsewhere (SUMMARY_SEQ2SEQ_MODEL,
+        SUMMARY_EMBEDDING_MODEL); never an absolute path."""
+        if not name_or_path or not looks_local(name_or_path):
+            return name_or_path
+        path = os.path.abspath(os.path.expanduser(name_or_path))  # symlinks kept, not resolved
+        root = os.path.abspath(self.models_dir)
+        if os.path.commonpath([path, root]) == root and path != root:
+            return Path(os.path.relpath(path, root)).as_posix()
+        return Path(path).name
 
     def check(self) -> None:
         """Load what this process will use; raise ModelLoadError at startup rather than later.
