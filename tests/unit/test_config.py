@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from pathlib import Path
 
 import pytest
@@ -41,8 +43,47 @@ def test_unknown_summariser_is_refused():
         Settings.from_env(environ={"SUMMARY_SUMMARISER": "magic"})
 
 
-def test_every_declared_setting_is_a_field():
-    assert [s.name for s in SETTINGS] == list(Settings.__dataclass_fields__)
+def test_every_setting_has_help_and_a_default_of_its_type():
+    types = typing.get_type_hints(Settings)
+    for setting in SETTINGS:
+        assert setting.help.strip(), setting.name
+        assert isinstance(setting.default, types[setting.name]), setting.name
+
+
+def test_every_choice_is_named_in_the_settings_help():
+    """The README's table (the help) names every value a setting may take."""
+    with_choices = [s for s in SETTINGS if s.choices]
+    assert {s.name for s in with_choices} >= {"summariser", "job_backend", "seq2seq_runtime"}
+    for setting in with_choices:
+        assert setting.default in setting.choices, setting.name
+        for choice in setting.choices:
+            assert f"`{choice}`" in setting.help, (setting.name, choice)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("summariser", "magic", "SUMMARY_SUMMARISER must be auto, extractive or seq2seq"),
+        ("unsupported_sentences", "hide", "SUMMARY_UNSUPPORTED_SENTENCES must be drop or flag"),
+        ("seq2seq_runtime", "fp4", "SUMMARY_SEQ2SEQ_RUNTIME must be float32 or int8"),
+        ("job_backend", "kafka", "SUMMARY_JOB_BACKEND must be embedded or celery"),
+        ("seq2seq_batch_size", -1, "SUMMARY_SEQ2SEQ_BATCH_SIZE must be 0 or more"),
+        ("session_hours", 0, "SUMMARY_SESSION_HOURS must be 1 or more"),
+    ],
+)
+def test_values_a_setting_may_not_take_are_refused_however_they_come(name, value, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(environ={f"SUMMARY_{name.upper()}": str(value)})
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env({name: value}, environ={})
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(Settings.from_env(environ={}), **{name: value})
+
+
+def test_the_secret_key_never_shows_in_a_repr():
+    settings = Settings.from_env({"secret_key": "hunter2-secret"}, environ={})
+    assert settings.secret_key == "hunter2-secret"
+    assert "hunter2" not in repr(settings)
 
 
 def test_readme_settings_table_is_generated_from_the_declarations():
