@@ -16,9 +16,10 @@ from flask import Flask
 from service import api, web
 from service.config import Settings
 from service.http.hooks import install_request_hooks
-from service.jobs import EmbeddedWorker
+from service.jobs import background_worker
 from service.logs import configure_logging
-from service.observability.store import ObservedStore
+from service.observability.jobs import JobMetrics
+from service.store import Store
 from service.web.render import brief_page
 
 if TYPE_CHECKING:
@@ -54,14 +55,14 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented key order
     app.config.from_mapping(overrides)
 
-    store = ObservedStore(settings.database_url)  # a Store that feeds metrics and job logs
+    store = Store(settings.database_url)
     store.create_all()
     if pipeline is None:
         # Imported only when needed: an app given its pipeline (tests, tools) never imports torch.
         from service.pipeline.engine import Pipeline
 
         pipeline = Pipeline(settings)
-    worker = EmbeddedWorker(store, pipeline, settings)
+    worker = background_worker(store, pipeline, settings, JobMetrics())  # metrics, job logs
     app.extensions["store"] = store
     app.extensions["pipeline"] = pipeline
     app.extensions["worker"] = worker

@@ -82,18 +82,22 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str, logger_name: str = "service") -> None:
+def configure_logging(
+    level: str, logger_name: str = "service", *, own_handler: bool = False
+) -> None:
     """Send the service's logs to stderr as JSON lines, once per process.
 
     Only the `service` logger is configured: gunicorn keeps its own access and error logs, and
     where the root logger already has handlers (pytest, an embedding application) records
-    propagate to them instead.
+    propagate to them instead, unless `own_handler` (a Celery worker, whose root logger Celery
+    formats as text): then the service's records are JSON lines of their own.
     """
     _install_record_factory()
     logger = logging.getLogger(logger_name)
     logger.setLevel(level.upper())
-    if logger.handlers or logging.getLogger().handlers:
+    if logger.handlers or (logging.getLogger().handlers and not own_handler):
         return
+    logger.propagate = not own_handler
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JSONFormatter())
     logger.addHandler(handler)

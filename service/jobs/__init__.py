@@ -9,11 +9,13 @@ from service.jobs.briefs import (
     wait_for_job,
 )
 from service.jobs.run import run_job
-from service.jobs.worker import EmbeddedWorker
+from service.jobs.worker import BackgroundWorker, EmbeddedWorker, background_worker
 
 __all__ = [
+    "BackgroundWorker",
     "BriefRequest",
     "EmbeddedWorker",
+    "background_worker",
     "create_brief_job",
     "create_or_reuse_brief_job",
     "job_to_dict",

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from service.errors import EmptyCorpus, UnknownDocuments
+from service.jobs.observe import REQUEST_ID
 from service.jobs.steps import PipelineLike, brief_keys
+from service.logs import current_context
 from service.pipeline.language import normalise_language
 from service.store import JobRecord, Store
 from service.validation import DocumentId, LanguageTag, RequestModel, parse_model
@@ -77,14 +79,15 @@ def create_or_reuse_brief_job(
         stored = store.done_job_for_brief(key)
         if stored is not None:
             return stored, True
-    job = store.create_job(
-        request={
-            "document_ids": request.document_ids,
-            "language": language,
-            "max_words": request.max_words,
-        },
-        document_ids=selected,
-    )
+    queued: dict[str, Any] = {
+        "document_ids": request.document_ids,
+        "language": language,
+        "max_words": request.max_words,
+    }
+    request_id = current_context().get(REQUEST_ID)  # the request's, bound by the HTTP layer
+    if request_id is not None:
+        queued[REQUEST_ID] = request_id  # the job's logs name it (see JobObserver.running)
+    job = store.create_job(request=queued, document_ids=selected)
     return job, False
 
 

@@ -22,20 +22,20 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 
 from service.config import Settings
-from service.jobs.run import fail, heartbeat
+from service.jobs.observe import JobObserver
+from service.jobs.run import run_step
 from service.jobs.steps import (
     JobContext,
-    JobFailed,
-    JobLost,
     PipelineLike,
     describe_exception,
     merge,
     start,
     summarise_documents,
 )
+from service.logs import configure_logging
 from service.store import RUNNING, Store
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 START, SUMMARISE, MERGE = "briefs.start", "briefs.summarise", "briefs.merge"
 MAX_RETRIES = 3
-HEARTBEAT_SECONDS = 30.0
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -62,6 +61,12 @@ def make_celery(settings: Settings) -> Celery:
         task_publish_retry_policy={"max_retries": 3, "interval_start": 0.2},
     )
     _register(app, settings)
+
+    @signals.after_setup_logger.connect(weak=False)
+    def _json_logs(**_kwargs: Any) -> None:
+        # The service's own records as JSON lines with their job's context, as under gunicorn.
+        configure_logging(settings.log_level, own_handler=True)
+
     return app
 
 
@@ -74,19 +79,27 @@ def build_pipeline(settings: Settings) -> PipelineLike:
     return pipeline
 
 
+def build_observer() -> JobObserver:
+    """The observer of one worker process's jobs: the same metrics and log context as the
+    embedded worker's (metrics are shared with other processes under PROMETHEUS_MULTIPROC_DIR)."""
+    from service.observability.jobs import JobMetrics
+
+    return JobMetrics()
+
+
 _lock = threading.Lock()
-_resources: dict[int, tuple[Store, PipelineLike]] = {}
+_resources: dict[int, tuple[Store, PipelineLike, JobObserver]] = {}
 
 
-def resources(settings: Settings) -> tuple[Store, PipelineLike]:
-    """This process's store and pipeline, made on first use (after the fork, never before)."""
+def resources(settings: Settings) -> tuple[Store, PipelineLike, JobObserver]:
+    """This process's store, pipeline and job observer, made on first use (after the fork)."""
     with _lock:
         pid = os.getpid()
         if pid not in _resources:
             _resources.clear()  # inherited from the parent: not ours to use
             store = Store(settings.database_url)
             store.create_all()
-            _resources[pid] = (store, build_pipeline(settings))
+            _resources[pid] = (store, build_pipeline(settings), build_observer())
         return _resources[pid]
 
 
@@ -94,19 +107,19 @@ def _register(app: Celery, settings: Settings) -> None:
     options: dict[str, Any] = {"bind": True, "max_retries": MAX_RETRIES}
 
     def context(job_id: str, owner: str) -> JobContext:
-        store, pipeline = resources(settings)
-        return JobContext(store, pipeline, job_id, owner)
+        store, pipeline, observer = resources(settings)
+        return JobContext(store, pipeline, job_id, owner, observer=observer)
 
     @app.task(name=START, **options)
     def start_brief(task: Task, job_id: str) -> None:
         owner = f"celery:{task.request.id}"  # a redelivered start resumes its own claim
-        store, _pipeline = resources(settings)
-        if not store.claim_job(job_id, owner):
-            job = store.get_job(job_id)
+        ctx = context(job_id, owner)
+        claimed = ctx.store.claim_job(job_id, owner)
+        if not claimed:
+            job = ctx.store.get_job(job_id)
             if job is None or (job.status, job.worker) != (RUNNING, owner):
                 log.info("job %s: not queued any more; start ignored", job_id)
                 return
-        ctx = context(job_id, owner)
 
         def step() -> None:
             pending = start(ctx)
@@ -118,7 +131,7 @@ def _register(app: Celery, settings: Settings) -> None:
             if not pending:
                 app.send_task(MERGE, args=[job_id, owner])
 
-        _guarded(task, ctx, step)
+        _guarded(task, ctx, step, claimed=claimed)
 
     @app.task(name=SUMMARISE, **options)
     def summarise_batch(task: Task, job_id: str, owner: str, document_ids: list[str]) -> None:
@@ -138,23 +151,19 @@ def _register(app: Celery, settings: Settings) -> None:
         _guarded(task, ctx, lambda: merge(ctx))
 
 
-def _guarded(task: Task, ctx: JobContext, step: Callable[[], None]) -> None:
-    """Run a step: a lost job stops quietly, a failed one is recorded, anything else is retried
-    (the database may be restarting) and, after `MAX_RETRIES`, fails the job."""
-    with heartbeat(ctx.store, ctx.job_id, ctx.owner, HEARTBEAT_SECONDS):
-        try:
-            step()
-        except JobLost:
-            log.info("job %s: no longer run by %s; step dropped", ctx.job_id, ctx.owner)
-        except JobFailed as exc:
-            fail(ctx, str(exc))
-        except Exception as exc:
-            retries = int(task.request.retries or 0)
-            if retries < MAX_RETRIES:
-                log.warning("job %s: %s; retrying", ctx.job_id, describe_exception(exc))
-                raise task.retry(exc=exc, countdown=2**retries) from exc
-            log.exception("job %s: failed unexpectedly", ctx.job_id, extra={"job_id": ctx.job_id})
-            fail(ctx, f"internal error: {describe_exception(exc)}")
+def _guarded(
+    task: Task, ctx: JobContext, step: Callable[[], None], *, claimed: bool = False
+) -> None:
+    """Run a step as `run_step` runs every step; an unexpected error is retried (the database may
+    be restarting) and, after `MAX_RETRIES`, fails the job."""
+
+    def retry(exc: Exception) -> None:
+        retries = int(task.request.retries or 0)
+        if retries < MAX_RETRIES:
+            log.warning("job %s: %s; retrying", ctx.job_id, describe_exception(exc))
+            raise task.retry(exc=exc, countdown=2**retries) from exc
+
+    run_step(ctx, step, claimed=claimed, retry=retry)
 
 
 def __getattr__(name: str) -> Any:

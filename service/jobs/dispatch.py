@@ -1,6 +1,7 @@
 """Hand queued brief jobs to Celery (`SUMMARY_JOB_BACKEND=celery`).
 
-The service's background thread calls `dispatch_pending` where it would otherwise run jobs. Each
+`CeleryDispatcher` is the service's background thread for this back end (see
+`service.jobs.worker`): where the embedded worker runs jobs, it sends them. Each
 job is marked as dispatched in the store before its `briefs.start` task is sent, so that of several
 service processes only one sends it; a job still queued long after it was sent (the broker lost the
 message) is sent again, and the claim in the store keeps a duplicate from running it twice.
@@ -11,8 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from service.config import Settings
-from service.store import Store
+from service.jobs.worker import BackgroundWorker
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -20,11 +20,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class CeleryDispatcher:
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
-        self.settings = settings
-        self._celery: Celery | None = None
+class CeleryDispatcher(BackgroundWorker):
+    _celery: Celery | None = None
+
+    @property
+    def stale_seconds(self) -> float:
+        # A Celery job is silent while its tasks wait in the queue; its lost tasks come back after
+        # the broker's visibility timeout. Only a job silent for longer is lost.
+        return max(self.settings.job_stale_seconds, 2 * self.settings.celery_visibility_seconds)
+
+    def run_pending(self) -> int:
+        """Requeue stale jobs, then send the queued ones to Celery; how many were sent."""
+        self._requeue_stale()
+        return self.dispatch_pending()
 
     @property
     def celery(self) -> Celery:

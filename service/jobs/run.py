@@ -8,6 +8,7 @@ process can report on the job.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from service.jobs.observe import NO_OBSERVER, JobObserver
 from service.jobs.steps import (
     JobContext,
     JobFailed,
@@ -30,6 +32,10 @@ from service.store import JobRecord, Store
 
 log = logging.getLogger(__name__)
 
+# How often a running job tells the store it is alive: well within the time after which a silent
+# job counts as stale (`job_stale_seconds`); the embedded worker beats at most every quarter of it.
+HEARTBEAT_SECONDS = 30.0
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
@@ -41,13 +47,15 @@ def run_job(
     job_id: str,
     *,
     worker: str | None = None,
-    heartbeat_seconds: float = 30.0,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
     on_progress: ProgressCallback | None = None,
+    observer: JobObserver = NO_OBSERVER,
 ) -> JobRecord | None:
     """Claim and run a queued job to `done` or `failed`; None when it was not ours to run.
 
     `on_progress(done, total, stage)` is called whenever the job's progress is recorded: documents
     done of the total, and the stage (`summarising`, `merging`, then `done` or `failed`).
+    `observer` is told of the job's claim, stages, summaries and end (see `JobObserver`).
 
     A document whose summarisation raises is left out (and named in the brief's notes); the job
     fails only when every document fails, when a document was deleted meanwhile, or when anything
@@ -61,10 +69,8 @@ def run_job(
             extra={"job_id": job_id},
         )
         return None
-    log.info("job %s: started by %s", job_id, worker, extra={"job_id": job_id, "worker": worker})
-    ctx = JobContext(store, pipeline, job_id, worker, on_progress)
-    with heartbeat(store, job_id, worker, heartbeat_seconds):
-        run_guarded(ctx, lambda: _run(ctx))
+    ctx = JobContext(store, pipeline, job_id, worker, on_progress, observer)
+    run_step(ctx, lambda: _run(ctx), heartbeat_seconds=heartbeat_seconds, claimed=True)
     return store.get_job(job_id)
 
 
@@ -75,8 +81,41 @@ def _run(ctx: JobContext) -> None:
         merge(ctx)
 
 
-def run_guarded(ctx: JobContext, step: Callable[[], None]) -> None:
-    """Run a step, turning what goes wrong into the job's failure (never raising for it)."""
+def run_step(
+    ctx: JobContext,
+    step: Callable[[], None],
+    *,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    claimed: bool = False,
+    retry: Callable[[Exception], None] | None = None,
+) -> None:
+    """Run one step of a job (the whole job, for the embedded worker) as every back end does: in
+    the job's log context, beating its heartbeat, and turning what goes wrong into the job's
+    failure. `claimed`: this step just claimed the job. `retry(exc)`, when given, may raise to
+    have an unexpected error tried again (Celery) instead of failing the job at once."""
+    job = ctx.store.get_job(ctx.job_id)
+    if job is None:
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(ctx.observer.running(job))
+        except Exception:
+            log.exception("job %s: observer failed", ctx.job_id, extra={"job_id": ctx.job_id})
+        if claimed:
+            log.info(
+                "job %s: started by %s",
+                ctx.job_id,
+                ctx.owner,
+                extra={"job_id": ctx.job_id, "worker": ctx.owner},
+            )
+            ctx.observe("claimed", job)
+        with heartbeat(ctx.store, ctx.job_id, ctx.owner, heartbeat_seconds):
+            _guarded(ctx, step, retry)
+
+
+def _guarded(
+    ctx: JobContext, step: Callable[[], None], retry: Callable[[Exception], None] | None
+) -> None:
     try:
         step()
     except JobLost:
@@ -89,6 +128,8 @@ def run_guarded(ctx: JobContext, step: Callable[[], None]) -> None:
     except JobFailed as exc:
         fail(ctx, str(exc))
     except Exception as exc:
+        if retry is not None:
+            retry(exc)  # raises to try again
         log.exception("job %s: failed unexpectedly", ctx.job_id, extra={"job_id": ctx.job_id})
         fail(ctx, f"internal error: {describe_exception(exc)}")
 
@@ -99,6 +140,7 @@ def fail(ctx: JobContext, reason: str) -> None:
         ctx.store.clear_outcomes(ctx.job_id)
         job = ctx.store.get_job(ctx.job_id)
         if job is not None:
+            ctx.observe("ended", job)
             ctx.report(job.progress_done, job.progress_total, job.status)
 
 

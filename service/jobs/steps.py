@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from service.jobs.observe import NO_OBSERVER, JobObserver, observe
 from service.pipeline.render import brief_to_dict
 from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
 from service.store import RUNNING, JobRecord, Outcome, Store
@@ -72,6 +73,7 @@ class JobContext:
     job_id: str
     owner: str
     on_progress: ProgressCallback | None = None
+    observer: JobObserver = NO_OBSERVER
 
     def job(self) -> JobRecord:
         job = self.store.get_job(self.job_id)
@@ -101,6 +103,14 @@ class JobContext:
     def report(self, done: int, total: int, stage: str) -> None:
         if self.on_progress is not None:
             self.on_progress(done, total, stage)
+
+    def observe(self, event: str, *args: Any) -> None:
+        observe(self.observer, event, *args)
+
+    def entered(self, before: JobRecord, stage: str) -> None:
+        """The job, read as `before`, has now entered `stage`: observe the end of the last one."""
+        if before.stage != stage:
+            self.observe("stage_ended", before)
 
 
 def documents_in_order(store: Store, document_ids: Sequence[str]) -> Iterator[list[Document]]:
@@ -151,11 +161,16 @@ def start(ctx: JobContext) -> list[str] | None:
     stored = ctx.store.done_job_for_brief(key)
     if stored is not None and stored.result is not None:
         ctx.progress(total, total, MERGING)
+        ctx.entered(job, MERGING)
+        facts = stored.result.get("document_facts") or []
+        ctx.observe("cache_hits", ctx.job_id, len([f for f in facts if not f.get("error")]))
         finish(ctx, stored.result, f"reused the brief of job {stored.id}")
         return None
     cached = ctx.store.cached_keys(list(keys.values()))
     done = [Outcome(i, keys[i]) for i in job.document_ids if keys[i] in cached]
     ctx.record(done, total)
+    ctx.entered(job, SUMMARISING)
+    ctx.observe("cache_hits", ctx.job_id, len(done))
     return [i for i in job.document_ids if keys[i] not in cached]
 
 
@@ -169,28 +184,30 @@ def summarise_documents(ctx: JobContext, document_ids: Sequence[str]) -> int:
     done = 0
     for batch in documents_in_order(ctx.store, document_ids):
         for document in batch:
-            outcome = summarise_one(ctx.store, ctx.pipeline, document, ctx.job_id)
+            outcome = summarise_one(ctx, document)
             done = ctx.record([outcome], total)
     return done
 
 
-def summarise_one(store: Store, pipeline: PipelineLike, document: Document, job_id: str) -> Outcome:
+def summarise_one(ctx: JobContext, document: Document) -> Outcome:
     """Summarise and cache `document` unless cached; a failure is an outcome, not an exception,
     and the merge names it in the brief's notes."""
     try:
-        key = pipeline.summary_key(document)
-        if key not in store.cached_keys([key]):
-            _summarise_and_cache(store, pipeline, document, key)
+        key = ctx.pipeline.summary_key(document)
+        if key in ctx.store.cached_keys([key]):
+            ctx.observe("cache_hits", ctx.job_id, 1)
+        else:
+            _summarise_and_cache(ctx, document, key)
         return Outcome(document.id, key)
     except Exception as exc:
-        return Outcome(document.id, None, _logged_failure(exc, document, job_id))
+        return Outcome(document.id, None, _logged_failure(exc, document, ctx.job_id))
 
 
-def _summarise_and_cache(
-    store: Store, pipeline: PipelineLike, document: Document, key: str
-) -> Summary:
-    summary = pipeline.summarise(document)
-    store.put_summary(key, document.id, summary.to_dict())  # False: deleted meanwhile; merge sees
+def _summarise_and_cache(ctx: JobContext, document: Document, key: str) -> Summary:
+    summary = ctx.pipeline.summarise(document)
+    # False: the document was deleted meanwhile; the merge sees it.
+    ctx.store.put_summary(key, document.id, summary.to_dict())
+    ctx.observe("summarised", ctx.job_id, summary)
     return summary
 
 
@@ -223,6 +240,7 @@ def merge(ctx: JobContext) -> None:
         )
         raise JobFailed(reason)
     ctx.progress(total, total, MERGING)
+    ctx.entered(job, MERGING)
     brief = ctx.pipeline.merge(documents, summaries, int(job.request["max_words"]))
     finish(
         ctx,
@@ -241,6 +259,7 @@ def finish(ctx: JobContext, result: dict[str, Any], how: str, *, reusable: bool 
         raise JobLost(ctx.job_id)
     ctx.store.clear_outcomes(ctx.job_id)
     job = ctx.job()
+    ctx.observe("ended", job)
     ctx.report(job.progress_done, job.progress_total, job.status)
     log.info("job %s: done, %s", ctx.job_id, how, extra={"job_id": ctx.job_id})
 
@@ -257,8 +276,7 @@ def _summary_of(
     # Not summarised by this job's map steps (its document was replaced meanwhile, or the cached
     # copy is unreadable): summarise it now rather than leave it out.
     try:
-        key = ctx.pipeline.summary_key(document)
-        return _summarise_and_cache(ctx.store, ctx.pipeline, document, key)
+        return _summarise_and_cache(ctx, document, ctx.pipeline.summary_key(document))
     except Exception as exc:
         return failed_summary(document, _logged_failure(exc, document, ctx.job_id))
 

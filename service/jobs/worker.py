@@ -1,7 +1,6 @@
-"""The embedded worker: a daemon thread in each service process that runs queued brief jobs.
-
-With `SUMMARY_JOB_BACKEND=celery` the same thread hands queued jobs to Celery workers instead
-(`service.jobs.dispatch`), and Celery runs them.
+"""The service's background thread: in each service process, a daemon thread that runs queued
+brief jobs (`EmbeddedWorker`) or, with `SUMMARY_JOB_BACKEND=celery`, hands them to Celery workers
+(`service.jobs.dispatch.CeleryDispatcher`); `background_worker` picks one by the back end.
 
 It needs no extra server: every gunicorn worker process runs one, and the store arbitrates (each
 job is claimed atomically by exactly one of them). It starts lazily in the process that serves (on
@@ -21,8 +20,8 @@ import uuid
 from typing import TYPE_CHECKING
 
 from service.config import Settings
-from service.jobs.dispatch import CeleryDispatcher
-from service.jobs.run import run_job
+from service.jobs.observe import NO_OBSERVER, JobObserver
+from service.jobs.run import HEARTBEAT_SECONDS, run_job
 from service.store import Store
 
 if TYPE_CHECKING:
@@ -30,15 +29,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_HEARTBEAT_SECONDS = 30.0
 ERROR_BACKOFF_SECONDS = 5.0
 
 
-class EmbeddedWorker:
-    def __init__(self, store: Store, pipeline: Pipeline, settings: Settings) -> None:
+class BackgroundWorker:
+    """The thread, its start, wake-up and stop, and the requeue of stale jobs; `run_pending` is
+    what each kind does with the queued jobs."""
+
+    def __init__(
+        self,
+        store: Store,
+        pipeline: Pipeline,
+        settings: Settings,
+        observer: JobObserver = NO_OBSERVER,
+    ) -> None:
         self.store = store
         self.pipeline = pipeline
         self.settings = settings
+        self.observer = observer
         self.name: str | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -47,7 +55,6 @@ class EmbeddedWorker:
         self._pid: int | None = None
         self._current_job: str | None = None
         self._last_stale_check = float("-inf")
-        self._dispatcher: CeleryDispatcher | None = None
 
     @property
     def running(self) -> bool:
@@ -101,11 +108,32 @@ class EmbeddedWorker:
         log.info("embedded worker %s stopped", self.name)
 
     def run_pending(self) -> int:
-        """Run queued jobs, oldest first, until none is left for this worker; how many ran (with
-        the Celery backend: how many were sent to Celery)."""
+        """Handle the queued jobs; how many were handled."""
+        raise NotImplementedError
+
+    @property
+    def stale_seconds(self) -> float:
+        """How long a running job may stay silent before it counts as lost."""
+        return self.settings.job_stale_seconds
+
+    def _requeue_stale(self) -> None:
+        """At most every half stale period: requeue jobs whose worker went silent."""
+        stale = self.stale_seconds
+        now = time.monotonic()
+        if now - self._last_stale_check < stale / 2:
+            return
+        self._last_stale_check = now
+        touched = self.store.requeue_stale(stale, self.settings.job_max_attempts)
+        if touched:
+            log.warning("requeued or failed stale jobs: %s", ", ".join(touched))
+
+
+class EmbeddedWorker(BackgroundWorker):
+    """Runs queued jobs in this thread, one at a time (`run_job`)."""
+
+    def run_pending(self) -> int:
+        """Run queued jobs, oldest first, until none is left for this worker; how many ran."""
         self._requeue_stale()
-        if self.settings.job_backend == "celery":
-            return self.dispatcher.dispatch_pending()
         ran = 0
         while not self._stop.is_set():
             for job_id in self.store.queued_job_ids(limit=5):
@@ -116,34 +144,29 @@ class EmbeddedWorker:
                 return ran  # nothing queued, or every queued job was claimed elsewhere
         return ran
 
-    @property
-    def dispatcher(self) -> CeleryDispatcher:
-        if self._dispatcher is None:
-            self._dispatcher = CeleryDispatcher(self.store, self.settings)
-        return self._dispatcher
-
     def _run(self, job_id: str) -> bool:
-        heartbeat = min(MAX_HEARTBEAT_SECONDS, self.settings.job_stale_seconds / 4)
+        heartbeat = min(HEARTBEAT_SECONDS, self.settings.job_stale_seconds / 4)
         self._current_job = job_id
         try:
             job = run_job(
-                self.store, self.pipeline, job_id, worker=self.name, heartbeat_seconds=heartbeat
+                self.store,
+                self.pipeline,
+                job_id,
+                worker=self.name,
+                heartbeat_seconds=heartbeat,
+                observer=self.observer,
             )
         finally:
             self._current_job = None
         return job is not None
 
-    def _requeue_stale(self) -> None:
-        """At most every half stale period: requeue jobs whose worker went silent."""
-        stale = self.settings.job_stale_seconds
-        if self.settings.job_backend == "celery":
-            # A Celery job is silent while its tasks wait in the queue; its lost tasks come back
-            # after the broker's visibility timeout. Only a job silent for longer is lost.
-            stale = max(stale, 2 * self.settings.celery_visibility_seconds)
-        now = time.monotonic()
-        if now - self._last_stale_check < stale / 2:
-            return
-        self._last_stale_check = now
-        touched = self.store.requeue_stale(stale, self.settings.job_max_attempts)
-        if touched:
-            log.warning("requeued or failed stale jobs: %s", ", ".join(touched))
+
+def background_worker(
+    store: Store, pipeline: Pipeline, settings: Settings, observer: JobObserver = NO_OBSERVER
+) -> BackgroundWorker:
+    """The background thread this process needs for `settings.job_backend`."""
+    if settings.job_backend == "celery":
+        from service.jobs.dispatch import CeleryDispatcher
+
+        return CeleryDispatcher(store, pipeline, settings, observer)
+    return EmbeddedWorker(store, pipeline, settings, observer)

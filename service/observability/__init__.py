@@ -1,1 +1,1 @@
-"""What the service tells its operators: Prometheus metrics and the store observed for them."""
+"""What the service tells its operators: Prometheus metrics, and the job observer feeding them."""

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
 from service.store.base import StoreBase
 from service.store.records import DONE, FAILED, QUEUED, RUNNING, JobRecord
 from service.store.schema import job_outcomes, jobs
+
+
+def stage_values(stage: str, now: datetime) -> dict[str, Any]:
+    """The columns that move a running job to `stage`: it began now, unless the job is in it."""
+    return {
+        "stage": stage,
+        "stage_started_at": case((jobs.c.stage == stage, jobs.c.stage_started_at), else_=now),
+    }
 
 
 class JobStore(StoreBase):
@@ -138,6 +146,7 @@ class JobStore(StoreBase):
                     heartbeat_at=now,
                     progress_done=0,
                     stage=None,
+                    stage_started_at=now,
                     attempts=jobs.c.attempts + 1,
                 )
             )
@@ -156,13 +165,14 @@ class JobStore(StoreBase):
         return updated.rowcount == 1
 
     def record_progress(self, job_id: str, worker: str, done: int, total: int, stage: str) -> bool:
+        now = self.clock()
         return self._update_owned(
             job_id,
             worker,
             progress_done=done,
             progress_total=total,
-            stage=stage,
-            heartbeat_at=self.clock(),
+            heartbeat_at=now,
+            **stage_values(stage, now),
         )
 
     def beat(self, job_id: str, worker: str) -> bool:

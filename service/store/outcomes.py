@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, select, update
 
 from service.store.base import StoreBase, chunks
+from service.store.jobs import stage_values
 from service.store.records import RUNNING, Outcome
 from service.store.schema import job_outcomes, jobs
 
@@ -52,10 +53,11 @@ class OutcomeStore(StoreBase):
             done = conn.execute(
                 select(func.count()).where(job_outcomes.c.job_id == job_id)
             ).scalar_one()
+            now = self.clock()
             conn.execute(
                 update(jobs)
                 .where(owned)
-                .values(progress_done=done, stage=stage, heartbeat_at=self.clock())
+                .values(progress_done=done, heartbeat_at=now, **stage_values(stage, now))
             )
         return int(done)
 

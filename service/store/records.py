@@ -99,6 +99,7 @@ class JobRecord:
     worker: str | None
     brief_key: str | None = None
     dispatched_at: datetime | None = None
+    stage_started_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -106,7 +107,14 @@ class JobRecord:
 
     @classmethod
     def from_row(cls, row: Any) -> JobRecord:
-        times = ("created_at", "started_at", "finished_at", "heartbeat_at", "dispatched_at")
+        times = (
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "dispatched_at",
+            "stage_started_at",
+        )
         return cls(**row_values(row, *times))
 
 

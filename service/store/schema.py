@@ -86,6 +86,7 @@ jobs = Table(
     # the same key that is done already holds this brief.
     Column("brief_key", String(64)),
     Column("dispatched_at", DateTime(timezone=True)),  # handed to Celery (job_backend=celery)
+    Column("stage_started_at", DateTime(timezone=True)),  # when `stage` (None: starting) began
     Index("ix_jobs_status_created_at", "status", "created_at"),
     Index("ix_jobs_brief_key", "brief_key"),
 )

@@ -9,6 +9,7 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.jobs.steps import JobContext, finish
 from service.logs import CONTEXT_ATTRIBUTE, JSONFormatter
 
 DOCUMENTS = [
@@ -143,7 +144,7 @@ def test_truncated_documents_are_counted(make_app):
 
 def test_dropped_sentences_of_a_brief_are_counted(app):
     """A brief that reports sentences dropped by the faithfulness check adds them up."""
-    store = app.extensions["store"]
+    store, worker = app.extensions["store"], app.extensions["worker"]
     client = app.test_client()
     client.post("/v1/documents", json={"documents": DOCUMENTS})
     job = client.post("/v1/briefs", json={}).get_json()
@@ -151,6 +152,8 @@ def test_dropped_sentences_of_a_brief_are_counted(app):
     assert store.claim_job(job["id"], "w1")
     facts = [{"document_id": "a"}, {"document_id": "b"}]
     result = {"document_facts": facts, "dropped_sentences": 3}
-    assert store.finish_job(job["id"], "w1", result)
+    ctx = JobContext(store, worker.pipeline, job["id"], "w1", observer=worker.observer)
+    finish(ctx, result, "finished by the test")  # as the merge step ends a job
+    assert store.get_job(job["id"]).status == "done"
     name = "summary_brief_sentences_dropped_total"
     assert value(samples(client), name) - value(before, name) == 3

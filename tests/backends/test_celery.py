@@ -4,6 +4,7 @@ is redelivered and redone)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.jobs import EmbeddedWorker, create_brief_job
+from service.jobs import background_worker, create_brief_job
+from service.logs import log_context
 from service.store import DONE, Store
 from tests.faults.injected import FAULT_ENV, KILL_MARKER_ENV, FaultInjectingPipeline
 from tests.unit.test_jobs import assert_quotes_its_sources
@@ -55,6 +57,26 @@ def settings(pg_url, celery_queue) -> Settings:  # type: ignore[no-untyped-def]
     )
 
 
+def metrics_dir(tmp_path: Path) -> Path:
+    """Where the worker's processes count their metrics (summed as gunicorn's workers are)."""
+    path = tmp_path / "metrics"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def worker_metrics(tmp_path: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(metrics_dir(tmp_path)))
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in registry.collect()
+        for sample in family.samples
+    }
+
+
 @pytest.fixture
 def worker_process(settings: Settings, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, Path]]:
     marker = tmp_path / "killed-once"
@@ -68,6 +90,7 @@ def worker_process(settings: Settings, tmp_path: Path) -> Iterator[tuple[subproc
         "SUMMARY_SUMMARISER": "extractive",
         FAULT_ENV["kill_once"]: KILLS_ITS_WORKER,
         KILL_MARKER_ENV: str(marker),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir(tmp_path)),
     }
     log = (tmp_path / "celery.log").open("w")
     process = subprocess.Popen(
@@ -96,8 +119,9 @@ def test_a_celery_worker_process_makes_the_brief_and_survives_a_death(
     store = Store(settings.database_url)
     store.create_all()
     store.put_documents([new_document(i, t) for i, t in TEXTS.items()], replace=False)
-    job = create_brief_job(store, list(TEXTS), None, 100)
-    dispatcher = EmbeddedWorker(store, pipeline, settings)
+    with log_context(request_id="req-celery-1"):  # as the HTTP layer binds it
+        job = create_brief_job(store, list(TEXTS), None, 100)
+    dispatcher = background_worker(store, pipeline, settings)
     assert dispatcher.run_pending() == 1  # handed to Celery, not run here
     assert dispatcher.run_pending() == 0  # and only once
     assert pipeline.summarised == []
@@ -123,3 +147,17 @@ def test_a_celery_worker_process_makes_the_brief_and_survives_a_death(
     assert store.get_job(job.id).result == current.result
     assert store.job_outcomes(job.id) == {}  # the reduce step cleared the map steps' outcomes
     store.dispose()
+
+    # The same job metrics as the embedded worker's, counted in the worker's processes.
+    found = worker_metrics(tmp_path)
+    for stage in ("queued", "starting", "summarising", "merging"):
+        key = ("summary_job_stage_duration_seconds_count", (("stage", stage),))
+        assert found.get(key, 0) >= 1, stage
+    assert found[("summary_job_duration_seconds_count", (("status", "done"),))] == 1
+    assert found[("summary_summary_cache_total", (("result", "miss"),))] == len(TEXTS)
+    # And the same log context: every record of the job's steps names the request that queued it.
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    steps = [line for line in lines if line.get("job_id") == job.id]
+    assert any("started by celery:" in line["message"] for line in steps), lines[-20:]
+    assert any("done" in line["message"] for line in steps), lines[-20:]
+    assert all(line.get("request_id") == "req-celery-1" for line in steps), steps

@@ -18,11 +18,13 @@ from service.config import Settings
 from service.errors import EmptyCorpus, InvalidField, UnknownDocuments
 from service.jobs import (
     EmbeddedWorker,
+    background_worker,
     create_brief_job,
     create_or_reuse_brief_job,
     job_to_dict,
     run_job,
 )
+from service.jobs.dispatch import CeleryDispatcher
 from service.pipeline.types import Document
 from service.store import DONE, FAILED, QUEUED, RUNNING, DocumentDigest, Store
 from tests.faults.injected import InjectedFault
@@ -403,10 +405,11 @@ def test_the_celery_backend_hands_jobs_over_instead_of_running_them(store, pipel
     """The real Celery app, on kombu's in-process broker: what it sends is read back from there."""
     broker = {"job_backend": "celery", "celery_broker_url": "memory://"}
     settings = Settings.from_env({"database_url": "sqlite://", **broker}, environ={})
-    worker = EmbeddedWorker(store, pipeline, settings)
+    worker = background_worker(store, pipeline, settings)
+    assert isinstance(worker, CeleryDispatcher)
     job = create_brief_job(store, ["a"], None, 100)
     assert worker.run_pending() == 1 and worker.run_pending() == 0
-    with worker.dispatcher.celery.connection_for_read() as connection:
+    with worker.celery.connection_for_read() as connection:
         queue = connection.SimpleQueue(settings.celery_queue)
         message = queue.get(timeout=5)
         message.ack()
