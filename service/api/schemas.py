@@ -1,5 +1,7 @@
 """What the API answers, as pydantic models: the OpenAPI document is generated from these and from
-the request models that validate bodies (`service.ingest`, `service.jobs.briefs`).
+the request models that validate bodies (`service.ingest`, `service.jobs.briefs`). A brief's parts
+are the pipeline's dataclasses themselves, so that their schema is generated from the one
+definition; a test checks the rest against what `brief_to_dict` writes.
 
 Responses may gain fields: only the error shape forbids any it does not name.
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.pipeline import types as pipeline
 
 
 class ErrorDetail(BaseModel):
@@ -68,47 +72,42 @@ class DocumentPage(BaseModel):
     next_cursor: str | None
 
 
-class Citation(BaseModel):
-    document_id: str
-    start: int
-    end: int
-
-
 class BriefSentence(BaseModel):
+    """A sentence of the brief: `service.pipeline.render.brief_to_dict` writes it."""
+
     text: str
-    citations: list[Citation]
-    sources: int
+    citations: list[pipeline.Citation]
+    sources: int = Field(description="How many documents carry it.")
     score: float
-
-
-class ModelUsed(BaseModel):
-    name: str
-    kind: str
-    revision: str | None = None
-
-
-class DocumentFacts(BaseModel):
-    document_id: str
-    language: str
-    model: str
-    tokens: int
-    chunks: int
-    truncated: bool
-    sentences: int
-    removed_chars: int = 0
-    error: str | None = None
+    support: float = Field(
+        1.0, description="Cosine with its own evidence passage; 1.0 when quoted."
+    )
+    supported: bool = Field(True, description="False: it failed the faithfulness check.")
+    problems: list[str] | None = Field(
+        None, description="Why it failed the faithfulness check; only when it did."
+    )
 
 
 class Brief(BaseModel):
+    """The brief of a finished job, as `service.pipeline.render.brief_to_dict` writes it; its parts
+    are the pipeline's own types (`service.pipeline.types`). Fields added after a brief was
+    stored have their defaults in it."""
+
     sentences: list[BriefSentence]
     text: str
     markdown: str
     documents: list[str]
-    models: list[ModelUsed]
-    document_facts: list[DocumentFacts]
+    models: list[pipeline.ModelInfo]
+    document_facts: list[pipeline.DocumentFacts]
     max_words: int
     words: int
     notes: list[str]
+    disagreements: list[pipeline.Disagreement] = Field(
+        default_factory=list, description="Figures the sources give differently."
+    )
+    dropped_sentences: int = Field(
+        0, description="Sentences left out because they failed the faithfulness check."
+    )
 
 
 class Progress(BaseModel):

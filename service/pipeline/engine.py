@@ -111,7 +111,8 @@ class Pipeline:
 
     def summarise(self, document: Document) -> Summary:
         summariser = self.summariser_for(document)
-        sentences = split_sentences(self.clean(document))
+        cleaned = self.clean(document)
+        sentences = split_sentences(cleaned)
         chunks, truncated = chunk_sentences(
             sentences,
             summariser.count_tokens,
@@ -119,7 +120,10 @@ class Pipeline:
             overlap_sentences=self.settings.chunk_overlap_sentences,
             max_chunks=self.settings.max_chunks_per_document,
         )
-        return self._with_vectors(summariser.summarise(document, sentences, chunks, truncated))
+        summary = summariser.summarise(document, sentences, chunks, truncated)
+        removed = sum(span.end - span.start for span in cleaned.removed)
+        summary = replace(summary, facts=replace(summary.facts, removed_chars=removed))
+        return self._with_vectors(summary)
 
     def _with_vectors(self, summary: Summary) -> Summary:
         """The summary with its sentences' embeddings, cached with it so that no brief embeds
