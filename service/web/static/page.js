@@ -20,7 +20,7 @@
 
   // --- The JSON API -----------------------------------------------------------------------
 
-  // Signed in with an API key (service/web/sessions.py), the page carries its CSRF token: every
+  // Signed in with an API key (service/http/sessions.py), the page carries its CSRF token: every
   // request sends it, and a change without it is refused. Without keys there is none to send.
   const csrf = document.querySelector('meta[name="csrf-token"]');
   const CSRF_HEADERS = csrf ? { "X-CSRF-Token": csrf.content } : {};
