@@ -1,15 +1,18 @@
-"""Find sources that give different figures for the same thing.
+"""Find sources that give different figures for the same measure of the same event.
 
-Each figure in a sentence becomes a *mention* with a *frame*: the word it counts (the first
-lower-case word after it, "troops" in "10,000 North Korean troops") followed by the content words
-around it ("troops deployed", "soldiers killed wounded"). Mentions whose frames are close
-(embedding cosine >= `FRAME_COSINE`) count the same thing; they are grouped by star clustering, as
-sentences are in the merge. A thing that two or more documents give two or more different figures
-for is a disagreement; the same figure in several sources is agreement and is not reported.
+Each figure in a sentence is read into a `Measure` (`measures.py`): the counted noun and the verb
+attached to it ("troops deployed", "soldiers killed or wounded"), the time expressions of its clause
+(its scope: "over the weekend", "in December", none), its unit, its qualifier and who states it.
+Two figures are comparable when they come from different documents and have the same verb, scope
+and unit, the same counted noun (or one the embeddings take for the same: "troops", "soldiers"),
+and sentences close enough to be about the same event. Comparable figures are grouped by star
+clustering; a group is a disagreement when two or more documents give two or more different
+figures for it. A group in which one document gives several figures is dropped: its measure does
+not name one quantity (the distances of several aftershocks), and reporting it would be wrong.
 
 Mentions come from every summary sentence and from the content sentences of the documents the
 brief cites (the `MAX_SCANNED_DOCUMENTS` most cited), so that a figure a summary left out can
-still contradict one the brief states. Years and days of the month are not counts.
+still contradict one the brief states.
 """
 
 from __future__ import annotations
@@ -17,38 +20,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
-from service.pipeline.chronology import MONTHS
 from service.pipeline.cleaning import clean_document
-from service.pipeline.facts import Figure, figures, words
-from service.pipeline.sentences import sentence_spans
+from service.pipeline.measures import Measure, measures
+from service.pipeline.sentences import split_sentences
 from service.pipeline.types import Citation, Disagreement, Document, FigureClaim
 
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-FRAME_COSINE = 0.72
-WINDOW_BEFORE, WINDOW_AFTER = 4, 7  # words around a figure that say what it counts
-NOUN_REACH = 4  # the counted word comes within this many words after the figure
+EVENT_COSINE = 0.5  # two sentences this close report on the same event
+NOUN_COSINE = 0.8  # two counted nouns this close count the same thing ("troops", "soldiers")
 MAX_SCANNED_DOCUMENTS = 50
 MAX_MENTIONS = 500  # bounds the one extra embedding call
 MAX_DISAGREEMENTS = 5
-
-# sumy's stop-word lists, by our language code: what is left of a frame is what it is about.
-_STOP_WORD_LISTS = {
-    "en": "english", "fr": "french", "cs": "czech", "el": "greek", "he": "hebrew",
-    "ar": "arabic", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese",
-}  # fmt: skip
-# Words that hedge a figure ("about 300") say nothing about what it counts.
-HEDGES = {
-    "en": _word_set("approximately roughly nearly almost estimated around about some least"),
-    "fr": _word_set("environ près presque quelque quelques moins plus"),
-}
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -65,122 +49,141 @@ class Statement:
 
 @dataclass(frozen=True)
 class _Mention:
-    figure: Figure
+    measure: Measure
     statement: Statement
-    about: str
-    frame: str
+
+    @property
+    def document_id(self) -> str:
+        return self.statement.citation.document_id
+
+    @property
+    def key(self) -> str:
+        """The figure's value: "7" and "7.0" state the same one."""
+        values = self.measure.figure.values
+        return "-".join(f"{float(v):g}" for v in values) + (
+            "%" if "%" in self.measure.figure.text else ""
+        )
 
 
 def find_disagreements(
-    statements: Sequence[Statement], encode: Encode, language: str = "en"
+    statements: Sequence[Statement],
+    encode: Encode,
+    language: str = "en",
+    *,
+    limit: int | None = MAX_DISAGREEMENTS,
 ) -> list[Disagreement]:
-    mentions = [m for s in statements for m in _mentions(s, language)][:MAX_MENTIONS]
-    if not mentions:
+    mentions = [_Mention(m, s) for s in statements for m in measures(s.text, language)]
+    mentions = mentions[:MAX_MENTIONS]
+    if len({m.document_id for m in mentions}) < 2:
         return []
-    vectors = encode([m.frame for m in mentions])
-    found = [_disagreement(things) for things in _things(mentions, vectors)]
+    comparable = _comparable(mentions, encode)
+    found = [_disagreement(group) for group in _groups(mentions, comparable)]
     ranked = sorted((d for d in found if d is not None), key=lambda d: -len(_documents(d)))
-    return ranked[:MAX_DISAGREEMENTS]
+    return ranked[:limit]
 
 
 def document_statements(
     documents: Sequence[Document], cited: Sequence[str], language: str, *, digits: bool = True
 ) -> list[Statement]:
-    """Content sentences (with a digit, unless `digits` is False) of the most cited documents."""
+    """Content sentences (with a digit, unless `digits` is False) of the most cited documents,
+    split as the summaries split them, so that their citations have the same boundaries."""
     order = {document.id: at for at, document in enumerate(documents)}
     by_id = {document.id: document for document in documents}
     found: list[Statement] = []
     for document_id in list(dict.fromkeys(cited))[:MAX_SCANNED_DOCUMENTS]:
         document = by_id[document_id]
-        for block in clean_document(document).blocks:
-            text = document.text[block.start : block.end]
-            if digits and not re.search(r"\d", text):
+        for sentence in split_sentences(clean_document(document)):
+            if digits and not re.search(r"\d", sentence.text):
                 continue
-            for start, end in sentence_spans(text, language, fast=True):
-                citation = Citation(document.id, block.start + start, block.start + end)
-                found.append(Statement(text[start:end], citation, order[document.id], False))
+            citation = Citation(document.id, sentence.start, sentence.end)
+            found.append(Statement(sentence.text, citation, order[document.id], False))
     return found
 
 
-def _mentions(statement: Statement, language: str) -> list[_Mention]:
-    found = []
-    for figure in figures(statement.text):
-        clause_start = max(statement.text.rfind(mark, 0, figure.start) for mark in ",;:(")
-        before = words(statement.text[clause_start + 1 : figure.start])[-WINDOW_BEFORE:]
-        after = words(statement.text[figure.end :])[:WINDOW_AFTER]
-        if _is_date(figure, before, after):
-            continue
-        noun_at = next(
-            (at for at, word in enumerate(after[:NOUN_REACH]) if word.islower() and len(word) > 2),
-            None,
-        )
-        if noun_at is None:
-            continue
-        stop = _stop_words(language)
-        context = [
-            w for w in before + after if w.islower() and w != after[noun_at] and w not in stop
-        ]
-        detail = [w for w in after[noun_at + 1 :] if w.islower() and w not in stop][:2]
-        about = " ".join(after[: noun_at + 1]) + (f" ({', '.join(detail)})" if detail else "")
-        found.append(_Mention(figure, statement, about, " ".join([after[noun_at], *context])))
-    return found
+def _comparable(mentions: list[_Mention], encode: Encode) -> np.ndarray:
+    """Which pairs of mentions state the same measure of the same event in different documents."""
+    texts = list(dict.fromkeys(m.statement.text for m in mentions))
+    nouns = list(dict.fromkeys(m.measure.noun_words for m in mentions))
+    vectors = encode(texts + nouns)
+    text_at = {text: at for at, text in enumerate(texts)}
+    noun_at = {noun: len(texts) + at for at, noun in enumerate(nouns)}
+    sentence_rows = vectors[[text_at[m.statement.text] for m in mentions]]
+    noun_rows = vectors[[noun_at[m.measure.noun_words] for m in mentions]]
+    same_event = sentence_rows @ sentence_rows.T >= EVENT_COSINE
+    same_noun = noun_rows @ noun_rows.T >= NOUN_COSINE
+    size = len(mentions)
+    same_frame = np.zeros((size, size), dtype=bool)
+    for i, a in enumerate(mentions):
+        for j in range(i + 1, size):
+            b = mentions[j]
+            same_frame[i, j] = same_frame[j, i] = (
+                a.document_id != b.document_id
+                and a.measure.verbs == b.measure.verbs
+                and a.measure.scope == b.measure.scope
+                and a.measure.unit == b.measure.unit
+                and _same_place(a.measure, b.measure)
+                and _same_noun(a.measure, b.measure, bool(same_noun[i, j]))
+            )
+    return same_frame & same_event
 
 
-def _is_date(figure: Figure, before: list[str], after: list[str]) -> bool:
-    """A year, or a day next to a month name: a date, not a count."""
-    if re.fullmatch(r"1[89]\d\d|20\d\d", figure.text):
+def _same_noun(a: Measure, b: Measure, close: bool) -> bool:
+    """The same counted thing: the same stems, or words close in meaning; a noun that narrows
+    the other ("gold medals", "medals") counts something else."""
+    if a.noun == b.noun:
         return True
-    near = [w.lower().rstrip(".") for w in before[-1:] + after[:1]]
-    return figure.text.isdigit() and int(figure.text) <= 31 and any(w in MONTHS for w in near)
+    return close and not (a.noun < b.noun or b.noun < a.noun)
 
 
-def _things(mentions: list[_Mention], vectors: np.ndarray) -> list[list[_Mention]]:
-    """Star clustering: the mention with most close frames leads, and takes them all."""
-    close = (vectors @ vectors.T) >= FRAME_COSINE
+def _same_place(a: Measure, b: Measure) -> bool:
+    """Named places that overlap ("Kursk", "Russia's Kursk Oblast"), or one left unnamed."""
+    return not (a.place and b.place) or bool(a.place & b.place)
+
+
+def _groups(mentions: list[_Mention], comparable: np.ndarray) -> list[list[_Mention]]:
+    """Star clustering: the mention comparable with most others leads, and takes them all."""
     taken = np.zeros(len(mentions), dtype=bool)
-    things: list[list[_Mention]] = []
-    for at in sorted(range(len(mentions)), key=lambda i: (-int(close[i].sum()), i)):
-        if taken[at]:
+    groups: list[list[_Mention]] = []
+    for at in sorted(range(len(mentions)), key=lambda i: (-int(comparable[i].sum()), i)):
+        if taken[at] or not comparable[at].any():
             continue
-        members = np.flatnonzero(close[at] & ~taken)
-        taken[members] = True
-        things.append([mentions[at]] + [mentions[i] for i in members if i != at])
-    return things
+        members = np.flatnonzero(comparable[at] & ~taken)
+        taken[members] = taken[at] = True
+        groups.append([mentions[at]] + [mentions[i] for i in members if i != at])
+    return groups
 
 
-def _disagreement(thing: list[_Mention]) -> Disagreement | None:
-    if not any(m.statement.summarised for m in thing):
+def _disagreement(group: list[_Mention]) -> Disagreement | None:
+    if not any(m.statement.summarised for m in group):
         return None
-    by_figure: dict[str, list[_Mention]] = {}
-    for mention in thing:
-        by_figure.setdefault(mention.figure.key, []).append(mention)
-    documents = {m.statement.citation.document_id for m in thing}
-    if len(by_figure) < 2 or len(documents) < 2:
-        return None
-    claims = [
-        FigureClaim(group[0].figure.text, _one_per_document(group))
-        for group in sorted(by_figure.values(), key=lambda g: g[0].statement.doc_order)
-    ]
-    return Disagreement(thing[0].about, claims)
-
-
-def _one_per_document(group: list[_Mention]) -> list[Citation]:
-    citations: dict[str, Citation] = {}
+    by_document: dict[str, set[str]] = {}
     for mention in group:
-        citations.setdefault(mention.statement.citation.document_id, mention.statement.citation)
-    return list(citations.values())
+        by_document.setdefault(mention.document_id, set()).add(mention.key)
+    if any(len(keys) > 1 for keys in by_document.values()):
+        return None  # one source, several figures: the measure names no single quantity
+    by_figure: dict[str, list[_Mention]] = {}
+    for mention in sorted(group, key=lambda m: m.statement.doc_order):
+        by_figure.setdefault(mention.key, []).append(mention)
+    if len(by_figure) < 2:
+        return None  # the same figure everywhere is agreement
+    claims = [_claim(mentions) for mentions in by_figure.values()]
+    return Disagreement(group[0].measure.about, claims, unit=group[0].measure.unit)
+
+
+def _claim(mentions: list[_Mention]) -> FigureClaim:
+    """One figure, worded as its first source words it, cited once per document."""
+    first = next((m for m in mentions if m.measure.source), mentions[0])
+    citations: dict[str, Citation] = {}
+    for mention in mentions:
+        citations.setdefault(mention.document_id, mention.statement.citation)
+    return FigureClaim(
+        first.measure.figure.text,
+        list(citations.values()),
+        qualifier=first.measure.qualifier,
+        source=first.measure.source,
+        scope=first.measure.when,
+    )
 
 
 def _documents(disagreement: Disagreement) -> set[str]:
     return {c.document_id for f in disagreement.figures for c in f.citations}
-
-
-@cache
-def _stop_words(language: str) -> frozenset[str]:
-    language = language.split("-")[0]
-    name = _STOP_WORD_LISTS.get(language)
-    if name is None:
-        return HEDGES.get(language, frozenset())
-    from sumy.utils import get_stop_words
-
-    return frozenset(get_stop_words(name)) | HEDGES.get(language, frozenset())

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import regex
 
 
-def _word_set(words: str) -> frozenset[str]:
+def word_set(words: str) -> frozenset[str]:
+    """A closed class of words written as one space-separated string."""
     return frozenset(words.split())
 
 
@@ -29,19 +30,19 @@ _DIGIT = re.compile(r"\d")
 _OPENING = "\"'“‘«„(["
 
 NEGATIONS: dict[str, frozenset[str]] = {
-    "en": _word_set(
+    "en": word_set(
         "not no never none nobody nothing neither nor without cannot n't isn't wasn't "
         "aren't weren't don't doesn't didn't won't wouldn't hasn't haven't hadn't can't "
         "couldn't"
     ),
-    "fr": _word_set("ne n' pas jamais aucun aucune sans ni personne rien"),
-    "de": _word_set("nicht kein keine keinen keinem keiner nie niemals ohne weder"),
-    "es": _word_set("no nunca ningún ninguna nadie nada sin ni"),
-    "cs": _word_set("ne nikdy žádný žádná žádné nic nikdo bez"),
-    "el": _word_set("δεν μην όχι ούτε κανένας καμία κανένα χωρίς"),
-    "he": _word_set("לא אין אינו אינה בלי ללא"),
-    "ar": _word_set("لا لم لن ليس ليست بدون غير"),
-    "hi": _word_set("नहीं न मत बिना"),
+    "fr": word_set("ne n' pas jamais aucun aucune sans ni personne rien"),
+    "de": word_set("nicht kein keine keinen keinem keiner nie niemals ohne weder"),
+    "es": word_set("no nunca ningún ninguna nadie nada sin ni"),
+    "cs": word_set("ne nikdy žádný žádná žádné nic nikdo bez"),
+    "el": word_set("δεν μην όχι ούτε κανένας καμία κανένα χωρίς"),
+    "he": word_set("לא אין אינו אינה בלי ללא"),
+    "ar": word_set("لا لم لن ليس ليست بدون غير"),
+    "hi": word_set("नहीं न मत बिना"),
 }
 
 

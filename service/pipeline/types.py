@@ -258,9 +258,17 @@ class FigureClaim:
 
     value: str  # as written in the first source, e.g. "10,000-12,000"
     citations: list[Citation]
+    qualifier: str = ""  # how the source hedges it, e.g. "nearly"
+    source: str = ""  # who states it, when the text says so, e.g. "Zelensky"
+    scope: str = ""  # when it applies, as written, e.g. "in December"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "citations": [c.to_dict() for c in self.citations]}
+        said = {"qualifier": self.qualifier, "source": self.source, "scope": self.scope}
+        return {
+            "value": self.value,
+            **{name: text for name, text in said.items() if text},  # only what the text says
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 @dataclass(frozen=True)
@@ -269,9 +277,11 @@ class Disagreement:
 
     about: str  # what is counted, in the first source's words, e.g. "North Korean troops"
     figures: list[FigureClaim]
+    unit: str = ""  # shared by every figure: "%", "$ million"; empty for a plain count
 
     def to_dict(self) -> dict[str, Any]:
-        return {"about": self.about, "figures": [f.to_dict() for f in self.figures]}
+        unit = {"unit": self.unit} if self.unit else {}
+        return {"about": self.about, **unit, "figures": [f.to_dict() for f in self.figures]}
 
 
 @dataclass

@@ -21,7 +21,7 @@ def _figures(disagreement) -> dict[str, set[str]]:
     return {f.value: {c.document_id for c in f.citations} for f in disagreement.figures}
 
 
-def test_the_seed_troop_figures_disagree(embedder, seeds):
+def test_the_seed_figures_that_disagree_measure_the_same_thing(embedder, seeds):
     from service.pipeline.disagreements import document_statements
 
     documents = [document for document, _ in seeds]
@@ -29,13 +29,25 @@ def test_the_seed_troop_figures_disagree(embedder, seeds):
         replace(s, summarised=True)
         for s in document_statements(documents, [d.id for d in documents], "en")
     ]
-    found = find_disagreements(statements, embedder.encode, "en")
+    found = find_disagreements(statements, embedder.encode, "en", limit=None)
     troops = next(d for d in found if any(f.value == "11,000" for f in d.figures))
-    values = set(_figures(troops))
-    assert {"10,000-12,000", "11,000", "12,000"} <= values
-    casualties = next(d for d in found if any(f.value == "300" for f in d.figures))
-    assert {"1,000", "300"} <= set(_figures(casualties))
-    assert not values & set(_figures(casualties)), "deployed and killed are different things"
+    assert {"10,000-12,000", "11,000", "12,000"} <= set(_figures(troops))
+    assert "deployed" in troops.about
+    assert {f.value: f.qualifier for f in troops.figures}["11,000"] == "about"
+    # "more than 1,000 killed or wounded in the last week of December", "at least 30 killed or
+    # wounded over the weekend", "some 300 killed", "nearly 3,000 killed or injured": four
+    # measures or scopes, no disagreement.
+    shown = {value for d in found for value in _figures(d)}
+    assert not shown & {"1,000", "30", "300", "3,000"}
+
+
+def test_document_statements_split_as_the_summaries_do(seeds):
+    from service.pipeline.disagreements import document_statements
+
+    documents = [document for document, _ in seeds]
+    statements = document_statements(documents, [d.id for d in documents], "en", digits=False)
+    spans = {(s.citation.document_id, s.citation.start, s.citation.end) for s in statements}
+    assert spans == {(s.document_id, s.start, s.end) for _, sentences in seeds for s in sentences}
 
 
 def test_a_range_and_its_end_are_different_figures(embedder):
