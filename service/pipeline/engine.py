@@ -17,6 +17,7 @@ from typing import Any
 from service.config import Settings
 from service.pipeline.chunking import chunk_sentences
 from service.pipeline.cleaning import clean_document
+from service.pipeline.concepts import document_concepts
 from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
@@ -33,8 +34,9 @@ from service.pipeline.types import (
 
 log = logging.getLogger(__name__)
 
-# Bump when cleaning, sentence splitting or chunking change what a summariser is given.
-PREPARATION_VERSION = "2"
+# Bump when cleaning, sentence splitting or chunking change what a summariser is given, or
+# what a summary carries (3: the document's concepts).
+PREPARATION_VERSION = "3"
 
 
 def available_cores() -> int:
@@ -122,7 +124,11 @@ class Pipeline:
         )
         summary = summariser.summarise(document, sentences, chunks, truncated)
         removed = sum(span.end - span.start for span in cleaned.removed)
-        summary = replace(summary, facts=replace(summary.facts, removed_chars=removed))
+        summary = replace(
+            summary,
+            facts=replace(summary.facts, removed_chars=removed),
+            concepts=document_concepts([s.text for s in sentences], document.language),
+        )
         return self._with_vectors(summary)
 
     def _with_vectors(self, summary: Summary) -> Summary:

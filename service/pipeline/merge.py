@@ -3,24 +3,27 @@
 1. Every summary sentence is embedded once (by its words where the embedding model does not know
    the language, see `grouping.py`).
 2. Sentences that state the same fact are grouped (`grouping.py`: star clustering over a sparse
-   cosine graph, word overlap and figures); each group is written once, by its best-formed
-   sentence, and cites every document in it.
-3. Groups are picked greedily within the word budget, never cutting a sentence: the most important
-   first (how many sources carry it, how central it is to the whole corpus and to its own document),
-   with a bonus for a group that brings in a document the brief does not cite yet, and never one
-   that repeats a sentence already picked.
-4. A sentence that leans on one the brief does not show (`readability.py`) is never picked.
-   Each picked sentence is checked against its cited evidence (`faithfulness.py`) before it is
-   kept: an unsupported one is dropped (and counted) or kept and flagged, per `on_unsupported`.
-   Other documents that state a picked sentence's fact are cited too (`corroboration.py`).
-5. Sentences are shown by number of sources, then in the order of their documents' dates where
-   the documents carry dates, then by importance.
-6. Sources that give different figures for the same thing are reported (`disagreements.py`).
+   cosine graph, word overlap and figures); a brief shows at most one sentence of a group, and it
+   cites every member that states each of its figures.
+3. Each sentence is trimmed of words that carry no fact (`trimming.py`), by deletion only.
+4. The brief's sentences are the set that covers the most weighted concepts within the word
+   budget, never cutting a sentence (`selection.py`): a concept is a stemmed bigram
+   (`concepts.py`), weighted by how many documents state it and how early; each counts once,
+   so a second sentence saying the same thing gains nothing. Sentences that state one fact, or
+   share half their concepts or their meaning (cosine), exclude each other. Sentences that lean
+   on one the brief does not show (`readability.py`) and long quotations are not candidates.
+5. Each picked sentence is checked against its cited evidence (`faithfulness.py`): an
+   unsupported one is left out (and counted) and the choice made again, or kept and flagged,
+   per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
+   (`corroboration.py`).
+6. Sentences are shown by number of sources, then in the order of their documents' dates where
+   the documents carry dates, then by the weight of what they cover.
+7. Sources that give different figures for the same thing are reported (`disagreements.py`).
 """
 
 from __future__ import annotations
 
-import heapq
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -28,6 +31,7 @@ from datetime import date
 import numpy as np
 
 from service.pipeline.chronology import document_date
+from service.pipeline.concepts import concept_weights, document_concepts, sentence_concepts
 from service.pipeline.corroboration import corroborate
 from service.pipeline.disagreements import (
     MAX_SCANNED_DOCUMENTS,
@@ -44,12 +48,24 @@ from service.pipeline.grouping import (
     embeds_well,
     group_candidates,
 )
+from service.pipeline.neighbours import similar_pairs
 from service.pipeline.readability import reads_alone
+from service.pipeline.selection import Option, choose
+from service.pipeline.trimming import trim
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Summary
 
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
-NEW_SOURCE_BONUS = 1.0  # as much as one more source: a document left uncited is a dropped source
-MIN_SENTENCE_WORDS = 4  # stop looking once the budget left cannot hold a sentence
+SHARED_CONCEPTS = 0.5  # nor may two that share half the concepts of the shorter one
+MIN_SENTENCE_WORDS = 4
+# Citing a source is itself covered, like a concept: a document left uncited is a dropped source.
+# It weighs one document's vote for a concept in its lead (concepts.concept_weights), so a source
+# is brought in when the budget has room, never at the cost of what most documents say.
+SOURCE_WEIGHT = 2.0
+_SOURCE = "\x00"  # marks a source among the concepts (no word starts with it)
+LONG_QUOTATION_WORDS = 40
+MAX_CHECK_ROUNDS = 4  # solve again at most this often without sentences that failed the check
+QUOTE_MARKS = '"“”«»„'
+_INNER_STOP = re.compile(r"[.!?…。！？।؟]['\"”’»]?\s+(?=\S)")
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -75,10 +91,11 @@ def merge_summaries(
     encode = _KnownVectors([c.sentence.text for c in candidates], vectors, encode)
     importance = _importance(candidates, vectors)
     groups = group_candidates(candidates, vectors, importance)
-    picker = _Picker(vectors, importance, by_id, encode, language, min_support)
-    picked, dropped = picker.pick(groups, max_words, keep_unsupported=on_unsupported == "flag")
-    shown = [sentence for sentence, _, _ in picked]
-    rows = [writer.row for _, _, writer in picked]
+    options = _Options(candidates, vectors, importance, groups, summaries, by_id, language)
+    picker = _Picker(options, by_id, encode, language, min_support)
+    picked, dropped = picker.pick(max_words, keep_unsupported=on_unsupported == "flag")
+    shown = [sentence for sentence, _ in picked]
+    rows = [writer.row for _, writer in picked]
     corroborate(
         shown,
         vectors[rows],
@@ -183,103 +200,214 @@ class _KnownVectors:
         return np.stack([found[at[t]] if t in at else self.vectors[self.rows[t]] for t in texts])
 
 
-class _Picker:
-    """Greedy choice of groups within the word budget, checking each before it is kept."""
+class _Options:
+    """Every summary sentence as a choice for the brief: trimmed (`trimming.py`), its concepts,
+    whether it may be shown at all, and which choices exclude each other."""
 
     def __init__(
         self,
+        candidates: list[Candidate],
         vectors: np.ndarray,
         importance: np.ndarray,
+        groups: list[Group],
+        summaries: Sequence[Summary],
+        documents: dict[str, Document],
+        language: str,
+    ) -> None:
+        self.candidates, self.vectors = candidates, vectors
+        self.weights = concept_weights(_document_concepts(summaries, documents, language))
+        self.texts: list[str] = []
+        self.trimmed: list[list[Citation]] = []
+        self.options: list[Option] = []
+        fit: list[int] = []
+        for at, item in enumerate(candidates):
+            document = documents.get(item.document_id)
+            code = document.language if document else language
+            text, trimmed = _trimmed(item, document, code)
+            self.texts.append(text)
+            self.trimmed.append(trimmed)
+            if _fit_for_brief(text, code):
+                fit.append(at)
+        # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
+        self.eligible = fit or list(range(len(candidates)))
+        self.group_of = {m.row: g for g in groups for m in g.members}
+        for at, text in enumerate(self.texts):
+            document = documents.get(candidates[at].document_id)
+            concepts = sentence_concepts(text, document.language if document else language)
+            sources = frozenset(_SOURCE + c.document_id for c in self.citations(at))
+            self.weights.update(dict.fromkeys(sources, SOURCE_WEIGHT))
+            self.options.append(
+                Option(len(text.split()), concepts | sources, float(importance[at]))
+            )
+        self.exclusive = [
+            [m.row for m in g.members] for g in groups if len(g.members) > 1
+        ] + _near_copies(self.options, vectors)
+
+    def coverage(self, at: int) -> float:
+        """The weight of what the sentence says (the sources it cites not counted)."""
+        return sum(self.weights.get(c, 0.0) for c in self.options[at].concepts if c[0] != _SOURCE)
+
+    def citations(self, at: int) -> list[Citation]:
+        """Its own evidence, and that of each member of its fact group that states every figure
+        it states (a source without the figure does not back it)."""
+        writer = self.candidates[at]
+        group = self.group_of.get(writer.row)
+        members = sorted(group.members, key=lambda m: m.doc_order) if group else [writer]
+        found: list[Citation] = []
+        for member in members:
+            if member is writer or writer.figures <= member.figures:
+                found.extend(c for c in member.sentence.citations if c not in found)
+        return found
+
+
+def _document_concepts(
+    summaries: Sequence[Summary], documents: dict[str, Document], language: str
+) -> list[dict[str, int]]:
+    """Each summarised document's concepts; from its summary's sentences where the summary was
+    made before summaries carried them."""
+    found = []
+    for summary in summaries:
+        if summary.facts.error:
+            continue
+        if summary.concepts is not None:
+            found.append(summary.concepts)
+            continue
+        document = documents.get(summary.document_id)
+        code = document.language if document else language
+        found.append(document_concepts([s.text for s in summary.sentences], code))
+    return found
+
+
+def _trimmed(
+    item: Candidate, document: Document | None, language: str
+) -> tuple[str, list[Citation]]:
+    """The sentence with its fact-free words deleted, and the deleted spans of the document;
+    only a sentence quoted verbatim is trimmed (a generated one has no span to delete from)."""
+    text = item.sentence.text
+    quoted = item.sentence.citations[0] if item.sentence.citations else None
+    if document is None or quoted is None or document.text[quoted.start : quoted.end] != text:
+        return text, []
+    result = trim(text, language)
+    spans = [
+        Citation(quoted.document_id, quoted.start + start, quoted.start + end)
+        for start, end in result.deleted
+    ]
+    return result.text, spans
+
+
+def _fit_for_brief(text: str, language: str) -> bool:
+    """Reads on its own, and is not a long quotation: a quotation of more than
+    `LONG_QUOTATION_WORDS` words or one that runs over several sentences is a poor brief sentence
+    (a shorter sentence with the same concepts is preferred, and the solver finds it)."""
+    words = len(text.split())
+    if words < MIN_SENTENCE_WORDS or not reads_alone(text, language):
+        return False
+    quoting = any(mark in text for mark in QUOTE_MARKS)
+    inner_stops = len(_INNER_STOP.findall(text))
+    return not (quoting and (words > LONG_QUOTATION_WORDS or inner_stops >= 2))
+
+
+def _near_copies(options: list[Option], vectors: np.ndarray) -> list[list[int]]:
+    """Pairs that would say one thing twice: embeddings closer than `NEAR_DUPLICATE_COSINE`, or
+    half or more of the shorter sentence's concepts shared (from any documents, one included)."""
+    count = len(options)
+    if count < 2:
+        return []
+    rows, cols, _ = similar_pairs(vectors, np.arange(count), NEAR_DUPLICATE_COSINE)
+    pairs = {(int(a), int(b)) for a, b in zip(rows.tolist(), cols.tolist(), strict=True)}
+    names: dict[str, int] = {}
+    entries = [
+        (i, names.setdefault(c, len(names))) for i, o in enumerate(options) for c in o.concepts
+    ]
+    if entries:
+        from scipy.sparse import csr_matrix
+
+        at, concept = zip(*entries, strict=True)
+        incidence = csr_matrix(
+            (np.ones(len(entries), dtype=np.float32), (at, concept)), shape=(count, len(names))
+        )
+        shared = (incidence @ incidence.T).tocoo()
+        sizes = np.asarray([max(len(o.concepts), 1) for o in options])
+        upper = shared.row < shared.col
+        a, b, n = shared.row[upper], shared.col[upper], shared.data[upper]
+        close = n >= SHARED_CONCEPTS * np.minimum(sizes[a], sizes[b])
+        pairs |= set(zip(a[close].tolist(), b[close].tolist(), strict=True))
+    return [[a, b] for a, b in sorted(pairs)]
+
+
+class _Picker:
+    """The brief's sentences: the set that covers the most weighted concepts within the word
+    budget (`selection.py`), each checked against its evidence before it is kept."""
+
+    def __init__(
+        self,
+        options: _Options,
         documents: dict[str, Document],
         encode: Encode,
         language: str,
         min_support: float,
     ) -> None:
-        self.vectors, self.importance, self.documents = vectors, importance, documents
+        self.options, self.documents = options, documents
         self.encode, self.language, self.min_support = encode, language, min_support
 
-    def value(self, group: Group) -> float:
-        return len(group.document_ids) + float(self.importance[group.leader.row])
-
     def pick(
-        self, groups: list[Group], max_words: int, keep_unsupported: bool
-    ) -> tuple[list[tuple[BriefSentence, Group, Candidate]], int]:
-        """Lazy greedy: a group's gain only falls as documents get cited, so a stale heap key
-        is an upper bound, and the top of the heap is re-scored before it is taken."""
-        heap = [(-self._gain(g, set()), at) for at, g in enumerate(groups)]
-        heapq.heapify(heap)
-        picked: list[tuple[BriefSentence, Group, Candidate]] = []
-        cited: set[str] = set()
-        words, dropped = 0, 0
-        while heap and max_words - words >= MIN_SENTENCE_WORDS:
-            _, at = heapq.heappop(heap)
-            group = groups[at]
-            gain = self._gain(group, cited)
-            if heap and gain < -heap[0][0]:
-                heapq.heappush(heap, (-gain, at))
-                continue
-            writer = _writer(group, self.language)
-            length = len(writer.sentence.text.split())
-            if words + length > max_words or self._repeats(writer, picked):
-                continue
-            if not reads_alone(writer.sentence.text, self.language):
-                continue  # leans on a sentence the brief does not show ("They are...")
-            sentence = self._checked(group, writer)
-            if not sentence.supported and not keep_unsupported:
-                dropped += 1
-                continue
-            picked.append((sentence, group, writer))
-            cited |= group.document_ids
-            words += length
-        return picked, dropped
+        self, max_words: int, keep_unsupported: bool
+    ) -> tuple[list[tuple[BriefSentence, Candidate]], int]:
+        """Solve, check what was picked, and solve again without the sentences that failed."""
+        options = self.options
+        banned: set[int] = set()
+        checked: dict[int, BriefSentence] = {}
+        for _ in range(MAX_CHECK_ROUNDS):
+            allowed = [i for i in options.eligible if i not in banned]
+            choice = choose(
+                [options.options[i] for i in allowed],
+                options.weights,
+                max_words,
+                [[allowed.index(i) for i in group if i in allowed] for group in options.exclusive],
+            )
+            picked = [allowed[at] for at in choice.picked]
+            for at in picked:
+                if at not in checked:
+                    checked[at] = self._checked(at)
+            failed = {at for at in picked if not checked[at].supported}
+            if not failed or keep_unsupported:
+                break
+            banned |= failed
+        else:  # still failing after the last round: show only what passed
+            picked = [at for at in picked if checked[at].supported]
+        failed_ever = {at for at, sentence in checked.items() if not sentence.supported}
+        dropped = 0 if keep_unsupported else len(failed_ever)
+        return [(checked[at], options.candidates[at]) for at in picked], dropped
 
-    def _gain(self, group: Group, cited: set[str]) -> float:
-        return self.value(group) + NEW_SOURCE_BONUS * len(group.document_ids - cited)
-
-    def _repeats(
-        self, writer: Candidate, picked: list[tuple[BriefSentence, Group, Candidate]]
-    ) -> bool:
-        if not picked:
-            return False
-        rows = [w.row for _, _, w in picked]
-        return bool(np.max(self.vectors[rows] @ self.vectors[writer.row]) >= NEAR_DUPLICATE_COSINE)
-
-    def _checked(self, group: Group, writer: Candidate) -> BriefSentence:
-        citations: list[Citation] = []
-        for member in sorted(group.members, key=lambda m: m.doc_order):
-            citations.extend(c for c in member.sentence.citations if c not in citations)
+    def _checked(self, at: int) -> BriefSentence:
+        writer = self.options.candidates[at]
+        text = self.options.texts[at]
+        citations = self.options.citations(at)
         own = evidence_passages(writer.sentence.citations, self.documents)
         others = evidence_passages(
             [c for c in citations if c not in writer.sentence.citations], self.documents
         )
         verdict = check_sentence(
-            writer.sentence.text,
-            self.vectors[writer.row],
+            text,
+            self.options.vectors[writer.row],
             own + others if own else [],
             self.encode,
             self.language,
             self.min_support,
         )
         return BriefSentence(
-            text=writer.sentence.text,
+            text=text,
             citations=citations,
-            score=round(self.value(group), 4),
+            score=round(self.options.coverage(at), 4),
             support=verdict.support,
             supported=verdict.passed,
             problems=list(verdict.problems),
+            trimmed=self.options.trimmed[at],
         )
 
 
-def _writer(group: Group, language: str) -> Candidate:
-    """The member that says the group's fact best: one that reads on its own and carries no
-    figure another member lacks (so that every citation backs it), the leader when it can."""
-    shared = frozenset.intersection(*(m.figures for m in group.members))
-    fit = [m for m in group.members if m.figures <= shared]
-    return next((m for m in fit if reads_alone(m.sentence.text, language)), group.leader)
-
-
 def _in_reading_order(
-    picked: list[tuple[BriefSentence, Group, Candidate]], documents: dict[str, Document]
+    picked: list[tuple[BriefSentence, Candidate]], documents: dict[str, Document]
 ) -> list[BriefSentence]:
     dates: dict[str, date | None] = {}
 
@@ -294,6 +422,6 @@ def _in_reading_order(
 
     ranked = sorted(
         picked,
-        key=lambda item: (-len(item[0].document_ids), when(item[2]), -item[0].score),
+        key=lambda item: (-len(item[0].document_ids), when(item[1]), -item[0].score),
     )
-    return [sentence for sentence, _, _ in ranked]
+    return [sentence for sentence, _ in ranked]

@@ -205,6 +205,9 @@ class Summary:
     sentences: list[SummarySentence]
     facts: DocumentFacts
     vectors: SentenceVectors | None = None  # the sentences' embeddings, when known
+    # The concepts of the whole document (concepts.py), each with the position of the first
+    # sentence that states it: what the merge weighs coverage by, read once with the summary.
+    concepts: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -215,6 +218,8 @@ class Summary:
         }
         if self.vectors is not None:
             data["vectors"] = self.vectors.to_dict()
+        if self.concepts is not None:
+            data["concepts"] = self.concepts
         return data
 
     @classmethod
@@ -226,6 +231,7 @@ class Summary:
             sentences=[SummarySentence.from_dict(s) for s in data["sentences"]],
             facts=DocumentFacts(**data["facts"]),
             vectors=SentenceVectors.from_dict(vectors) if vectors else None,
+            concepts=data.get("concepts"),
         )
 
     def vectors_by(self, model: str) -> np.ndarray | None:
@@ -243,6 +249,7 @@ class BriefSentence:
     score: float
     support: float = 1.0  # similarity to its own evidence passage (1.0: quoted verbatim)
     supported: bool = True  # False: failed the faithfulness check, shown flagged
+    trimmed: list[Citation] = field(default_factory=list)  # words deleted from the quoted span
     problems: list[str] = field(
         default_factory=list
     )  # why it failed, e.g. "number 12 not in evidence"

@@ -1,0 +1,187 @@
+"""Which sentences a brief shows: a budgeted maximum-coverage problem over weighted concepts.
+
+Each candidate sentence covers some concepts (`concepts.py`); a concept's weight says how much
+the corpus is about it (how many documents state it). The brief is the set of sentences, within
+the word budget, that covers the greatest total weight, each concept counted once however many
+picked sentences carry it: two sentences that say the same thing add little more than one, so
+the choice itself avoids repetition (Gillick & Favre 2009, "A scalable global model for
+summarization"). Sentences that must not appear together (the same fact in other words, a
+near-copy) are excluded in pairs or groups.
+
+It is solved exactly as an integer linear program with HiGHS (`scipy.optimize.milp`) under a time
+bound. A problem too large for that, or one the solver cannot finish in time, is solved by the
+cost-scaled greedy of Khuller, Moss & Naor (1999) with the best single sentence as a second
+candidate, which is within a factor (1 - 1/e)/2 of the optimum.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+TIME_LIMIT_SECONDS = 5.0
+MAX_EXACT_OPTIONS = 3000  # sentences beyond this go to the greedy (its cost grows gently)
+MAX_EXACT_NONZEROS = 400_000
+
+
+@dataclass(frozen=True)
+class Option:
+    """A sentence the brief may show: its length in words, the concepts it covers, and a small
+    bonus (its importance) that only decides between choices of equal coverage."""
+
+    words: int
+    concepts: frozenset[str]
+    bonus: float = 0.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    picked: list[int]  # indices into the options, in the order they were given
+    coverage: float  # total weight of the concepts covered
+    method: str  # "exact", "exact-time-bound" (best found in time), or "greedy"
+
+
+def choose(
+    options: Sequence[Option],
+    weights: Mapping[str, float],
+    budget: int,
+    exclusive: Sequence[Sequence[int]] = (),
+    *,
+    time_limit: float = TIME_LIMIT_SECONDS,
+) -> Choice:
+    """The options, within `budget` words, that cover the most concept weight; at most one of
+    each set in `exclusive`."""
+    fitting = [i for i, o in enumerate(options) if 0 < o.words <= budget]
+    if not fitting:
+        return Choice([], 0.0, "exact")
+    problem = _Problem(options, weights, fitting, exclusive)
+    if len(fitting) <= MAX_EXACT_OPTIONS and problem.nonzeros <= MAX_EXACT_NONZEROS:
+        found = problem.solve_exact(budget, time_limit)
+        if found is not None:
+            return found
+    return problem.solve_greedy(budget)
+
+
+class _Problem:
+    def __init__(
+        self,
+        options: Sequence[Option],
+        weights: Mapping[str, float],
+        fitting: list[int],
+        exclusive: Sequence[Sequence[int]],
+    ) -> None:
+        self.options, self.fitting = options, fitting
+        inside = set(fitting)
+        names = sorted({c for i in fitting for c in options[i].concepts if weights.get(c, 0) > 0})
+        self.index = {name: at for at, name in enumerate(names)}
+        self.weights = np.asarray([float(weights[name]) for name in names])
+        self.covers = [
+            [self.index[c] for c in options[i].concepts if c in self.index] for i in fitting
+        ]
+        at = {option: row for row, option in enumerate(fitting)}
+        self.exclusive = [
+            sorted({at[i] for i in group if i in inside})
+            for group in exclusive
+            if sum(i in inside for i in set(group)) > 1
+        ]
+        self.nonzeros = sum(len(c) for c in self.covers) + len(names)
+        bonus = np.asarray([options[i].bonus for i in fitting], dtype=np.float64)
+        # The bonus must never outweigh the least concept: scale it below the smallest weight.
+        smallest = float(self.weights.min()) if len(self.weights) else 1.0
+        spread = float(np.abs(bonus).max()) if len(bonus) else 0.0
+        self.bonus = bonus * (0.5 * smallest / (spread * max(len(fitting), 1))) if spread else bonus
+
+    def coverage(self, rows: list[int]) -> float:
+        covered = {c for row in rows for c in self.covers[row]}
+        return float(self.weights[list(covered)].sum()) if covered else 0.0
+
+    def _choice(self, rows: list[int], method: str) -> Choice:
+        return Choice(sorted(self.fitting[row] for row in rows), self.coverage(rows), method)
+
+    def solve_exact(self, budget: int, time_limit: float) -> Choice | None:
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_matrix
+
+        sentences, concepts = len(self.fitting), len(self.weights)
+        width = sentences + concepts
+        rows, cols, values = [], [], []
+        lower: list[float] = []
+        upper: list[float] = []
+
+        def constraint(entries: list[tuple[int, float]], low: float, high: float) -> None:
+            row = len(lower)
+            for col, value in entries:
+                rows.append(row)
+                cols.append(col)
+                values.append(value)
+            lower.append(low)
+            upper.append(high)
+
+        constraint(
+            [(s, float(self.options[self.fitting[s]].words)) for s in range(sentences)], 0, budget
+        )
+        carriers: list[list[int]] = [[] for _ in range(concepts)]
+        for s, covered in enumerate(self.covers):
+            for c in covered:
+                carriers[c].append(s)
+        for c, carried_by in enumerate(carriers):  # a concept counts only if a sentence carries it
+            constraint([(sentences + c, 1.0)] + [(s, -1.0) for s in carried_by], -np.inf, 0)
+        for group in self.exclusive:
+            constraint([(s, 1.0) for s in group], -np.inf, 1)
+        matrix = coo_matrix((values, (rows, cols)), shape=(len(lower), width)).tocsr()
+        objective = -np.concatenate([self.bonus, self.weights])
+        integrality = np.concatenate([np.ones(sentences), np.zeros(concepts)])
+        try:
+            result = milp(
+                objective,
+                constraints=LinearConstraint(matrix, lower, upper),
+                integrality=integrality,
+                bounds=Bounds(0, 1),
+                options={"time_limit": time_limit},
+            )
+        except (ValueError, MemoryError):
+            log.exception("the sentence selection could not be solved exactly")
+            return None
+        if result.x is None:
+            log.warning("no exact selection in %.1f s: %s", time_limit, result.message)
+            return None
+        picked = [s for s in range(sentences) if result.x[s] > 0.5]
+        return self._choice(picked, "exact" if result.status == 0 else "exact-time-bound")
+
+    def solve_greedy(self, budget: int) -> Choice:
+        """Cost-scaled greedy (gain per word), compared with the best single option."""
+        covered = np.zeros(len(self.weights), dtype=bool)
+        banned = np.zeros(len(self.fitting), dtype=bool)
+        groups_of: dict[int, list[int]] = {}
+        for at, group in enumerate(self.exclusive):
+            for s in group:
+                groups_of.setdefault(s, []).append(at)
+        picked: list[int] = []
+        words = 0
+        while True:
+            best, best_ratio = -1, 0.0
+            for s, concepts in enumerate(self.covers):
+                length = self.options[self.fitting[s]].words
+                if banned[s] or words + length > budget:
+                    continue
+                gain = float(self.weights[[c for c in concepts if not covered[c]]].sum())
+                ratio = (gain + self.bonus[s]) / length
+                if ratio > best_ratio:
+                    best, best_ratio = s, ratio
+            if best < 0:
+                break
+            picked.append(best)
+            words += self.options[self.fitting[best]].words
+            covered[self.covers[best]] = True
+            banned[best] = True
+            for at in groups_of.get(best, []):
+                banned[self.exclusive[at]] = True
+        single = max(range(len(self.fitting)), key=lambda s: self.coverage([s]))
+        if self.coverage([single]) > self.coverage(picked):
+            picked = [single]
+        return self._choice(picked, "greedy")

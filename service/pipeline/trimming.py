@@ -1,0 +1,111 @@
+"""Faithful trimming: words that carry no fact leave a quoted sentence, by deletion only.
+
+A brief has few words, and a quoted sentence often spends some on nothing a reader needs: an
+opening flourish ("In a startling development,"), a connective that points at a paragraph the
+brief does not show ("However,", "Meanwhile,"), a parenthetical aside ("(pictured)",
+"(file photo)"). Those are deleted; nothing is ever reworded, so every word left is still in the
+cited passage, in order. The only other change is the first letter of what remains, upper-cased
+when its opening was deleted, so that the sentence still starts as one. Each deletion is kept as
+a span of the stored text, so the brief can say exactly what was left out.
+
+What may be deleted is deliberately narrow:
+
+- an opening connective from the language's list, with the comma after it;
+- an opening "In a(n) ... <development/move/twist/...>," phrase of at most five words, no name
+  and no figure (English);
+- a parenthetical of at most five words with no digit and no capitalised word other than its
+  first (a figure or a name in brackets is a fact: "(10,000 troops)", "(Kim Jong Un)").
+
+Anything else stays: a deletion that could change what a sentence claims (a condition, a
+concession, an attribution: "..., officials said") is not made.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CONNECTIVES = {
+    "en": (
+        "however", "meanwhile", "moreover", "furthermore", "in addition", "additionally",
+        "indeed", "in fact", "of course", "nevertheless", "nonetheless", "still", "also",
+        "at the same time", "in the meantime", "as a result", "in other news", "notably",
+        "importantly", "interestingly", "significantly", "separately", "elsewhere",
+        "in turn", "in response", "for its part", "for their part", "for his part",
+        "for her part", "in a statement", "on the other hand", "by contrast", "in contrast",
+        "then", "now", "yet", "but", "and", "so",
+    ),
+    "fr": (
+        "cependant", "toutefois", "pourtant", "par ailleurs", "en outre", "de plus",
+        "en effet", "néanmoins", "d'ailleurs", "d’ailleurs", "ainsi", "or", "mais", "et",
+        "en revanche", "par contre", "de son côté", "de leur côté", "en fait",
+    ),
+    "de": ("jedoch", "allerdings", "außerdem", "zudem", "dennoch", "indes", "aber"),
+    "es": ("sin embargo", "además", "no obstante", "asimismo", "por otra parte", "pero"),
+}  # fmt: skip
+_FLOURISH = {  # English only: "In a startling development,", "In a surprise move,"
+    "en": re.compile(
+        r"In an? (?:[a-z-]+ ){0,3}(?:development|breakthrough|move|twist|turn|turn of events|"
+        r"sign|announcement|revelation|update|escalation|shift|step|blow|reversal|setback|"
+        r"surprise)\s*,\s+"
+    ),
+}
+_PARENTHETICAL = re.compile(r"\s+\(([^()\d]{1,60})\)(?=[\s,.;:!?])")
+_MAX_ASIDE_WORDS = 5
+_MIN_LEFT_WORDS = 5  # a trimmed sentence keeps at least this many words
+
+
+@dataclass(frozen=True)
+class Trim:
+    """A sentence after trimming, and the spans (offsets into the sentence) deleted from it."""
+
+    text: str
+    deleted: tuple[tuple[int, int], ...]
+
+
+def trim(text: str, language: str) -> Trim:
+    """Delete the fact-free opening and asides of `text`; the same text when nothing qualifies."""
+    code = language.split("-")[0].lower()
+    deleted: list[tuple[int, int]] = []
+    opening = _opening(text, code)
+    if opening:
+        deleted.append((0, opening))
+    for match in _PARENTHETICAL.finditer(text):
+        if match.start() >= opening and _is_aside(match.group(1)):
+            deleted.append((match.start(), match.end()))
+    if not deleted:
+        return Trim(text, ())
+    kept, at = [], 0
+    for start, end in deleted:
+        kept.append(text[at:start])
+        at = end
+    kept.append(text[at:])
+    result = "".join(kept)
+    if opening and result[:1].islower():
+        result = result[0].upper() + result[1:]
+    if len(result.split()) < _MIN_LEFT_WORDS:
+        return Trim(text, ())
+    return Trim(result, tuple(deleted))
+
+
+def _opening(text: str, code: str) -> int:
+    """Length of a deletable opening (with its comma and the space after it), or 0."""
+    flourish = _FLOURISH.get(code)
+    if flourish is not None:
+        found = flourish.match(text)
+        if found and len(found.group(0).split()) <= 6:
+            return found.end()
+    lowered = text.casefold()
+    for connective in sorted(_CONNECTIVES.get(code, ()), key=len, reverse=True):
+        if lowered.startswith(connective):
+            found = re.compile(r"\s*,\s+").match(text, len(connective))
+            if found:
+                return found.end()
+    return 0
+
+
+def _is_aside(inside: str) -> bool:
+    words = inside.split()
+    if not words or len(words) > _MAX_ASIDE_WORDS:
+        return False
+    return not any(word[:1].isupper() for word in words[1:]) and not inside[:1].isupper()
