@@ -73,7 +73,7 @@ def find_disagreements(
     limit: int | None = MAX_DISAGREEMENTS,
 ) -> list[Disagreement]:
     mentions = [_Mention(m, s) for s in statements for m in measures(s.text, language)]
-    mentions = mentions[:MAX_MENTIONS]
+    mentions = _single_valued(mentions)[:MAX_MENTIONS]
     if len({m.document_id for m in mentions}) < 2:
         return []
     comparable = _comparable(mentions, encode)
@@ -98,6 +98,22 @@ def document_statements(
             citation = Citation(document.id, sentence.start, sentence.end)
             found.append(Statement(sentence.text, citation, order[document.id], False))
     return found
+
+
+def _single_valued(mentions: list[_Mention]) -> list[_Mention]:
+    """Leave out measures some document gives several figures for, whatever their place and
+    time ("60 km northwest of Curicó", "34 km northwest of Talca": two aftershocks): such a
+    measure recurs in the story and has no one value for sources to disagree on."""
+    values: dict[tuple[object, ...], dict[str, set[str]]] = {}
+    for mention in mentions:
+        by_document = values.setdefault(_kind(mention.measure), {})
+        by_document.setdefault(mention.document_id, set()).add(mention.key)
+    recurring = {kind for kind, docs in values.items() if any(len(v) > 1 for v in docs.values())}
+    return [m for m in mentions if _kind(m.measure) not in recurring]
+
+
+def _kind(measure: Measure) -> tuple[object, ...]:
+    return (measure.noun, measure.verbs, measure.unit)
 
 
 def _comparable(mentions: list[_Mention], encode: Encode) -> np.ndarray:

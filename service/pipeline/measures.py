@@ -169,6 +169,12 @@ def _is_not_a_count(text: str, figure: Figure, table: LanguageTables) -> bool:
         return True  # "8:32:22", "2005/01/08"
     if re.match(r"\s?(?:a\.?m\b|p\.?m\b|h\b|GMT|UTC)", after, re.IGNORECASE):
         return True
+    if re.search(r"\d\s*[\w.]+\s*[\[(]\s*$", before):
+        return True  # "190 miles (306 km)", "1,200km [745 miles]": the same figure converted
+    if re.search(r"\d\s+[^\W\d]+\s+(?:(?:et|and|und|y|a|e)\s+)?$", before) and re.match(
+        r"\s*[^\W\d]", after
+    ):
+        return True  # "8 minutes (and) 50 seconds": the second part of one quantity
     values = figure.values
     if len(values) == 1 and re.fullmatch(r"1[5-9]\d\d|20\d\d", values[0]):
         return True  # a year
@@ -220,6 +226,7 @@ def _measure(text: str, figure: Figure, table: LanguageTables) -> Measure | None
         return None  # "8 minutes 50 seconds": a part of a duration
     if not noun:
         return None
+    noun_end = at
     skipped = 0
     while at < len(after) and skipped < MAX_AUXILIARIES and after[at].casefold() in stop:
         if after[at].casefold() in table.connectors:
@@ -237,7 +244,7 @@ def _measure(text: str, figure: Figure, table: LanguageTables) -> Measure | None
         at += 1
     if written and not _is_content(written[-1], stop, table):
         written.pop()
-    anchor = _anchor(after[at:], stop)  # "65 kilometers northwest of Cauquenes"
+    anchor = _anchor(after[at if verbs else noun_end :], stop)  # "65 km northwest of Cauquenes"
     qualifier, before = _qualifier(text[: figure.start], table)
     previous = _tokens(_CLAUSE_MARK.split(before)[-1])[-2:]
     if len(previous) == 2 and previous[1].casefold() in {"of", "de", "d'"}:
@@ -275,7 +282,7 @@ def _anchor(rest: list[str], stop: frozenset[str]) -> list[str]:
         if not word[:1].isupper():
             break
         names.append(word)
-    return names if skipped else []
+    return names
 
 
 def _is_content(word: str, stop: frozenset[str], table: LanguageTables) -> bool:
@@ -352,13 +359,14 @@ def _source(text: str, figure: Figure, table: LanguageTables) -> str:
         subject = _subject(text[: match.start()], stop)
         if subject:
             return subject
-        name = _capitalised_run(text[match.end() :])  # "said Lee Seong-kweun"
+        name = _named_source(text[match.end() :], capitalised=True)  # "said Lee Seong-kweun"
         if name:
             return name
     folded = text.casefold()
     for marker in table.attribution_markers:
         for found in re.finditer(rf"(?<!\w){re.escape(marker)}\s+", folded):
-            name = _capitalised_run(text[found.end() :])
+            # "per" also makes rates ("300 per day"): only a name after it is a source.
+            name = _named_source(text[found.end() :], capitalised=marker == "per")
             if name:
                 return name
     return ""
@@ -397,11 +405,11 @@ def _subject(before: str, stop: frozenset[str]) -> str:
     return ""
 
 
-def _capitalised_run(text: str) -> str:
-    """The named source after "according to": up to the clause's end, at most a few words."""
+def _named_source(text: str, *, capitalised: bool) -> str:
+    """The source after "according to": up to the clause's end, at most a few words."""
     clause = _CLAUSE_MARK.split(text, maxsplit=1)[0]
     words = list(_TOKEN.finditer(clause))[:MAX_SOURCE_WORDS]
-    if not words or not any(m.group(0)[:1].isupper() for m in words[:2]):
+    if not words or (capitalised and not any(m.group(0)[:1].isupper() for m in words[:2])):
         return ""
     return clause[words[0].start() : words[-1].end()]
 

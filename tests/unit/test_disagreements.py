@@ -106,3 +106,44 @@ def test_one_document_alone_cannot_disagree(embedder):
         embedder.encode,
     )
     assert found == []
+
+
+def test_figures_of_different_scope_or_measure_do_not_disagree(embedder):
+    found = find_disagreements(
+        _statements(
+            ("a", "More than 1,000 soldiers were killed or wounded in the last week of December."),
+            ("b", "At least 30 soldiers were killed or wounded over the weekend."),
+            ("c", "Some 300 soldiers were killed in the fighting."),
+            ("d", "Nearly 3,000 soldiers were killed or injured in the fighting."),
+        ),
+        embedder.encode,
+    )
+    assert found == []
+
+
+def test_one_documents_list_of_distances_is_not_a_disagreement(embedder):
+    found = find_disagreements(
+        _statements(
+            ("a", "The first aftershock struck 128 miles north of the capital."),
+            ("a", "A second aftershock struck 153 miles north of the capital."),
+            ("b", "An aftershock struck 96 miles north of the capital."),
+        ),
+        embedder.encode,
+    )
+    assert found == []
+
+
+def test_each_figure_says_how_and_by_whom_it_is_stated(embedder):
+    found = find_disagreements(
+        _statements(
+            ("a", "Police said 300 protesters were arrested in the capital on Saturday."),
+            ("b", "According to organisers, more than 500 protesters were arrested on Saturday."),
+        ),
+        embedder.encode,
+    )
+    assert len(found) == 1
+    claims = {f.value: (f.qualifier, f.source, f.scope) for f in found[0].figures}
+    assert claims == {
+        "300": ("", "Police", "on Saturday"),
+        "500": ("more than", "organisers", "on Saturday"),
+    }

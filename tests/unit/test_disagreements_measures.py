@@ -1,0 +1,67 @@
+"""What a figure measures: the reading that decides which figures may disagree (no model)."""
+
+from __future__ import annotations
+
+from service.pipeline.measures import measures
+
+
+def _one(text: str, language: str = "en"):
+    found = measures(text, language)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_measure_is_the_counted_noun_and_its_verb():
+    killed = _one("Some 300 North Korean soldiers were killed, a South Korean lawmaker said.")
+    wounded = _one("At least 30 North Korean soldiers were either killed or wounded in clashes.")
+    assert killed.noun == wounded.noun
+    assert killed.verbs != wounded.verbs
+    assert wounded.about == "North Korean soldiers killed or wounded"
+
+
+def test_the_scope_is_the_time_said_in_the_figures_clause():
+    weekend = _one("At least 30 soldiers were killed or wounded over the weekend.")
+    december = _one("More than 1,000 soldiers were killed or wounded in the last week of December.")
+    total = _one("In all, 3,000 soldiers were killed or wounded.")
+    assert len({weekend.scope, december.scope, total.scope}) == 3
+    assert total.scope == frozenset()
+    assert december.when == "in the last week of December"
+    later = _one("About 11,000 troops are deployed in Kursk, where fighting began last August.")
+    assert later.scope == frozenset(), "a later clause's time is not the figure's"
+
+
+def test_qualifier_and_source_are_read():
+    claim = _one(
+        "In December, Volodymyr Zelensky said that nearly 3,000 soldiers had been killed or "
+        "injured there."
+    )
+    assert (claim.qualifier, claim.source, claim.when) == (
+        "nearly",
+        "Volodymyr Zelensky",
+        "In December",
+    )
+    according = _one("According to Western assessments, about 11,000 troops are deployed.")
+    assert according.source == "Western assessments"
+
+
+def test_clock_times_dates_years_scores_and_labels_are_not_counts():
+    for text in (
+        "The aftershock occurred at 8:32:22 AM local time.",
+        "The summit opened on 12 March in Geneva.",
+        "The law was passed in 2005 by parliament.",
+        "Chelsea beat Arsenal 3-1 in the final.",
+        "Air France Flight 447 carrying passengers vanished.",
+    ):
+        assert measures(text, "en") == [], text
+
+
+def test_a_distance_is_measured_from_a_place():
+    a = _one("The epicentre was 65 kilometers northwest of Cauquenes.")
+    b = _one("The epicentre was 60 kilometers northwest of Curicó.")
+    assert a.measure == b.measure and a.place != b.place
+
+
+def test_french_is_read_and_unsupported_languages_give_nothing():
+    claim = _one("Selon la police, plus de 300 manifestants ont été arrêtés samedi.", "fr")
+    assert claim.qualifier == "plus de" and "samedi" in claim.when
+    assert measures("Ο σεισμός σκότωσε 300 ανθρώπους.", "el") == []
