@@ -1,6 +1,7 @@
 """The brief's wire shape is written once: every key `brief_to_dict` writes is in the OpenAPI
 document's `Brief`, and every key of that schema is written, on real briefs of the seed corpus
-that carry disagreements, a flagged sentence with its problems, and a dropped one."""
+that carry disagreements, a flagged sentence with its problems, and a dropped one, and on one
+whose disagreement says every optional part (unit, qualifier, source, scope)."""
 
 from __future__ import annotations
 
@@ -46,9 +47,22 @@ def _brief(pipeline: Pipeline, corpus: Any, unsupported: str) -> Brief:
     return merging.merge(documents, summaries, 2000)
 
 
+def _saying_everything(item: Any) -> Any:
+    """`item` with every empty optional text filled in: parts a dataclass writes only when
+    the text says them (a figure's scope, a unit) are written too."""
+    empty = {f.name: "x" for f in dataclasses.fields(item) if getattr(item, f.name) == ""}
+    return dataclasses.replace(item, **empty)
+
+
 @pytest.fixture(scope="module")
 def briefs(shared_pipeline: Pipeline, corpus: Any) -> dict[str, Brief]:
-    return {mode: _brief(shared_pipeline, corpus, mode) for mode in ("flag", "drop")}
+    found = {mode: _brief(shared_pipeline, corpus, mode) for mode in ("flag", "drop")}
+    real = found["flag"].disagreements[0]
+    full = _saying_everything(
+        dataclasses.replace(real, figures=[_saying_everything(f) for f in real.figures])
+    )
+    found["full"] = dataclasses.replace(found["flag"], disagreements=[full])
+    return found
 
 
 def wire_keys(value: Any, path: str = "") -> Iterator[str]:
