@@ -31,6 +31,7 @@ from service.exit_codes import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from service.pipeline.render import figure_label, subject_label
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -346,10 +347,10 @@ def render(result: dict[str, Any], form: str) -> str:
         lines += ["", "Where sources differ:"]
         for item in disagreements:
             figures = "; ".join(
-                f"{f['value']} " + "".join(f"[{c['document_id']}]" for c in f["citations"])
+                f"{figure_label(f)} " + "".join(f"[{c['document_id']}]" for c in f["citations"])
                 for f in item["figures"]
             )
-            lines.append(f"- {item['about']}: {figures}")
+            lines.append(f"- {subject_label(item)}: {figures}")
     models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
     lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
     lines.extend(brief["notes"])

@@ -86,6 +86,12 @@ class BriefSentence(BaseModel):
     problems: list[str] | None = Field(
         None, description="Why it failed the faithfulness check; only when it did."
     )
+    trimmed: list[pipeline.Citation] | None = Field(
+        None,
+        description="Words deleted from the quoted passage (a fact-free opening such as "
+        "'However,', an aside in brackets), as spans of the stored text; only when some were. "
+        "Nothing else is changed but the case of the first letter.",
+    )
 
 
 class Brief(BaseModel):

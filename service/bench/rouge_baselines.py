@@ -34,8 +34,8 @@ class _WordTokenizer:
         return _WORD.findall(text)
 
 
-def within(sentences: Sequence[str], words: int) -> str:
-    """Sentences in the given order while they fit in `words`; the text cut to `words`."""
+def fitting(sentences: Sequence[str], words: int) -> list[str]:
+    """Sentences in the given order while they fit in `words` (the first one always)."""
     taken: list[str] = []
     count = 0
     for sentence in sentences:
@@ -44,16 +44,23 @@ def within(sentences: Sequence[str], words: int) -> str:
             continue
         taken.append(sentence)
         count += length
-    return cut(" ".join(taken), words)
+    return taken
 
 
-def lead(documents: Sequence[Sequence[str]], words: int) -> str:
+def within(sentences: Sequence[str], words: int) -> str:
+    """The sentences that fit in `words`, as one text cut to `words`."""
+    return cut(" ".join(fitting(sentences, words)), words)
+
+
+def lead(documents: Sequence[Sequence[str]], words: int) -> list[str]:
+    """The first sentence of each document in turn, then the second..., while they fit."""
     depth = max((len(d) for d in documents), default=0)
     ordered = [d[at] for at in range(depth) for d in documents if at < len(d)]
-    return within(ordered, words)
+    return fitting(ordered, words)
 
 
-def lexrank(documents: Sequence[Sequence[str]], language: str, words: int) -> str:
+def lexrank(documents: Sequence[Sequence[str]], language: str, words: int) -> list[str]:
+    """sumy's LexRank over every sentence, the best rated first, while they fit."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
     from sumy.summarizers.lex_rank import LexRankSummarizer
 
@@ -72,7 +79,7 @@ def lexrank(documents: Sequence[Sequence[str]], language: str, words: int) -> st
         return infos
 
     summarizer(ObjectDocumentModel(paragraphs), best_first)
-    return within(ranked, words)
+    return fitting(ranked, words)
 
 
 def stemmer_name(language: str) -> str:

@@ -34,7 +34,6 @@ from service.pipeline.chronology import document_date
 from service.pipeline.concepts import concept_weights, document_concepts, sentence_concepts
 from service.pipeline.corroboration import corroborate
 from service.pipeline.disagreements import (
-    MAX_SCANNED_DOCUMENTS,
     Statement,
     document_statements,
     find_disagreements,
@@ -55,6 +54,7 @@ from service.pipeline.trimming import trim
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Summary
 
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
+SAME_DOCUMENT_COSINE = 0.6  # nor two of one document this close: it restates itself
 SHARED_CONCEPTS = 0.5  # nor may two that share half the concepts of the shorter one
 MIN_SENTENCE_WORDS = 4
 # Citing a source is itself covered, like a concept: a document left uncited is a dropped source.
@@ -65,6 +65,7 @@ _SOURCE = "\x00"  # marks a source among the concepts (no word starts with it)
 LONG_QUOTATION_WORDS = 40
 MAX_CHECK_ROUNDS = 4  # solve again at most this often without sentences that failed the check
 QUOTE_MARKS = '"“”«»„'
+_DIGIT = re.compile(r"\d")
 _INNER_STOP = re.compile(r"[.!?…。！？।؟]['\"”’»]?\s+(?=\S)")
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -96,20 +97,17 @@ def merge_summaries(
     picked, dropped = picker.pick(max_words, keep_unsupported=on_unsupported == "flag")
     shown = [sentence for sentence, _ in picked]
     rows = [writer.row for _, writer in picked]
-    corroborate(
-        shown,
-        vectors[rows],
-        document_statements(documents, _by_citations(shown), language, digits=False),
-        encode,
-    )
+    # The cited documents' sentences, split once (as their summaries were split): where other
+    # sources of a picked fact are found, and where figures that differ are looked for.
+    passages = document_statements(documents, _by_citations(shown), language, digits=False)
+    corroborate(shown, vectors[rows], passages, encode)
     sentences = _in_reading_order(picked, by_id)
-    cited = [c.document_id for s in sentences for c in s.citations]
-    scanned = set(list(dict.fromkeys(cited))[:MAX_SCANNED_DOCUMENTS])
+    scanned = {p.citation.document_id for p in passages}
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
         for c in candidates
         if c.sentence.citations and c.document_id in scanned
-    ] + document_statements(documents, cited, language)
+    ] + [p for p in passages if _DIGIT.search(p.text)]
     return Brief(
         sentences=sentences,
         documents=[d.id for d in documents],
@@ -231,17 +229,19 @@ class _Options:
         # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
         self.eligible = fit or list(range(len(candidates)))
         self.group_of = {m.row: g for g in groups for m in g.members}
+        said: list[frozenset[str]] = []
         for at, text in enumerate(self.texts):
             document = documents.get(candidates[at].document_id)
-            concepts = sentence_concepts(text, document.language if document else language)
+            said.append(sentence_concepts(text, document.language if document else language))
             sources = frozenset(_SOURCE + c.document_id for c in self.citations(at))
             self.weights.update(dict.fromkeys(sources, SOURCE_WEIGHT))
             self.options.append(
-                Option(len(text.split()), concepts | sources, float(importance[at]))
+                Option(len(text.split()), said[at] | sources, float(importance[at]))
             )
+        owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = [
             [m.row for m in g.members] for g in groups if len(g.members) > 1
-        ] + _near_copies(self.options, vectors)
+        ] + _near_copies(said, vectors, owners)
 
     def coverage(self, at: int) -> float:
         """The weight of what the sentence says (the sources it cites not counted)."""
@@ -307,17 +307,23 @@ def _fit_for_brief(text: str, language: str) -> bool:
     return not (quoting and (words > LONG_QUOTATION_WORDS or inner_stops >= 2))
 
 
-def _near_copies(options: list[Option], vectors: np.ndarray) -> list[list[int]]:
-    """Pairs that would say one thing twice: embeddings closer than `NEAR_DUPLICATE_COSINE`, or
-    half or more of the shorter sentence's concepts shared (from any documents, one included)."""
-    count = len(options)
+def _near_copies(
+    concepts: list[frozenset[str]], vectors: np.ndarray, owners: np.ndarray
+) -> list[list[int]]:
+    """Pairs that would say one thing twice: embeddings closer than `NEAR_DUPLICATE_COSINE`
+    (`SAME_DOCUMENT_COSINE` within one document, which restates its own headline and lead in
+    other words), or half or more of the shorter sentence's concepts shared."""
+    count = len(concepts)
     if count < 2:
         return []
-    rows, cols, _ = similar_pairs(vectors, np.arange(count), NEAR_DUPLICATE_COSINE)
-    pairs = {(int(a), int(b)) for a, b in zip(rows.tolist(), cols.tolist(), strict=True)}
+    rows, cols, cosines = similar_pairs(vectors, np.arange(count), SAME_DOCUMENT_COSINE)
+    close = (cosines >= NEAR_DUPLICATE_COSINE) | (owners[rows] == owners[cols])
+    pairs = {
+        (int(a), int(b)) for a, b in zip(rows[close].tolist(), cols[close].tolist(), strict=True)
+    }
     names: dict[str, int] = {}
     entries = [
-        (i, names.setdefault(c, len(names))) for i, o in enumerate(options) for c in o.concepts
+        (i, names.setdefault(c, len(names))) for i, found in enumerate(concepts) for c in found
     ]
     if entries:
         from scipy.sparse import csr_matrix
@@ -327,7 +333,7 @@ def _near_copies(options: list[Option], vectors: np.ndarray) -> list[list[int]]:
             (np.ones(len(entries), dtype=np.float32), (at, concept)), shape=(count, len(names))
         )
         shared = (incidence @ incidence.T).tocoo()
-        sizes = np.asarray([max(len(o.concepts), 1) for o in options])
+        sizes = np.asarray([max(len(found), 1) for found in concepts])
         upper = shared.row < shared.col
         a, b, n = shared.row[upper], shared.col[upper], shared.data[upper]
         close = n >= SHARED_CONCEPTS * np.minimum(sizes[a], sizes[b])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 from service.pipeline.types import Brief
@@ -38,8 +39,11 @@ def brief_markdown(brief: Brief) -> str:
                 number = numbers.setdefault(citation.document_id, len(numbers) + 1)
                 _add_span(spans, citation.document_id, f"{citation.start}-{citation.end}")
                 marks.append(f"[^{number}]")
-            figures.append(f"{figure.value}{''.join(dict.fromkeys(marks))}")
-        differences.append(f"- {_markdown_text(disagreement.about)}: {'; '.join(figures)}")
+            figures.append(
+                f"{_markdown_text(figure_label(figure.to_dict()))}{''.join(dict.fromkeys(marks))}"
+            )
+        subject = _markdown_text(subject_label(disagreement.to_dict()))
+        differences.append(f"- {subject}: {'; '.join(figures)}")
     footnotes = [
         f"[^{n}]: Document `{doc_id}`, characters {', '.join(spans[doc_id])}."
         for doc_id, n in numbers.items()
@@ -54,6 +58,20 @@ def brief_markdown(brief: Brief) -> str:
     if footnotes:
         parts.append("\n".join(footnotes))
     return "\n\n".join(parts) + "\n"
+
+
+def figure_label(figure: Mapping[str, Any]) -> str:
+    """A figure as a reader should see it, from its wire form: "nearly 3,000, per Zelensky, in
+    December"; hedge, source and scope only where its text states them."""
+    value = " ".join(part for part in (figure.get("qualifier"), figure.get("value")) if part)
+    said = [f"per {figure['source']}" if figure.get("source") else "", figure.get("scope") or ""]
+    return ", ".join([str(value), *(part for part in said if part)])
+
+
+def subject_label(disagreement: Mapping[str, Any]) -> str:
+    """What a disagreement is about, with its unit when it has one: "aid (US$ million)"."""
+    about, unit = str(disagreement.get("about") or ""), disagreement.get("unit")
+    return f"{about} ({unit})" if unit else about
 
 
 def _add_span(spans: dict[str, list[str]], document_id: str, span: str) -> None:
@@ -72,6 +90,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
                 "support": s.support,
                 "supported": s.supported,
                 **({"problems": s.problems} if s.problems else {}),
+                **({"trimmed": [c.to_dict() for c in s.trimmed]} if s.trimmed else {}),
             }
             for s in brief.sentences
         ],

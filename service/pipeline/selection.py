@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 TIME_LIMIT_SECONDS = 5.0
 MAX_EXACT_OPTIONS = 3000  # sentences beyond this go to the greedy (its cost grows gently)
 MAX_EXACT_NONZEROS = 400_000
+TIE_BREAK = 1e-3
+MIP_GAP = 1e-7  # HiGHS stops within this relative gap: fine enough to see the tie-breaker
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,11 @@ class _Problem:
         ]
         self.nonzeros = sum(len(c) for c in self.covers) + len(names)
         bonus = np.asarray([options[i].bonus for i in fitting], dtype=np.float64)
-        # The bonus must never outweigh the least concept: scale it below the smallest weight.
+        # The bonus only breaks ties: all of it together weighs a thousandth of the least concept.
         smallest = float(self.weights.min()) if len(self.weights) else 1.0
         spread = float(np.abs(bonus).max()) if len(bonus) else 0.0
-        self.bonus = bonus * (0.5 * smallest / (spread * max(len(fitting), 1))) if spread else bonus
+        scale = TIE_BREAK * smallest / (spread * max(len(fitting), 1)) if spread else 0.0
+        self.bonus = bonus * scale
 
     def coverage(self, rows: list[int]) -> float:
         covered = {c for row in rows for c in self.covers[row]}
@@ -142,7 +145,7 @@ class _Problem:
                 constraints=LinearConstraint(matrix, lower, upper),
                 integrality=integrality,
                 bounds=Bounds(0, 1),
-                options={"time_limit": time_limit},
+                options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP},
             )
         except (ValueError, MemoryError):
             log.exception("the sentence selection could not be solved exactly")

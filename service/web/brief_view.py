@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.pipeline.render import figure_label, subject_label
+
 
 @dataclass(frozen=True)
 class Marker:
@@ -135,11 +137,11 @@ def _disagreement(item: Any, numbering: _Numbering) -> DisagreementView | None:
     if not isinstance(item, Mapping) or not isinstance(item.get("figures"), list):
         return None
     figures = [
-        FigureView(str(f.get("value", "")), numbering.markers(f.get("citations") or []))
+        FigureView(figure_label(f), numbering.markers(f.get("citations") or []))
         for f in item["figures"]
         if isinstance(f, Mapping)
     ]
-    return DisagreementView(str(item.get("about") or ""), figures) if figures else None
+    return DisagreementView(subject_label(item), figures) if figures else None
 
 
 def _number(value: Any) -> float | None:

@@ -36,8 +36,11 @@ def test_two_clusters_in_the_benchmark_layout(tmp_path, capsys):
     for system in rouge.SYSTEMS:
         assert 0 < figures[system]["rouge1"] <= 100
         assert 0 <= figures[system]["rouge2"] <= figures[system]["rouge1"]
+        assert 0 <= figures[system]["redundancy_cosine"] <= 1
+        assert 0 <= figures[system]["redundancy_concepts"] <= 1
     assert figures["evidence_coverage"] == 1.0
-    assert 0 <= figures["brief_redundancy"] <= 1
+    assert figures["brief"]["redundancy_concepts"] == 0, "the merge never lets that through"
+    assert figures["trimmed_words"] >= 0
 
 
 def test_the_bench_command_lists_benchmarks_not_their_helpers():

@@ -286,3 +286,27 @@ def test_vectors_of_another_model_are_not_used(embedder):
         embedding_model=embedder.identity,
     )
     assert summary.sentences[0].text in asked
+
+
+def test_no_claim_of_the_seeds_is_stated_twice(embedder, seeds):
+    """The seeds state "minimal protection" in three sentences of one article; the brief once.
+    No two sentences share half of the shorter one's concepts, and no filler opening is left."""
+    from service.pipeline.concepts import sentence_concepts
+    from service.pipeline.summarisers.extractive import ExtractiveSummariser
+
+    summariser = ExtractiveSummariser(embedder)
+    documents = [document for document, _ in seeds]
+    summaries = [summariser.summarise(d, sentences, [], False) for d, sentences in seeds]
+    brief = merge_summaries(summaries, documents, embedder.encode, 250)
+    texts = [s.text for s in brief.sentences]
+    assert sum("minimal protection" in text for text in texts) <= 1
+    concepts = [sentence_concepts(text, "en") for text in texts]
+    for i in range(len(concepts)):
+        for j in range(i + 1, len(concepts)):
+            shared = len(concepts[i] & concepts[j])
+            assert shared < 0.5 * min(len(concepts[i]), len(concepts[j])), (texts[i], texts[j])
+    assert not any(text.startswith(("In a startling", "In a significant")) for text in texts)
+    assert all(len(text.split()) <= 60 for text in texts)
+    assert {c.document_id for s in brief.sentences for c in s.citations} == {
+        d.id for d in documents
+    }, "every source is cited"

@@ -1,0 +1,44 @@
+"""Concepts: stemmed bigrams with a content word, and how much a corpus is about each."""
+
+from __future__ import annotations
+
+from service.pipeline.concepts import (
+    concept_weights,
+    document_concepts,
+    sentence_concepts,
+    stemmer_name,
+)
+
+
+def test_stemming_makes_inflections_one_concept():
+    a = sentence_concepts("North Korean troops were deployed to Kursk.", "en")
+    b = sentence_concepts("Deploying North Korean troop units near Kursk.", "en")
+    assert "north korean" in a and "korean troop" in a and "korean troop" in b
+
+
+def test_a_bigram_of_stop_words_is_no_concept():
+    concepts = sentence_concepts("It was in the end of the war.", "en")
+    assert "in the" not in concepts and "of the" not in concepts
+    assert "the war" in concepts
+
+
+def test_languages_with_a_snowball_stemmer_are_stemmed():
+    assert stemmer_name("fr") == "french" and stemmer_name("el") == "greek"
+    assert stemmer_name("he") == "none"
+    assert sentence_concepts("Les soldats coréens", "fr") == sentence_concepts(
+        "les soldat coréen", "fr"
+    )
+
+
+def test_a_concept_one_document_states_alone_weighs_nothing():
+    first = document_concepts(["Troops deployed to Kursk.", "The harvest was good."], "en")
+    second = document_concepts(["More news.", "Troops deployed to Kursk in numbers."], "en")
+    weights = concept_weights([first, second])
+    assert "harvest good" not in weights
+    # both state it; the first document in its lead (votes 2), the second later (1 + 1/2)
+    assert weights["troop deploy"] == 2.0 + 1.5
+
+
+def test_a_single_document_corpus_weighs_its_own_concepts():
+    only = document_concepts(["Troops deployed to Kursk."], "en")
+    assert concept_weights([only])["troop deploy"] == 2.0
