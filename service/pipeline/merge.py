@@ -249,12 +249,16 @@ class _Options:
 
     def citations(self, at: int) -> list[Citation]:
         """Its own evidence, and that of each member of its fact group that states every figure
-        it states (a source without the figure does not back it)."""
+        it states (a source without the figure does not back it). Every member is close to the
+        group's leader, not always to another member: a member other than the leader cites
+        only the leader besides itself (corroboration finds the others by its own test)."""
         writer = self.candidates[at]
         group = self.group_of.get(writer.row)
-        members = sorted(group.members, key=lambda m: m.doc_order) if group else [writer]
+        members = [writer]
+        if group is not None:
+            members = group.members if writer is group.leader else [group.leader, writer]
         found: list[Citation] = []
-        for member in members:
+        for member in sorted(members, key=lambda m: m.doc_order):
             if member is writer or writer.figures <= member.figures:
                 found.extend(c for c in member.sentence.citations if c not in found)
         return found
