@@ -9,7 +9,7 @@ is cited too. Work is bounded: `MAX_SCANNED_DOCUMENTS` documents, `MAX_PASSAGES`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,12 +22,10 @@ from service.pipeline.grouping import (
     content_words,
     word_overlap,
 )
-from service.pipeline.types import BriefSentence, Citation
+from service.pipeline.types import BriefSentence, Citation, Encode
 
 MIN_SHARED_WORDS = 0.3  # below this word overlap a passage is not even embedded
 MAX_PASSAGES = 300
-
-Encode = Callable[[list[str]], np.ndarray]
 
 
 def corroborate(

@@ -18,23 +18,22 @@ still contradict one the brief states.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from service.pipeline.cleaning import clean_document
 from service.pipeline.measures import Measure, measures
+from service.pipeline.neighbours import star_clusters
 from service.pipeline.sentences import split_sentences
-from service.pipeline.types import Citation, Disagreement, Document, FigureClaim
+from service.pipeline.types import Citation, Disagreement, Document, Encode, FigureClaim
 
 EVENT_COSINE = 0.5  # two sentences this close report on the same event
 NOUN_COSINE = 0.8  # two counted nouns this close count the same thing ("troops", "soldiers")
 MAX_SCANNED_DOCUMENTS = 50
 MAX_MENTIONS = 500  # bounds the one extra embedding call
 MAX_DISAGREEMENTS = 5
-
-Encode = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -157,16 +156,14 @@ def _same_place(a: Measure, b: Measure) -> bool:
 
 
 def _groups(mentions: list[_Mention], comparable: np.ndarray) -> list[list[_Mention]]:
-    """Star clustering: the mention comparable with most others leads, and takes them all."""
-    taken = np.zeros(len(mentions), dtype=bool)
-    groups: list[list[_Mention]] = []
-    for at in sorted(range(len(mentions)), key=lambda i: (-int(comparable[i].sum()), i)):
-        if taken[at] or not comparable[at].any():
-            continue
-        members = np.flatnonzero(comparable[at] & ~taken)
-        taken[members] = taken[at] = True
-        groups.append([mentions[at]] + [mentions[i] for i in members if i != at])
-    return groups
+    """Star clustering: the mention comparable with most others leads, and takes them all; a
+    mention comparable with none is no group."""
+    order = sorted(range(len(mentions)), key=lambda i: (-int(comparable[i].sum()), i))
+    clusters = star_clusters(
+        (i for i in order if comparable[i].any()),
+        lambda i: np.flatnonzero(comparable[i]).tolist(),
+    )
+    return [[mentions[i] for i in cluster] for cluster in clusters]
 
 
 def _disagreement(group: list[_Mention]) -> Disagreement | None:

@@ -15,17 +15,15 @@ The check matters for generated sentences, which may invent a figure, a name or 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from service.pipeline.facts import names, negated, numbers, words
-from service.pipeline.types import Citation, Document
+from service.pipeline.types import Citation, Document, Encode
 
 MIN_SUPPORT = 0.6
-
-Encode = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)

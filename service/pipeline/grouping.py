@@ -33,7 +33,7 @@ import numpy as np
 import regex
 
 from service.pipeline.facts import figures
-from service.pipeline.neighbours import similar_pairs
+from service.pipeline.neighbours import similar_pairs, star_clusters
 from service.pipeline.types import SummarySentence
 
 SAME_FACT_COSINE = 0.80
@@ -141,26 +141,17 @@ def group_candidates(
     graph = _Edges.build(candidates, vectors, owners)
     support = graph.support(owners)
     order = np.lexsort((np.arange(count), -np.asarray(importance, dtype=np.float64), -support))
-    grouped = np.zeros(count, dtype=bool)
-    groups: list[Group] = []
-    for i in order.tolist():
-        if grouped[i]:
-            continue
-        leader = candidates[i]
-        group = Group(leader, [leader])
-        grouped[i] = True
-        documents = {leader.document_id}
-        neighbours = graph.neighbours(i)
-        for j in neighbours[~grouped[neighbours]].tolist():
-            other = candidates[j]
-            if other.document_id in documents:
-                continue
-            if not leader.figures or leader.figures <= other.figures:
-                group.members.append(other)
-                documents.add(other.document_id)
-                grouped[j] = True
-        groups.append(group)
-    return groups
+
+    def admits(leader: int, other: int, members: list[int]) -> bool:
+        """One member per document; a neighbour joins only if it states every figure the
+        leader states."""
+        if any(candidates[m].document_id == candidates[other].document_id for m in members):
+            return False
+        figures = candidates[leader].figures
+        return not figures or figures <= candidates[other].figures
+
+    clusters = star_clusters(order.tolist(), lambda i: graph.neighbours(i).tolist(), admits)
+    return [Group(candidates[c[0]], [candidates[i] for i in c]) for c in clusters]
 
 
 @dataclass(frozen=True)

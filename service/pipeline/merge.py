@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -51,7 +51,7 @@ from service.pipeline.neighbours import similar_pairs
 from service.pipeline.readability import reads_alone
 from service.pipeline.selection import Option, choose
 from service.pipeline.trimming import trim
-from service.pipeline.types import Brief, BriefSentence, Citation, Document, Summary
+from service.pipeline.types import Brief, BriefSentence, Citation, Document, Encode, Summary
 
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
 SAME_DOCUMENT_COSINE = 0.6  # nor two of one document this close: it restates itself
@@ -67,8 +67,6 @@ MAX_CHECK_ROUNDS = 4  # solve again at most this often without sentences that fa
 QUOTE_MARKS = '"“”«»„'
 _DIGIT = re.compile(r"\d")
 _INNER_STOP = re.compile(r"[.!?…。！？।؟]['\"”’»]?\s+(?=\S)")
-
-Encode = Callable[[list[str]], np.ndarray]
 
 
 def merge_summaries(

@@ -10,6 +10,8 @@ bounds memory however redundant the input.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
 
 CELL_SIZE = 2048
@@ -96,3 +98,27 @@ def _unique(
     low, high = np.minimum(rows, cols), np.maximum(rows, cols)
     keys, first = np.unique(low.astype(np.int64) * count + high, return_index=True)
     return keys // count, keys % count, sims[first]
+
+
+def star_clusters(
+    order: Iterable[int],
+    neighbours: Callable[[int], Iterable[int]],
+    admits: Callable[[int, int, list[int]], bool] = lambda leader, other, members: True,
+) -> list[list[int]]:
+    """Star (leader) clustering: taken in `order`, an item not yet in a cluster leads a new one
+    and takes its `neighbours` (closest first) that are in none and that `admits(leader, other,
+    members so far)` lets in. Every member is a neighbour of its leader itself, so clusters
+    never drift by chaining. A leader with no neighbour is a cluster of one."""
+    taken: set[int] = set()
+    clusters: list[list[int]] = []
+    for leader in order:
+        if leader in taken:
+            continue
+        members = [leader]
+        taken.add(leader)
+        for other in neighbours(leader):
+            if other not in taken and admits(leader, other, members):
+                members.append(other)
+                taken.add(other)
+        clusters.append(members)
+    return clusters

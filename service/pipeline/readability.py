@@ -13,38 +13,35 @@ from __future__ import annotations
 
 import re
 
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
+from service.pipeline.facts import word_set
 
 _OPENING = "\"'“‘«„(["
 _CLOSING_QUOTE = '"”’»'
 
 # Pronouns and connectives that, opening a sentence, refer to what came before it.
 POINTING_BACK: dict[str, frozenset[str]] = {
-    "en": _word_set(
+    "en": word_set(
         "he she it they him her them his its their this these those such also but however "
         "meanwhile moreover furthermore nevertheless thus therefore hence then yet still "
         "besides instead otherwise"
     ),
-    "fr": _word_set(
+    "fr": word_set(
         "il elle ils elles ce cet cette ces cela ceci lui leur leurs son sa ses mais "
         "cependant toutefois aussi pourtant ainsi"
     ),
-    "de": _word_set("er sie es dies diese dieser dieses jedoch aber auch dennoch"),
-    "es": _word_set("él ella ellos ellas este esta estos estas esto pero también"),
-    "cs": _word_set("on ona ono oni ony to tento tato toto tyto jeho její jejich ale však"),
-    "el": _word_set("αυτός αυτή αυτό αυτοί αυτές αυτά όμως αλλά επίσης"),
-    "he": _word_set("הוא היא הם הן זה זו אך"),
-    "ar": _word_set("هو هي هم هن هذا هذه لكن"),
-    "hi": _word_set("वह वे यह ये उसने उन्होंने लेकिन"),
+    "de": word_set("er sie es dies diese dieser dieses jedoch aber auch dennoch"),
+    "es": word_set("él ella ellos ellas este esta estos estas esto pero también"),
+    "cs": word_set("on ona ono oni ony to tento tato toto tyto jeho její jejich ale však"),
+    "el": word_set("αυτός αυτή αυτό αυτοί αυτές αυτά όμως αλλά επίσης"),
+    "he": word_set("הוא היא הם הן זה זו אך"),
+    "ar": word_set("هو هي هم هن هذا هذه لكن"),
+    "hi": word_set("वह वे यह ये उसने उन्होंने लेकिन"),
 }
 _PERSONAL = {
-    "en": _word_set("he she they"),
-    "fr": _word_set("il elle ils elles"),
-    "de": _word_set("er sie"),
-    "es": _word_set("él ella ellos ellas"),
+    "en": word_set("he she they"),
+    "fr": word_set("il elle ils elles"),
+    "de": word_set("er sie"),
+    "es": word_set("él ella ellos ellas"),
 }
 _FIRST_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 

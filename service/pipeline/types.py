@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 UNDETERMINED = "und"
+
+# Embeds texts as unit rows (one per text): the sentence-embedding model, or a lexical stand-in.
+Encode = Callable[[list[str]], np.ndarray]
 
 
 class DocumentHead(Protocol):

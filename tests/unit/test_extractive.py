@@ -73,7 +73,12 @@ def test_selection_never_takes_a_near_duplicate() -> None:
     ],
 )
 def test_questions_fragments_and_walls_of_text_are_not_brief_material(text, fit) -> None:
-    assert is_brief_material(text) is fit
+    assert is_brief_material(text, "en") is fit
+
+
+def test_a_greek_question_is_not_brief_material() -> None:
+    assert not is_brief_material("Θα σταλούν πίσω στη Βόρεια Κορέα οι στρατιώτες;", "el")
+    assert is_brief_material("Οι στρατιώτες θα σταλούν πίσω στη Βόρεια Κορέα.", "el")
 
 
 def test_the_cache_key_names_model_revision_and_length() -> None:
@@ -109,7 +114,7 @@ def test_seed_summaries_quote_sentences_verbatim_in_document_order(seeds, embedd
                 source.end,
             )
             assert 0.0 < picked.score <= 1.0
-            assert is_brief_material(picked.text)
+            assert is_brief_material(picked.text, document.language)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 from service.config import Settings
 from service.pipeline.chunking import chunk_sentences
 from service.pipeline.embeddings import Embedder
-from service.pipeline.summarisers.alignment import word_overlap
+from service.pipeline.summarisers.alignment import share_in_evidence
 from service.pipeline.summarisers.registry import ModelLoadError
 from service.pipeline.summarisers.select import SummariserChoice
 from service.pipeline.summarisers.seq2seq import GenerationSettings, Seq2SeqSummariser, looks_local
@@ -94,9 +94,9 @@ def test_paths_are_told_from_hub_names(name: str, local: bool) -> None:
 
 
 def test_word_overlap_counts_words_or_character_pairs() -> None:
-    assert word_overlap("Ukraine captured soldiers", "Soldiers were captured by Ukraine.") == 1.0
-    assert word_overlap("flour and salt", "Ukraine captured soldiers") == 0.0
-    assert word_overlap("朝鲜士兵被俘", "乌克兰俘虏了两名朝鲜士兵") > 0.5
+    assert share_in_evidence("Ukraine captured soldiers", "Soldiers were captured by Ukraine.") == 1.0
+    assert share_in_evidence("flour and salt", "Ukraine captured soldiers") == 0.0
+    assert share_in_evidence("朝鲜士兵被俘", "乌克兰俘虏了两名朝鲜士兵") > 0.5
 
 
 def test_a_missing_model_directory_is_a_clear_error(tmp_path: Path) -> None:

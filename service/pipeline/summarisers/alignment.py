@@ -66,7 +66,7 @@ def _evidence(
     """The chunk's sentence that best supports `text`, and how well (cosine and word overlap)."""
     cosines = source[[rows[sentence.index] for sentence in chunk.sentences]] @ vector
     supports = [
-        COSINE_WEIGHT * float(cosine) + (1 - COSINE_WEIGHT) * word_overlap(text, sentence.text)
+        COSINE_WEIGHT * float(cosine) + (1 - COSINE_WEIGHT) * share_in_evidence(text, sentence.text)
         for cosine, sentence in zip(cosines, chunk.sentences, strict=True)
     ]
     best = int(np.argmax(supports))
@@ -93,7 +93,7 @@ def _most_important(picked: list[SummarySentence], limit: int | None) -> list[in
     return sorted(ranked[:limit])
 
 
-def word_overlap(text: str, evidence: str) -> float:
+def share_in_evidence(text: str, evidence: str) -> float:
     """Share of `text`'s words (or character pairs, in unspaced scripts) found in `evidence`."""
     mine = _units(text)
     return len(mine & _units(evidence)) / len(mine) if mine else 0.0

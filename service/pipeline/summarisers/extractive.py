@@ -17,6 +17,7 @@ import numpy as np
 from service.pipeline.embeddings import Embedder
 from service.pipeline.grouping import LexicalEncoder, embeds_well
 from service.pipeline.readability import reads_alone
+from service.pipeline.sentences import is_question
 from service.pipeline.types import (
     Chunk,
     Citation,
@@ -29,7 +30,7 @@ from service.pipeline.types import (
     SummarySentence,
 )
 
-ALGORITHM_VERSION = "lexrank-lead-mmr-4"  # bump whenever the selection below changes its output
+ALGORITHM_VERSION = "lexrank-lead-mmr-5"  # bump whenever the selection below changes its output
 DAMPING = 0.85
 LEAD_WEIGHT = 0.4  # share of a sentence's importance that comes from being early: news states its
 # point first (the lead baseline beats centrality in every MultiLing language)
@@ -38,7 +39,6 @@ MMR_LAMBDA = 0.7  # importance against novelty when picking the next sentence
 REDUNDANT_COSINE = 0.8  # a sentence this close to one already picked is never picked
 MIN_WORDS, MAX_WORDS = 5, 80
 LEANING_WEIGHT = 0.5  # a sentence that leans on the one before it ("They are...") reads badly alone
-CLOSING_MARKS = "\"'”’»)]"
 
 
 def lexrank(vectors: np.ndarray) -> np.ndarray:
@@ -68,14 +68,10 @@ def importance(vectors: np.ndarray, positions: Sequence[int]) -> np.ndarray:
     return (1.0 - LEAD_WEIGHT) * central / central.max() + LEAD_WEIGHT * lead
 
 
-def is_brief_material(text: str) -> bool:
+def is_brief_material(text: str, language: str) -> bool:
     """Questions, fragments and run-on walls of text make poor sentences in a brief."""
     words = len(text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not is_question(text)
-
-
-def is_question(text: str) -> bool:
-    return text.rstrip().rstrip(CLOSING_MARKS).endswith(("?", "？", "؟"))
+    return MIN_WORDS <= words <= MAX_WORDS and not is_question(text, language)
 
 
 def select_sentences(
@@ -151,7 +147,9 @@ class ExtractiveSummariser:
                 1.0 if reads_alone(sentence.text, document.language) else LEANING_WEIGHT
                 for sentence in read
             ]
-            rows = select_sentences(vectors, scores, _eligible(read), self.max_sentences)
+            rows = select_sentences(
+                vectors, scores, _eligible(read, document.language), self.max_sentences
+            )
             picked = [_quote(read[row], float(scores[row])) for row in rows]
             if not lexical:  # kept with the summary: the merge will not embed them again
                 kept = SentenceVectors.of(self.embedder.identity, vectors[rows])
@@ -167,12 +165,12 @@ class ExtractiveSummariser:
         return Summary(document.id, self.info, picked, facts, kept)
 
 
-def _eligible(read: list[Sentence]) -> list[int]:
+def _eligible(read: list[Sentence], language: str) -> list[int]:
     """Rows fit for a brief; when none is, every row that is not a question."""
-    rows = [row for row, sentence in enumerate(read) if is_brief_material(sentence.text)]
+    rows = [row for row, s in enumerate(read) if is_brief_material(s.text, language)]
     if rows:
         return rows
-    return [row for row, sentence in enumerate(read) if not is_question(sentence.text)]
+    return [row for row, s in enumerate(read) if not is_question(s.text, language)]
 
 
 def _quote(sentence: Sentence, score: float) -> SummarySentence:
