@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, jsonify, request
-from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from service.errors import (
@@ -19,6 +18,7 @@ from service.errors import (
     StoreUnavailable,
     UnsupportedMediaType,
 )
+from service.store import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ _STORE_ERRORS: tuple[tuple[tuple[str, ...], str, dict[str, str]], ...] = (
 )
 
 
-def store_error(exc: DBAPIError) -> StoreUnavailable:
+def store_error(exc: DatabaseError) -> StoreUnavailable:
     """A database error as a 503 `store_unavailable` that says which problem it is."""
     text = str(exc.orig if exc.orig is not None else exc).lower()
     for needles, message, headers in _STORE_ERRORS:
@@ -102,8 +102,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
         return render(_from_http_exception(exc))
 
-    @app.errorhandler(DBAPIError)
-    def _store_error(exc: DBAPIError) -> tuple[Response, int]:
+    @app.errorhandler(DatabaseError)
+    def _store_error(exc: DatabaseError) -> tuple[Response, int]:
         error = store_error(exc)
         log.error(
             "database error in %s %s: %s",

@@ -420,10 +420,6 @@ def test_api_keys_are_kept_by_id_with_their_hash(store, clock):
 # The one gateway ----------------------------------------------------------------------------------
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
-# Modules outside the store that still import SQLAlchemy, each waiting for its owner to switch to
-# what the store exports (`service.store.DatabaseError`). The test fails once one no longer needs
-# its place here, so the list only shrinks.
-NOT_YET_THROUGH_THE_STORE = {"api/errors.py"}
 
 
 def _database_access(path: Path) -> list[str]:
@@ -452,5 +448,4 @@ def test_only_the_store_touches_the_database():
         if path.relative_to(SERVICE).parts[0] != "store"
     }
     offenders = {name: where for name, where in outside.items() if where}
-    assert set(offenders) <= NOT_YET_THROUGH_THE_STORE, offenders
-    assert set(offenders) == NOT_YET_THROUGH_THE_STORE, "shrink NOT_YET_THROUGH_THE_STORE"
+    assert offenders == {}, "catch service.store.DatabaseError; add a store method for the rest"
