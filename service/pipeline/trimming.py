@@ -11,8 +11,9 @@ a span of the stored text, so the brief can say exactly what was left out.
 What may be deleted is deliberately narrow:
 
 - an opening connective from the language's list, with the comma after it;
-- an opening "In a(n) ... <development/move/twist/...>," phrase of at most five words, no name
-  and no figure (English);
+- an opening "In a(n) ...," phrase of at most five lower-case words (English): an indefinite
+  noun phrase points at nothing specific ("In a startling development,", "In an abrupt
+  about-face,"), so it carries no fact; a name or a figure keeps it;
 - a parenthetical of at most five words with no digit and no capitalised word other than its
   first (a figure or a name in brackets is a fact: "(10,000 troops)", "(Kim Jong Un)").
 
@@ -43,12 +44,8 @@ _CONNECTIVES = {
     "de": ("jedoch", "allerdings", "außerdem", "zudem", "dennoch", "indes", "aber"),
     "es": ("sin embargo", "además", "no obstante", "asimismo", "por otra parte", "pero"),
 }  # fmt: skip
-_FLOURISH = {  # English only: "In a startling development,", "In a surprise move,"
-    "en": re.compile(
-        r"In an? (?:[a-z-]+ ){0,3}(?:development|breakthrough|move|twist|turn|turn of events|"
-        r"sign|announcement|revelation|update|escalation|shift|step|blow|reversal|setback|"
-        r"surprise)\s*,\s+"
-    ),
+_FLOURISH = {  # English only: "In a startling development,", "In an abrupt about-face,"
+    "en": re.compile(r"In an? (?:[a-z-]+ ){0,3}[a-z-]+\s*,\s+"),
 }
 _PARENTHETICAL = re.compile(r"\s+\(([^()\d]{1,60})\)(?=[\s,.;:!?])")
 _MAX_ASIDE_WORDS = 5
