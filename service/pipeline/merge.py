@@ -55,6 +55,7 @@ from service.pipeline.types import Brief, BriefSentence, Citation, Document, Enc
 
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
 SAME_DOCUMENT_COSINE = 0.6  # nor two of one document this close: it restates itself
+RELATED_COSINE = 0.4  # below this two sentences are not compared at all
 SHARED_CONCEPTS = 0.5  # nor may two that share half the concepts of the shorter one
 MIN_SENTENCE_WORDS = 4
 # Citing a source is itself covered, like a concept: a document left uncited is a dropped source.
@@ -314,33 +315,25 @@ def _near_copies(
 ) -> list[list[int]]:
     """Pairs that would say one thing twice: embeddings closer than `NEAR_DUPLICATE_COSINE`
     (`SAME_DOCUMENT_COSINE` within one document, which restates its own headline and lead in
-    other words), or half or more of the shorter sentence's concepts shared."""
+    other words), or half or more of the shorter sentence's concepts shared. Concepts are
+    compared only between sentences at least `RELATED_COSINE` apart, found without comparing
+    all pairs (`neighbours.py`): two sentences that share half their bigrams share most of their
+    words, and a corpus's common bigrams would otherwise pair every sentence with every other."""
     count = len(concepts)
     if count < 2:
         return []
-    rows, cols, cosines = similar_pairs(vectors, np.arange(count), SAME_DOCUMENT_COSINE)
-    close = (cosines >= NEAR_DUPLICATE_COSINE) | (owners[rows] == owners[cols])
-    pairs = {
-        (int(a), int(b)) for a, b in zip(rows[close].tolist(), cols[close].tolist(), strict=True)
-    }
-    names: dict[str, int] = {}
-    entries = [
-        (i, names.setdefault(c, len(names))) for i, found in enumerate(concepts) for c in found
-    ]
-    if entries:
-        from scipy.sparse import csr_matrix
-
-        at, concept = zip(*entries, strict=True)
-        incidence = csr_matrix(
-            (np.ones(len(entries), dtype=np.float32), (at, concept)), shape=(count, len(names))
-        )
-        shared = (incidence @ incidence.T).tocoo()
-        sizes = np.asarray([max(len(found), 1) for found in concepts])
-        upper = shared.row < shared.col
-        a, b, n = shared.row[upper], shared.col[upper], shared.data[upper]
-        close = n >= SHARED_CONCEPTS * np.minimum(sizes[a], sizes[b])
-        pairs |= set(zip(a[close].tolist(), b[close].tolist(), strict=True))
-    return [[a, b] for a, b in sorted(pairs)]
+    rows, cols, cosines = similar_pairs(vectors, np.arange(count), RELATED_COSINE)
+    pairs: list[list[int]] = []
+    for a, b, cosine in zip(rows.tolist(), cols.tolist(), cosines.tolist(), strict=True):
+        if cosine >= NEAR_DUPLICATE_COSINE or (
+            cosine >= SAME_DOCUMENT_COSINE and owners[a] == owners[b]
+        ):
+            pairs.append([a, b])
+            continue
+        shared = len(concepts[a] & concepts[b])
+        if shared and shared >= SHARED_CONCEPTS * min(len(concepts[a]), len(concepts[b])):
+            pairs.append([a, b])
+    return sorted(pairs)
 
 
 class _Picker:
