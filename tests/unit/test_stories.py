@@ -1,0 +1,78 @@
+"""Grouping documents into stories: constructed corpora, the seeds, and pooled MultiLing 2011."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.bench.stories import bcubed_f1, load
+from service.pipeline.stories import STORY_COSINE, document_vectors, group_stories, story_threshold
+from service.pipeline.types import Document
+from tests.conftest import MULTILING_ENGLISH
+from tests.seeds import load_seeds
+
+FLOOD = [
+    "Floods in Valencia killed 200 people, Spanish officials said on Thursday.",
+    "Rescuers in Valencia searched for survivors after the floods; Spanish officials fear more.",
+    "The Valencia floods are Spain's worst in decades, officials of the Spanish government said.",
+]
+ELECTION = [
+    "Voters in Ghana elected John Mahama president, the electoral commission announced.",
+    "Ghana's electoral commission declared John Mahama the winner of the presidential vote.",
+]
+
+
+def _documents(texts: list[str], language: str = "en", prefix: str = "d") -> list[Document]:
+    return [Document(f"{prefix}{i}", text, language) for i, text in enumerate(texts)]
+
+
+def test_two_events_are_two_stories_largest_first() -> None:
+    documents = _documents(ELECTION + FLOOD)
+    groups = group_stories(documents)
+    assert [sorted(g.members) for g in groups] == [[2, 3, 4], [0, 1]]
+    assert all(g.centre in g.members for g in groups)
+
+
+def test_languages_are_grouped_apart() -> None:
+    """The same words in documents declared in two languages are not compared."""
+    documents = _documents(FLOOD, "en") + _documents(FLOOD, "fr", prefix="f")
+    groups = group_stories(documents)
+    assert sorted(sorted(g.members) for g in groups) == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_one_document_is_one_story() -> None:
+    assert [g.members for g in group_stories(_documents(FLOOD[:1]))] == [[0]]
+    assert group_stories([]) == []
+
+
+def test_unrelated_pair_stays_apart() -> None:
+    """Two documents: the median pair is theirs, so only `STORY_COSINE` can join them."""
+    documents = _documents([FLOOD[0], ELECTION[0]])
+    assert story_threshold(document_vectors(documents)) <= STORY_COSINE
+    assert len(group_stories(documents)) == 2
+
+
+def test_the_seeds_are_one_story() -> None:
+    documents = [Document(name, text, "en") for name, text in sorted(load_seeds().items())]
+    groups = group_stories(documents)
+    assert len(groups) == 1
+    assert sorted(groups[0].members) == list(range(len(documents)))
+
+
+def test_bcubed_f1() -> None:
+    assert bcubed_f1(["a", "a", "b"], [0, 0, 1]) == 1.0
+    # all in one: precision per document 5/9 on average over (2/3, 2/3, 1/3), recall 1
+    assert bcubed_f1(["a", "a", "b"], [0, 0, 0]) == pytest.approx(2 * (5 / 9) / (5 / 9 + 1))
+
+
+def test_pooled_multiling_english_is_found_as_its_ten_stories() -> None:
+    if not MULTILING_ENGLISH.is_dir():
+        pytest.skip(f"MultiLing 2011 not at {MULTILING_ENGLISH}")
+    from sklearn.metrics import adjusted_rand_score
+
+    documents, truth = load(MULTILING_ENGLISH.parent)["en"]
+    groups = group_stories(documents)
+    found = [0] * len(documents)
+    for label, group in enumerate(groups):
+        for member in group.members:
+            found[member] = label
+    assert adjusted_rand_score(truth, found) >= 0.95
