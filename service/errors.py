@@ -12,9 +12,10 @@ parameter such as `wait`) and is null when no single field is to blame. Some err
 code and the jobs raise these too, so the CLI reports the same codes.
 
 Status conventions: 400 means the request is malformed whatever the store holds (bad JSON, wrong
-types, unknown fields, out-of-range values); 409 and 422 mean a well-formed request that the store's
-current content cannot satisfy (409: it would overwrite a different document; 422: it names
-documents that do not exist, or selects none).
+types, unknown fields, out-of-range values), and nothing the schema of `/openapi.json` allows is
+refused with it; 404 and 409 mean a well-formed request that the store's current content cannot
+satisfy (404: it names documents that do not exist; 409: it would overwrite a different document,
+or a brief selects no document).
 """
 
 from __future__ import annotations
@@ -159,16 +160,16 @@ class UnsupportedMediaType(ServiceError):
     code = "unsupported_media_type"
 
 
-class Unprocessable(ServiceError):
-    status = 422
-    code = "unprocessable"
+class UnknownDocuments(NotFound):
+    """A brief request names documents that are not stored: not found, as each is by its URL."""
 
-
-class UnknownDocuments(Unprocessable):
     code = "unknown_documents"
 
 
-class EmptyCorpus(Unprocessable):
+class EmptyCorpus(Conflict):
+    """A well-formed brief request selects no document in the store as it is now; storing some
+    resolves it (409, as for the state of a resource, not 422: the request itself is valid)."""
+
     code = "empty_corpus"
 
 

@@ -15,24 +15,38 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
 from service.pipeline.language import detect_language, normalise_language
-from service.store import NewDocument, Store, StoreConflict, StoredDocument
-from service.validation import DocumentId, LanguageTag, RequestModel, StorableStr, parse_model
+from service.store import (
+    UNCHANGED,
+    NewDocument,
+    Store,
+    StoreConflict,
+    StoredDocument,
+)
+from service.validation import (
+    DocumentId,
+    LanguageTag,
+    NonBlankStr,
+    RequestModel,
+    StorableStr,
+    parse_model,
+)
 
 MAX_TITLE_CHARS = 1_000
 MAX_URL_CHARS = 2_048
 # Request field of each stored column compared for idempotency (a conflict names the first).
 _REQUEST_FIELDS = {"sha256": "text", "declared_language": "language"}
+_DATE: dict[str, Any] = {"anyOf": [{"format": "date"}, {"format": "date-time"}]}
 
 
 def _check_published(value: str) -> str:
     """Accept an ISO 8601 date or date-time, stored as the client wrote it."""
-    try:
-        (date if len(value) <= 10 else datetime).fromisoformat(value)
+    try:  # RFC 3339 (JSON Schema's `date-time`) allows a lower-case "t" and "z"
+        (date if len(value) <= 10 else datetime).fromisoformat(value.upper())
     except ValueError:
         raise ValueError("must be an ISO 8601 date or date-time, e.g. 2024-12-27") from None
     return value
@@ -40,18 +54,14 @@ def _check_published(value: str) -> str:
 
 class DocumentIn(RequestModel):
     id: DocumentId | None = None
-    text: StorableStr
+    text: NonBlankStr
     title: Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)] | None = None
     url: Annotated[StorableStr, Field(max_length=MAX_URL_CHARS)] | None = None
-    published: Annotated[StorableStr, AfterValidator(_check_published)] | None = None
+    published: (
+        Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
+        | None
+    ) = None
     language: LanguageTag | None = None
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must contain more than white space")
-        return value
 
 
 class DocumentBatchIn(RequestModel):
@@ -141,30 +151,34 @@ def ingest_documents(
         return f"documents[{index}].{name}" if batch else name
 
     ids = [_checked_id(d, settings, field(i, "text")) for i, d in enumerate(documents)]
-    _reject_duplicates(documents, ids, field)
-    stored = store.document_heads(ids)
-    new = [_prepare(d, i, stored.get(i)) for d, i in zip(documents, ids, strict=True)]
+    first = _first_of_each(documents, ids, field)
+    unique = sorted(set(first.values()))
+    stored = store.document_heads([ids[i] for i in unique])
+    new = {i: _prepare(documents[i], ids[i], stored.get(ids[i])) for i in unique}
     try:
-        statuses = store.put_documents(new, replace=replace)
+        written = store.put_documents([new[i] for i in unique], replace=replace)
     except StoreConflict as exc:
+        index = unique[exc.index]
         raise DocumentConflict(
             f"document {exc.document_id!r} already exists with a different "
             f"{' and '.join(exc.differences)}; replace it with PUT /v1/documents/{exc.document_id}",
-            field=field(exc.index, _REQUEST_FIELDS.get(exc.differences[0], exc.differences[0])),
+            field=field(index, _REQUEST_FIELDS.get(exc.differences[0], exc.differences[0])),
             details={"id": exc.document_id, "differences": exc.differences},
         ) from None
-    return [
-        IngestResult(
-            id=d.id,
-            status=status,
-            language=d.language,
-            language_confidence=d.language_confidence,
-            language_source=d.language_source,
-            chars=d.chars,
-            bytes=d.bytes,
-        )
-        for d, status in zip(new, statuses, strict=True)
-    ]
+    statuses = dict(zip(unique, written, strict=True))
+    return [_result(new[first[ids[i]]], statuses.get(i, UNCHANGED)) for i in range(len(documents))]
+
+
+def _result(document: NewDocument, status: str) -> IngestResult:
+    return IngestResult(
+        id=document.id,
+        status=status,
+        language=document.language,
+        language_confidence=document.language_confidence,
+        language_source=document.language_source,
+        chars=document.chars,
+        bytes=document.bytes,
+    )
 
 
 def _checked_id(document: DocumentIn, settings: Settings, text_field: str) -> str:
@@ -177,21 +191,31 @@ def _checked_id(document: DocumentIn, settings: Settings, text_field: str) -> st
     return document.id or content_id(document.text)
 
 
-def _reject_duplicates(
+def _first_of_each(
     documents: Sequence[DocumentIn], ids: list[str], field: Callable[[int, str], str]
-) -> None:
+) -> dict[str, int]:
+    """The index of each ID's first document. A batch may repeat a document (it is stored once,
+    and reported `unchanged` the second time), as a client may send it twice; the same ID with
+    different text or metadata is a conflict, as it is against a stored document."""
     first: dict[str, int] = {}
     for index, document_id in enumerate(ids):
         if document_id not in first:
             first[document_id] = index
             continue
-        derived = documents[index].id is None
-        why = ", its ID derived from the same text" if derived else ""
-        raise InvalidField(
-            f"document {document_id!r} appears twice in the batch "
-            f"(first at documents[{first[document_id]}]{why})",
-            field=field(index, "text" if derived else "id"),
-        )
+        earlier = documents[first[document_id]]
+        differences = [
+            name
+            for name in DocumentIn.model_fields
+            if name != "id" and getattr(earlier, name) != getattr(documents[index], name)
+        ]
+        if differences:
+            raise DocumentConflict(
+                f"document {document_id!r} appears twice in the batch with a different "
+                f"{' and '.join(differences)} (first at documents[{first[document_id]}])",
+                field=field(index, differences[0]),
+                details={"id": document_id, "differences": differences},
+            )
+    return first
 
 
 def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | None) -> NewDocument:

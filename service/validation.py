@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from service.errors import InvalidField
 
@@ -18,6 +26,12 @@ DOCUMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 _DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
 # A BCP 47-like tag as clients write it ("en", "EN-gb", "zh_CN"); stored lower-cased with "-".
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$"
+# What the checks below enforce, as JSON Schema patterns that read the same in Python and in
+# ECMA-262 (the white space is Python's str.isspace spelt out, since the two `\s` differ).
+_SPACE = r"\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+STORABLE_PATTERN = r"^[^\u0000]*$"
+NOT_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
+_NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
 
 _MESSAGES = {
     "extra_forbidden": "unknown field",
@@ -42,7 +56,22 @@ def check_storable(value: str) -> str:
     return value
 
 
-StorableStr = Annotated[str, AfterValidator(check_storable)]
+def check_not_blank(value: str) -> str:
+    if not _NOT_BLANK.fullmatch(value):  # after check_storable: NUL is refused already
+        raise ValueError("must contain more than white space")
+    return value
+
+
+# The patterns are only shown (json_schema_extra): the functions give the clearer messages.
+StorableStr = Annotated[
+    str, AfterValidator(check_storable), Field(json_schema_extra={"pattern": STORABLE_PATTERN})
+]
+NonBlankStr = Annotated[
+    str,
+    AfterValidator(check_storable),
+    AfterValidator(check_not_blank),
+    Field(json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+]
 # The pattern comes before the validator function, so that the JSON schema (the OpenAPI document)
 # shows it: pydantic cannot describe a constraint applied to a function's output.
 DocumentId = Annotated[
@@ -51,6 +80,18 @@ DocumentId = Annotated[
 LanguageTag = Annotated[
     str, StringConstraints(pattern=LANGUAGE_PATTERN), AfterValidator(check_storable)
 ]
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one number type: 643.0 is the integer 643 (as JSON Schema's `integer` says)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer in a body: strict (no "5", no true), but 5.0 is 5. Constraints on it go before the
+# validator, as for DocumentId, so that the JSON schema shows them.
+WHOLE = BeforeValidator(_whole)
 
 
 class RequestModel(BaseModel):

@@ -15,13 +15,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from service.api import schemas
+from service.api.documents import MAX_OFFSET, MAX_PAGE
 from service.config import Settings
 from service.http.formats import FORMATS
 from service.http.resources import get_settings
 from service.http.tracing import HEADER as REQUEST_ID_HEADER
 from service.ingest import DocumentBatchIn, DocumentIn
 from service.jobs.briefs import BriefRequest
-from service.validation import LANGUAGE_PATTERN
+from service.validation import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
 
 bp = Blueprint("openapi", __name__)
 
@@ -41,12 +42,11 @@ ERRORS = {
     400: "Malformed: bad JSON, a field or parameter of the wrong type or out of range.",
     401: "An API key is required (keys are configured), or the one sent is wrong or revoked.",
     403: "A read-only key asked to write, or (no key configured) a client not on this machine.",
-    404: "No such document, brief or route.",
+    404: "No such document, brief or route; or a brief request names documents not stored.",
     408: "The request body did not arrive within the request time limit.",
-    409: "The ID holds a different document; PUT replaces it.",
+    409: "The ID holds a different document (PUT replaces it); or a brief selects no document.",
     413: "The body, a text or a batch is over its limit.",
     415: "The body is not application/json (UTF-8).",
-    422: "The brief request names unknown documents or selects none.",
     429: "Over the rate limit of this key; see Retry-After.",
     500: "A bug; the log has the details.",
     503: "The database refused the write (full, read-only, busy): nothing was written.",
@@ -98,8 +98,29 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     }
 
 
-def _path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def _path(name: str, pattern: str) -> dict[str, Any]:
+    schema = {"type": "string", "pattern": pattern}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+JOB_ID_PATTERN = "^[0-9a-f]{32}$"
+# Where a created resource is read, replaced or deleted (schemathesis's stateful phase follows).
+_DOCUMENT_LINKS = {
+    "getDocument": "GetDocument",
+    "putDocument": "ReplaceDocument",
+    "deleteDocument": "DeleteDocument",
+}
+
+
+def _links(operations: dict[str, str], parameter: str, expression: str) -> dict[str, Any]:
+    return {
+        name: {"operationId": operation, "parameters": {parameter: expression}}
+        for operation, name in operations.items()
+    }
+
+
+def _linked(answer: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {**answer, "links": links}
 
 
 LOCATION = {"Location": {"required": True, "schema": {"type": "string"}}}
@@ -110,16 +131,23 @@ def _wait(settings: Settings) -> dict[str, Any]:
     return _query("wait", schema, "Seconds to wait for the job to finish before answering.")
 
 
-def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {"required": required, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict[str, Any], required: bool = True, description: str = "") -> dict[str, Any]:
+    body = {"required": required, "content": {"application/json": {"schema": schema}}}
+    return {"description": description, **body} if description else body
 
 
 def paths(settings: Settings) -> dict[str, Any]:
-    document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]})
+    limits = _size_limits(settings)
+    document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]}, description=limits)
+    created = _links(_DOCUMENT_LINKS, "document_id", "$response.body#/documents/0/id")
     stored = {
-        "200": _json("StoredDocuments", "Every document was stored already (unchanged)."),
-        "201": _json("StoredDocuments", "At least one document was created."),
+        "200": _linked(
+            _json("StoredDocuments", "Every document was stored already (unchanged)."), created
+        ),
+        "201": _linked(_json("StoredDocuments", "At least one document was created."), created),
     }
+    put = _links(_DOCUMENT_LINKS, "document_id", "$request.path.document_id")
+    job = _links({"getBrief": "GetBrief"}, "job_id", "$response.body#/id")
     return {
         "/v1/documents": {
             "post": {
@@ -133,9 +161,15 @@ def paths(settings: Settings) -> dict[str, Any]:
                 "summary": "A page of stored documents (without text), in ID order.",
                 "parameters": [
                     _query(
-                        "limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Page size."
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                        "Page size.",
                     ),
-                    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+                    _query(
+                        "cursor",
+                        {"type": "string", "pattern": DOCUMENT_ID_PATTERN},
+                        "`next_cursor` of the previous page: the listing goes on after this ID.",
+                    ),
                     _query(
                         "language", {"type": "string", "pattern": LANGUAGE_PATTERN}, "Only these."
                     ),
@@ -144,24 +178,34 @@ def paths(settings: Settings) -> dict[str, Any]:
             },
         },
         "/v1/documents/{document_id}": {
-            "parameters": [_path("document_id")],
+            "parameters": [_path("document_id", DOCUMENT_ID_PATTERN)],
             "get": {
                 "operationId": "getDocument",
                 "summary": "A stored document with its text; `start`/`end` add that passage.",
                 "parameters": [
-                    _query("start", {"type": "integer", "minimum": 0}, "Passage start (chars)."),
-                    _query("end", {"type": "integer", "minimum": 0}, "Passage end (chars)."),
+                    _query(
+                        "start",
+                        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                        "Passage start (chars); past the end of the text: an empty passage.",
+                    ),
+                    _query(
+                        "end",
+                        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                        "Passage end (chars; the text's length by default), as in slicing.",
+                    ),
                 ],
                 "responses": {"200": _json("Document", "The document."), **_errors(400, 404)},
             },
             "put": {
                 "operationId": "putDocument",
                 "summary": "Create or replace the document with this ID.",
-                "requestBody": _body(ref(DocumentIn)),
+                "requestBody": _body(ref(DOCUMENT_REPLACEMENT), description=limits),
                 "responses": {
-                    "200": _json("StoredDocuments", "Replaced, or unchanged.", **LOCATION),
-                    "201": _json("StoredDocuments", "Created.", **LOCATION),
-                    **_errors(400, 404, 408, 413, 415),
+                    "200": _linked(
+                        _json("StoredDocuments", "Replaced, or unchanged.", **LOCATION), put
+                    ),
+                    "201": _linked(_json("StoredDocuments", "Created.", **LOCATION), put),
+                    **_errors(400, 408, 413, 415),
                 },
             },
             "delete": {
@@ -180,20 +224,25 @@ def paths(settings: Settings) -> dict[str, Any]:
                 "parameters": [_wait(settings)],
                 "requestBody": _body(ref(BriefRequest), required=False),
                 "responses": {
-                    "200": _json(
-                        "Job",
-                        "A brief of the same texts, models and settings was already made: "
-                        "that finished job, at once.",
-                        **LOCATION,
+                    "200": _linked(
+                        _json(
+                            "Job",
+                            "A brief of the same texts, models and settings was already made: "
+                            "that finished job, at once.",
+                            **LOCATION,
+                        ),
+                        job,
                     ),
-                    "201": _json("Job", "The job finished within `wait`.", **LOCATION),
-                    "202": _json("Job", "The job is queued or running.", **LOCATION),
-                    **_errors(400, 404, 408, 413, 415, 422),
+                    "201": _linked(
+                        _json("Job", "The job finished within `wait`.", **LOCATION), job
+                    ),
+                    "202": _linked(_json("Job", "The job is queued or running.", **LOCATION), job),
+                    **_errors(400, 404, 408, 409, 413, 415),
                 },
             },
         },
         "/v1/briefs/{job_id}": {
-            "parameters": [_path("job_id")],
+            "parameters": [_path("job_id", JOB_ID_PATTERN)],
             "get": {
                 "operationId": "getBrief",
                 "summary": "The job: status, progress, and the brief once done.",
@@ -248,10 +297,34 @@ def _text(name: str, summary: str, media_type: str) -> dict[str, Any]:
     }
 
 
+DOCUMENT_REPLACEMENT = "DocumentReplacement"
+
+
+def _add_replacement(schemas: dict[str, Any]) -> None:
+    """PUT's body: a document without `id`, which the path gives (one that repeats the path's
+    ID is accepted too)."""
+    document = schemas[DocumentIn.__name__]
+    replacement = {**document, "title": DOCUMENT_REPLACEMENT}
+    replacement["properties"] = {k: v for k, v in document["properties"].items() if k != "id"}
+    schemas[DOCUMENT_REPLACEMENT] = replacement
+
+
+def _size_limits(settings: Settings) -> str:
+    """The limits a JSON schema cannot state: bytes of UTF-8, answered 413 rather than 400."""
+    return (
+        f"Each `text` is at most {settings.max_document_bytes} bytes of UTF-8 "
+        f"(413 `document_too_large` beyond), a batch at most {settings.max_batch_documents} "
+        f"documents (413 `too_many_documents`), the body at most {settings.max_request_bytes} "
+        "bytes (413 `request_too_large`). A document repeated in a batch is stored once; one ID "
+        "with two different documents is a 409, as against a stored one."
+    )
+
+
 def build(settings: Settings) -> dict[str, Any]:
     _, definitions = models_json_schema(
         [(model, "validation") for model in MODELS], ref_template="#/components/schemas/{model}"
     )
+    _add_replacement(definitions["$defs"])
     return {
         "openapi": "3.1.0",
         "info": {

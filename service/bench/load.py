@@ -214,7 +214,7 @@ def briefer(client: Client, done: threading.Event, rng: random.Random) -> None:
             continue
         ids = rng.sample(candidates[-200:], rng.randint(2, 5))
         body = {"document_ids": ids, "max_words": 80}
-        response = client.call("brief", "POST", "/v1/briefs", (201, 202, 422), json=body)
+        response = client.call("brief", "POST", "/v1/briefs", (201, 202, 404, 409), json=body)
         if response.status_code in (201, 202):
             with client.outcome.lock:
                 client.outcome.jobs[response.json()["id"]] = "queued"

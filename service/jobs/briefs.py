@@ -14,7 +14,7 @@ from service.jobs.steps import PipelineLike, brief_keys
 from service.logs import current_context
 from service.pipeline.language import normalise_language
 from service.store import JobRecord, Store
-from service.validation import DocumentId, LanguageTag, RequestModel, parse_model
+from service.validation import WHOLE, DocumentId, LanguageTag, RequestModel, parse_model
 
 MIN_MAX_WORDS = 20
 MAX_MAX_WORDS = 2000
@@ -27,7 +27,7 @@ class BriefRequest(RequestModel):
         Annotated[list[DocumentId], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)] | None
     ) = None
     language: LanguageTag | None = None
-    max_words: Annotated[int, Field(ge=MIN_MAX_WORDS, le=MAX_MAX_WORDS)] | None = None
+    max_words: Annotated[int, Field(ge=MIN_MAX_WORDS, le=MAX_MAX_WORDS), WHOLE] | None = None
 
 
 def parse_brief_request(payload: Any) -> BriefRequest:

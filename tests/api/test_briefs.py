@@ -120,20 +120,20 @@ def test_a_language_selects_its_documents(stored):
 
 
 def test_an_empty_corpus_is_refused(client, expect_error):
-    expect_error(client.post("/v1/briefs", json={}), 422, "empty_corpus")
+    expect_error(client.post("/v1/briefs", json={}), 409, "empty_corpus")
 
 
 def test_a_language_without_documents_is_refused(stored, expect_error):
     expect_error(
-        stored.post("/v1/briefs", json={"language": "de"}), 422, "empty_corpus", "language"
+        stored.post("/v1/briefs", json={"language": "de"}), 409, "empty_corpus", "language"
     )
     response = stored.post("/v1/briefs", json={"document_ids": ["a", "b"], "language": "fr"})
-    expect_error(response, 422, "empty_corpus", "language")
+    expect_error(response, 409, "empty_corpus", "language")
 
 
 def test_unknown_document_ids_are_named(stored, expect_error):
     response = stored.post("/v1/briefs", json={"document_ids": ["a", "zz", "yy"]})
-    error = expect_error(response, 422, "unknown_documents", "document_ids")
+    error = expect_error(response, 404, "unknown_documents", "document_ids")
     assert error["details"] == {"unknown_ids": ["zz", "yy"]}
     assert "zz, yy" in error["message"]
 
@@ -144,7 +144,7 @@ def test_unknown_document_ids_are_named(stored, expect_error):
         ({"max_words": 19}, "max_words"),
         ({"max_words": 2001}, "max_words"),
         ({"max_words": "100"}, "max_words"),
-        ({"max_words": 100.0}, "max_words"),
+        ({"max_words": 100.5}, "max_words"),
         ({"max_words": True}, "max_words"),
         ({"document_ids": "a"}, "document_ids"),
         ({"document_ids": []}, "document_ids"),
@@ -187,3 +187,10 @@ def test_a_brief_of_a_deleted_document_fails_clearly(make_app):
     failed = worker_app.test_client().get(f"/v1/briefs/{job['id']}?wait=5").get_json()
     assert failed["status"] == "failed" and failed["brief"] is None
     assert failed["error"] == {"reason": "document 'b' was deleted after the brief was requested"}
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_an_integer(stored):
+    """JSON has one number type: 100.0 is the integer the schema asks for."""
+    job = stored.post("/v1/briefs", json={"max_words": 100.0})
+    assert job.status_code == 202
+    assert job.get_json()["request"]["max_words"] == 100

@@ -10,6 +10,7 @@ import schemathesis
 
 from service.ingest import DocumentBatchIn, DocumentIn
 from service.jobs.briefs import BriefRequest
+from service.validation import DOCUMENT_ID_PATTERN
 
 UI_BLUEPRINTS = ("web.",)  # the reader's HTML pages: not part of the API
 
@@ -63,6 +64,44 @@ def test_every_v1_operation_documents_the_error_shape_and_auth(document):
     assert document["paths"]["/healthz"]["get"]["security"] == []
 
 
+def test_every_create_links_to_where_its_resource_is_read_replaced_and_deleted(document):
+    """schemathesis's stateful phase follows these: without them it reads random IDs (404)."""
+    operations = {
+        operation["operationId"]: (path, method)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    expected = {
+        ("/v1/documents", "post"): {"getDocument", "putDocument", "deleteDocument"},
+        ("/v1/documents/{document_id}", "put"): {"getDocument", "putDocument", "deleteDocument"},
+        ("/v1/briefs", "post"): {"getBrief"},
+    }
+    for (path, method), targets in expected.items():
+        for status, answer in document["paths"][path][method]["responses"].items():
+            if not status.startswith("2"):
+                continue
+            links = answer["links"].values()
+            assert {link["operationId"] for link in links} == targets, (path, status)
+            for link in links:
+                target_path, _ = operations[link["operationId"]]
+                (parameter,) = link["parameters"]
+                assert "{" + parameter + "}" in target_path
+
+
+def test_request_schemas_state_what_validation_enforces(document):
+    """The patterns the schema shows for text and IDs, and integral floats as integers."""
+    schemas = document["components"]["schemas"]
+    text = schemas["DocumentIn"]["properties"]["text"]
+    assert re.fullmatch(text["pattern"], "A headline.")
+    assert not re.fullmatch(text["pattern"], " \t\u3000\n")
+    assert not re.fullmatch(text["pattern"], "nul \x00 inside")
+    assert "id" not in schemas["DocumentReplacement"]["properties"]
+    cursor = {p["name"]: p for p in document["paths"]["/v1/documents"]["get"]["parameters"]}
+    assert cursor["cursor"]["schema"]["pattern"] == DOCUMENT_ID_PATTERN
+    assert BriefRequest.model_validate({"max_words": 643.0}).max_words == 643
+
+
 def test_the_wait_limit_is_this_instances(make_app):
     document = make_app(max_wait_seconds=7).test_client().get("/openapi.json").get_json()
     (wait,) = document["paths"]["/v1/briefs"]["post"]["parameters"]
@@ -108,7 +147,8 @@ def test_what_the_app_answers_conforms_to_the_document(make_app, document, schem
     check(doc, "DELETE", client.delete("/v1/documents/b"))  # 404
     queued = client.post(briefs, json={"max_words": 60})
     check(briefs, "POST", queued)
-    check(briefs, "POST", client.post(briefs, json={"document_ids": ["nope"]}))  # 422
+    check(briefs, "POST", client.post(briefs, json={"document_ids": ["nope"]}))  # 404
+    check(briefs, "POST", client.post(briefs, json={"language": "de"}))  # 409: none in German
     job_id = queued.get_json()["id"]
     check(brief, "GET", client.get(f"/v1/briefs/{job_id}"))
     check(brief, "GET", client.get(f"/v1/briefs/{job_id}?format=md"))
@@ -129,4 +169,4 @@ def test_what_the_app_answers_conforms_to_the_document(make_app, document, schem
     check(docs, "GET", limited.get(docs, headers=writer))
     check(docs, "GET", limited.get(docs, headers=writer))  # 429
     statuses = {status for _, _, status in checks}
-    assert statuses >= {200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429}
+    assert statuses >= {200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 415, 429}

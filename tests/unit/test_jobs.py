@@ -88,7 +88,7 @@ def test_create_brief_job_filters_by_language_and_drops_repeated_ids(store):
 def test_unknown_ids_are_named(store):
     with pytest.raises(UnknownDocuments) as caught:
         create_brief_job(store, ["a", "nope", "gone"], None, 100)
-    assert caught.value.status == 422 and caught.value.field == "document_ids"
+    assert caught.value.status == 404 and caught.value.field == "document_ids"
     assert caught.value.details == {"unknown_ids": ["nope", "gone"]}
     assert "nope, gone" in caught.value.message
 
@@ -103,7 +103,7 @@ def test_an_empty_selection_is_refused(store, tmp_path):
     empty.create_all()
     with pytest.raises(EmptyCorpus) as caught:
         create_brief_job(empty, None, None, 100)
-    assert caught.value.status == 422 and caught.value.field is None
+    assert caught.value.status == 409 and caught.value.field is None
 
 
 @pytest.mark.parametrize(
