@@ -115,11 +115,14 @@ def document_concepts(sentences: Sequence[str], language: str) -> dict[str, int]
     return first
 
 
-def concept_weights(documents: Iterable[Mapping[str, int]]) -> dict[str, float]:
+def concept_weights(
+    documents: Iterable[Mapping[str, int]], single_source: float = 0.0
+) -> dict[str, float]:
     """How much a corpus is about each concept: every document that states it votes once, and
     twice when its lead states it, less as the first statement comes later (news puts what
-    matters first). Only a concept that two documents state counts, when there are two: what
-    one source alone says is not what the corpus is about."""
+    matters first). A concept only one document states, when there are several, counts
+    `single_source` of its vote: what one source alone says is not what the corpus is about, but
+    a brief long enough may say some of it (see `single_source_share`)."""
     votes: dict[str, float] = {}
     sources: dict[str, int] = {}
     count = 0
@@ -128,5 +131,18 @@ def concept_weights(documents: Iterable[Mapping[str, int]]) -> dict[str, float]:
         for concept, position in first.items():
             votes[concept] = votes.get(concept, 0.0) + 1.0 + 1.0 / (1.0 + position)
             sources[concept] = sources.get(concept, 0) + 1
-    needed = 2 if count > 1 else 1
-    return {concept: vote for concept, vote in votes.items() if sources[concept] >= needed}
+    if count < 2:
+        return votes
+    share = max(0.0, min(1.0, single_source))
+    weights = {c: v if sources[c] > 1 else v * share for c, v in votes.items()}
+    return {c: w for c, w in weights.items() if w > 0}
+
+
+def single_source_share(max_words: int, document_words: Sequence[int]) -> float:
+    """How much a concept one source alone states counts: the brief's length against an average
+    document's. A brief much shorter than an article has room only for what the sources agree
+    on; one as long as an article may also say what a single source says."""
+    lengths = [n for n in document_words if n > 0]
+    if not lengths:
+        return 0.0
+    return min(1.0, max_words / (sum(lengths) / len(lengths)))

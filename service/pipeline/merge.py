@@ -31,7 +31,12 @@ from datetime import date
 import numpy as np
 
 from service.pipeline.chronology import document_date
-from service.pipeline.concepts import concept_weights, document_concepts, sentence_concepts
+from service.pipeline.concepts import (
+    concept_weights,
+    document_concepts,
+    sentence_concepts,
+    single_source_share,
+)
 from service.pipeline.corroboration import corroborate
 from service.pipeline.disagreements import (
     Statement,
@@ -91,7 +96,9 @@ def merge_summaries(
     encode = _KnownVectors([c.sentence.text for c in candidates], vectors, encode)
     importance = _importance(candidates, vectors)
     groups = group_candidates(candidates, vectors, importance)
-    options = _Options(candidates, vectors, importance, groups, summaries, by_id, language)
+    options = _Options(
+        candidates, vectors, importance, groups, summaries, by_id, language, max_words
+    )
     picker = _Picker(options, by_id, encode, language, min_support)
     picked, dropped = picker.pick(max_words, keep_unsupported=on_unsupported == "flag")
     shown = [sentence for sentence, _ in picked]
@@ -210,9 +217,13 @@ class _Options:
         summaries: Sequence[Summary],
         documents: dict[str, Document],
         language: str,
+        max_words: int,
     ) -> None:
         self.candidates, self.vectors = candidates, vectors
-        self.weights = concept_weights(_document_concepts(summaries, documents, language))
+        share = single_source_share(max_words, [len(d.text.split()) for d in documents.values()])
+        self.weights = concept_weights(
+            _document_concepts(summaries, documents, language), single_source=share
+        )
         self.texts: list[str] = []
         self.trimmed: list[list[Citation]] = []
         self.options: list[Option] = []

@@ -6,6 +6,7 @@ from service.pipeline.concepts import (
     concept_weights,
     document_concepts,
     sentence_concepts,
+    single_source_share,
     stemmer_name,
 )
 
@@ -42,3 +43,18 @@ def test_a_concept_one_document_states_alone_weighs_nothing():
 def test_a_single_document_corpus_weighs_its_own_concepts():
     only = document_concepts(["Troops deployed to Kursk."], "en")
     assert concept_weights([only])["troop deploy"] == 2.0
+
+
+def test_what_one_source_alone_states_counts_as_the_brief_has_room():
+    first = document_concepts(["Troops deployed to Kursk.", "The harvest was good."], "en")
+    second = document_concepts(["More news.", "Troops deployed to Kursk in numbers."], "en")
+    weights = concept_weights([first, second], single_source=0.5)
+    assert weights["the harvest"] == 0.5 * (1.0 + 1.0 / 2.0)
+    assert weights["troop deploy"] == 2.0 + 1.5
+
+
+def test_the_single_source_share_is_the_brief_against_an_average_document():
+    assert single_source_share(100, [400, 400]) == 0.25
+    assert single_source_share(250, [500, 0, 500]) == 0.5
+    assert single_source_share(2000, [300]) == 1.0
+    assert single_source_share(100, []) == 0.0
