@@ -32,6 +32,7 @@ def create_brief() -> Response:
         brief_request.language,
         brief_request.max_words or settings.default_max_words,
         pipeline=current_app.extensions["pipeline"],
+        stories=brief_request.stories,
     )
     if not reused:
         get_worker().wake()

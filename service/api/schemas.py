@@ -94,6 +94,31 @@ class BriefSentence(BaseModel):
     )
 
 
+class Headline(BaseModel):
+    """A story's headline: its most typical document's title line, or else that document's
+    earliest summary sentence; quoted, never written anew."""
+
+    text: str
+    citation: pipeline.Citation
+
+
+class Story(BaseModel):
+    """Documents that report one event, with their own brief (`service.pipeline.story_brief`).
+    A story with no `sentences` had too small a share of the words: it is "Also reported"."""
+
+    id: str = Field(
+        description="Names the story's founding document (its earliest): the same while later "
+        "reports join it."
+    )
+    headline: Headline | None
+    documents: list[str]
+    sentences: list[BriefSentence]
+    disagreements: list[pipeline.Disagreement]
+    first_published: str | None = Field(description="Date of its earliest document (ISO 8601).")
+    last_published: str | None = Field(description="Date of its latest document (ISO 8601).")
+    dropped_sentences: int
+
+
 class Brief(BaseModel):
     """The brief of a finished job, as `service.pipeline.render.brief_to_dict` writes it; its parts
     are the pipeline's own types (`service.pipeline.types`). Fields added after a brief was
@@ -114,6 +139,11 @@ class Brief(BaseModel):
     dropped_sentences: int = Field(
         0, description="Sentences left out because they failed the faithfulness check."
     )
+    stories: list[Story] = Field(
+        default_factory=list,
+        description="The stories of the corpus, most important first (most documents, then the "
+        "latest); `sentences` holds every story's sentences in this order.",
+    )
 
 
 class Progress(BaseModel):
@@ -126,6 +156,9 @@ class JobRequest(BaseModel):
     document_ids: list[str] | None
     language: str | None
     max_words: int | None
+    stories: Literal["auto", "one"] | None = Field(
+        None, description="`auto`: a brief per story found; `one`: the corpus as one story."
+    )
     request_id: str | None = Field(None, description="X-Request-ID of the request that queued it.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -27,6 +27,7 @@ class BriefRequest(RequestModel):
         Annotated[list[DocumentId], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)] | None
     ) = None
     language: LanguageTag | None = None
+    stories: Literal["auto", "one"] | None = None
     max_words: Annotated[int, Field(ge=MIN_MAX_WORDS, le=MAX_MAX_WORDS), WHOLE] | None = None
 
 
@@ -42,6 +43,7 @@ def create_brief_job(
     max_words: int,
     *,
     pipeline: PipelineLike | None = None,
+    stories: str | None = None,
 ) -> JobRecord:
     """Queue a brief of `document_ids` (every stored document when None), optionally only those
     in `language`. Raises UnknownDocuments naming the IDs that are not stored, EmptyCorpus when
@@ -52,7 +54,7 @@ def create_brief_job(
     `create_or_reuse_brief_job`. Without it, the worker finds the stored brief at once.
     """
     job, _reused = create_or_reuse_brief_job(
-        store, document_ids, language, max_words, pipeline=pipeline
+        store, document_ids, language, max_words, pipeline=pipeline, stories=stories
     )
     return job
 
@@ -64,18 +66,24 @@ def create_or_reuse_brief_job(
     max_words: int,
     *,
     pipeline: PipelineLike | None = None,
+    stories: str | None = None,
 ) -> tuple[JobRecord, bool]:
     """Like `create_brief_job`; also says whether the job is an earlier, finished one (True)
     rather than a new one, so that HTTP can answer 200 rather than 201/202."""
     request = parse_model(
         BriefRequest,
-        {"document_ids": document_ids, "language": language, "max_words": max_words},
+        {
+            "document_ids": document_ids,
+            "language": language,
+            "max_words": max_words,
+            "stories": stories,
+        },
     )
     language = normalise_language(request.language) if request.language else None
     selected = _select_documents(store, request.document_ids, language)
     words = int(request.max_words or max_words)
     if pipeline is not None:
-        _keys, key = brief_keys(store, pipeline, selected, words)
+        _keys, key = brief_keys(store, pipeline, selected, words, request.stories or "auto")
         stored = store.done_job_for_brief(key)
         if stored is not None:
             return stored, True
@@ -83,6 +91,7 @@ def create_or_reuse_brief_job(
         "document_ids": request.document_ids,
         "language": language,
         "max_words": request.max_words,
+        **({"stories": request.stories} if request.stories else {}),  # absent: "auto"
     }
     request_id = current_context().get(REQUEST_ID)  # the request's, bound by the HTTP layer
     if request_id is not None:

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 SUMMARISING, MERGING = "summarising", "merging"
 MAX_REASON_CHARS = 500
 LOAD_BATCH = 500  # documents read from the store at a time
-BRIEF_KEY_VERSION = "1"  # bump when the merge changes what a brief says for the same summaries
+# Bump when the merge changes what a brief says for the same summaries (2: briefs of stories).
+BRIEF_KEY_VERSION = "2"
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -37,7 +38,11 @@ class PipelineLike(Protocol):
     def summarise(self, document: Document) -> Summary: ...
 
     def merge(
-        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
+        self,
+        documents: Sequence[Document],
+        summaries: Sequence[Summary],
+        max_words: int,
+        stories: str = "auto",
     ) -> Brief: ...
 
 
@@ -125,21 +130,27 @@ def documents_in_order(store: Store, document_ids: Sequence[str]) -> Iterator[li
 
 
 def brief_keys(
-    store: Store, pipeline: PipelineLike, document_ids: Sequence[str], max_words: int
+    store: Store,
+    pipeline: PipelineLike,
+    document_ids: Sequence[str],
+    max_words: int,
+    stories: str = "auto",
 ) -> tuple[dict[str, str], str]:
-    """Each document's summary key, by ID, and the key of their brief at `max_words`: made from
+    """Each document's summary key, by ID, and the key of their brief at `max_words` in
+    `stories` mode ("auto" or "one"): made from
     the hashes ingest stored, without reading a text. DocumentGone names documents not stored."""
     digests = store.document_digests(document_ids)
     missing = [i for i in document_ids if i not in digests]
     if missing:
         raise DocumentGone(missing)
     keys = {i: pipeline.summary_key(digests[i]) for i in document_ids}
-    return keys, _brief_key([keys[i] for i in document_ids], max_words)
+    return keys, _brief_key([keys[i] for i in document_ids], max_words, stories)
 
 
-def _brief_key(summary_keys: Sequence[str], max_words: int) -> str:
-    """Names a brief by all it is made of: each document's summary (key) in order, and length."""
-    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", *summary_keys]
+def _brief_key(summary_keys: Sequence[str], max_words: int, stories: str) -> str:
+    """Names a brief by all it is made of: each document's summary (key) in order, its length
+    and whether it is one story or a brief of stories."""
+    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", f"stories={stories}", *summary_keys]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -155,7 +166,8 @@ def start(ctx: JobContext) -> list[str] | None:
     """
     job = ctx.running_job()
     total = len(job.document_ids)
-    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, int(job.request["max_words"]))
+    words, stories = int(job.request["max_words"]), job.request.get("stories") or "auto"
+    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, words, stories)
     if not ctx.store.set_brief_key(ctx.job_id, ctx.owner, key):
         raise JobLost(ctx.job_id)
     stored = ctx.store.done_job_for_brief(key)
@@ -241,7 +253,8 @@ def merge(ctx: JobContext) -> None:
         raise JobFailed(reason)
     ctx.progress(total, total, MERGING)
     ctx.entered(job, MERGING)
-    brief = ctx.pipeline.merge(documents, summaries, int(job.request["max_words"]))
+    stories = job.request.get("stories") or "auto"
+    brief = ctx.pipeline.merge(documents, summaries, int(job.request["max_words"]), stories)
     finish(
         ctx,
         brief_to_dict(brief),

@@ -21,6 +21,7 @@ from service.pipeline.concepts import document_concepts
 from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
+from service.pipeline.story_brief import brief_of_stories
 from service.pipeline.summarisers.base import Summariser
 from service.pipeline.summarisers.select import SummariserChoice
 from service.pipeline.types import (
@@ -141,14 +142,29 @@ class Pipeline:
         return summary
 
     def merge(
-        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
+        self,
+        documents: Sequence[Document],
+        summaries: Sequence[Summary],
+        max_words: int,
+        stories: str = "auto",
     ) -> Brief:
-        return merge_summaries(
-            summaries,
+        """The brief of stories (`story_brief.py`): each story merged by `merge_summaries`."""
+
+        def merge(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
+            return merge_summaries(
+                theirs,
+                chosen,
+                self.embedder.encode,
+                words,
+                embedding_model=self.embedder.identity,
+                on_unsupported=self.settings.unsupported_sentences,
+                min_support=self.settings.min_support,
+            )
+
+        return brief_of_stories(
             documents,
-            self.embedder.encode,
+            summaries,
             max_words,
-            embedding_model=self.embedder.identity,
-            on_unsupported=self.settings.unsupported_sentences,
-            min_support=self.settings.min_support,
+            merge,
+            stories=stories,
         )

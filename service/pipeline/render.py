@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from service.pipeline.types import Brief
+from service.pipeline.types import Brief, BriefSentence, Citation, Disagreement, Story
 
 
 def brief_text(brief: Brief) -> str:
@@ -17,47 +17,97 @@ def brief_text(brief: Brief) -> str:
 
 
 def brief_markdown(brief: Brief) -> str:
-    """Markdown with footnote-style citations: one footnote per cited document."""
-    numbers: dict[str, int] = {}
-    spans: dict[str, list[str]] = {}
-    paragraphs = []
-    for sentence in brief.sentences:
-        markers = []
-        for citation in sentence.citations:
-            number = numbers.setdefault(citation.document_id, len(numbers) + 1)
-            _add_span(spans, citation.document_id, f"{citation.start}-{citation.end}")
-            if f"[^{number}]" not in markers:
-                markers.append(f"[^{number}]")
-        flag = "" if sentence.supported else " _(not supported by its evidence)_"
-        paragraphs.append(f"- {_markdown_text(sentence.text)}{''.join(markers)}{flag}")
-    differences = []
-    for disagreement in brief.disagreements:
-        figures = []
-        for figure in disagreement.figures:
-            marks = []
-            for citation in figure.citations:
-                number = numbers.setdefault(citation.document_id, len(numbers) + 1)
-                _add_span(spans, citation.document_id, f"{citation.start}-{citation.end}")
-                marks.append(f"[^{number}]")
-            figures.append(
-                f"{_markdown_text(figure_label(figure.to_dict()))}{''.join(dict.fromkeys(marks))}"
-            )
-        subject = _markdown_text(subject_label(disagreement.to_dict()))
-        differences.append(f"- {subject}: {'; '.join(figures)}")
-    footnotes = [
-        f"[^{n}]: Document `{doc_id}`, characters {', '.join(spans[doc_id])}."
-        for doc_id, n in numbers.items()
-    ]
-    parts = ["## Brief", "\n".join(paragraphs) or "_No sentence fits this brief._"]
-    if differences:
-        parts += ["### Where sources differ", "\n".join(differences)]
+    """Markdown with footnote-style citations: one footnote per cited document. A brief of
+    several stories has a section per story, under its headline, and the stories too small for
+    a brief of their own listed by headline under "Also reported"."""
+    notes = _Footnotes()
+    if len(brief.stories) > 1:
+        parts = ["## Brief", *_story_sections(brief.stories, notes)]
+    else:
+        parts = ["## Brief", *_story_body(brief.sentences, brief.disagreements, notes, "###")]
     if brief.dropped:
         parts.append(f"_{brief.dropped} sentence(s) left out: not supported by their evidence._")
     if brief.notes:
         parts.append("\n".join(f"> {_markdown_text(note)}" for note in brief.notes))
-    if footnotes:
-        parts.append("\n".join(footnotes))
+    if notes.numbers:
+        parts.append(notes.markdown())
     return "\n\n".join(parts) + "\n"
+
+
+class _Footnotes:
+    """One footnote number per cited document, in order of first citation, with its spans."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.spans: dict[str, list[str]] = {}
+
+    def mark(self, citation: Citation) -> str:
+        number = self.numbers.setdefault(citation.document_id, len(self.numbers) + 1)
+        _add_span(self.spans, citation.document_id, f"{citation.start}-{citation.end}")
+        return f"[^{number}]"
+
+    def markdown(self) -> str:
+        return "\n".join(
+            f"[^{n}]: Document `{doc_id}`, characters {', '.join(self.spans[doc_id])}."
+            for doc_id, n in self.numbers.items()
+        )
+
+
+def _story_body(
+    sentences: list[BriefSentence],
+    disagreements: list[Disagreement],
+    notes: _Footnotes,
+    heading: str,
+) -> list[str]:
+    paragraphs = []
+    for sentence in sentences:
+        markers = "".join(dict.fromkeys(notes.mark(c) for c in sentence.citations))
+        flag = "" if sentence.supported else " _(not supported by its evidence)_"
+        paragraphs.append(f"- {_markdown_text(sentence.text)}{markers}{flag}")
+    differences = []
+    for disagreement in disagreements:
+        figures = [
+            _markdown_text(figure_label(figure.to_dict()))
+            + "".join(dict.fromkeys(notes.mark(c) for c in figure.citations))
+            for figure in disagreement.figures
+        ]
+        subject = _markdown_text(subject_label(disagreement.to_dict()))
+        differences.append(f"- {subject}: {'; '.join(figures)}")
+    parts = ["\n".join(paragraphs) or "_No sentence fits this brief._"]
+    if differences:
+        parts += [f"{heading} Where sources differ", "\n".join(differences)]
+    return parts
+
+
+def _story_sections(stories: list[Story], notes: _Footnotes) -> list[str]:
+    parts: list[str] = []
+    minor = []
+    for story in stories:
+        title = _headline_markdown(story, notes)
+        if not story.sentences:
+            minor.append(f"- {title} _({_story_line(story)})_")
+            continue
+        parts += [f"### {title}", f"_{_story_line(story)}_"]
+        parts += _story_body(story.sentences, story.disagreements, notes, "####")
+    if minor:
+        parts += ["### Also reported", "\n".join(minor)]
+    return parts
+
+
+def _headline_markdown(story: Story, notes: _Footnotes) -> str:
+    if story.headline is None:
+        return f"Story {story.id}"
+    return _markdown_text(story.headline.text) + notes.mark(story.headline.citation)
+
+
+def _story_line(story: Story) -> str:
+    """ "3 sources, 2024-12-20 to 2024-12-27"."""
+    count = len(story.documents)
+    line = f"{count} source{'s' if count != 1 else ''}"
+    first, last = story.first_published, story.last_published
+    if first and last:
+        line += f", {first}" if first == last else f", {first} to {last}"
+    return line
 
 
 def figure_label(figure: Mapping[str, Any]) -> str:
@@ -81,19 +131,7 @@ def _add_span(spans: dict[str, list[str]], document_id: str, span: str) -> None:
 
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
     return {
-        "sentences": [
-            {
-                "text": s.text,
-                "citations": [c.to_dict() for c in s.citations],
-                "sources": len(s.document_ids),
-                "score": s.score,
-                "support": s.support,
-                "supported": s.supported,
-                **({"problems": s.problems} if s.problems else {}),
-                **({"trimmed": [c.to_dict() for c in s.trimmed]} if s.trimmed else {}),
-            }
-            for s in brief.sentences
-        ],
+        "sentences": [_sentence_to_dict(s) for s in brief.sentences],
         "text": brief_text(brief),
         "markdown": brief_markdown(brief),
         "documents": brief.documents,
@@ -104,6 +142,36 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "notes": brief.notes,
         "disagreements": [d.to_dict() for d in brief.disagreements],
         "dropped_sentences": brief.dropped,
+        "stories": [_story_to_dict(story) for story in brief.stories],
+    }
+
+
+def _sentence_to_dict(s: BriefSentence) -> dict[str, Any]:
+    return {
+        "text": s.text,
+        "citations": [c.to_dict() for c in s.citations],
+        "sources": len(s.document_ids),
+        "score": s.score,
+        "support": s.support,
+        "supported": s.supported,
+        **({"problems": s.problems} if s.problems else {}),
+        **({"trimmed": [c.to_dict() for c in s.trimmed]} if s.trimmed else {}),
+    }
+
+
+def _story_to_dict(story: Story) -> dict[str, Any]:
+    headline = story.headline
+    return {
+        "id": story.id,
+        "headline": (
+            {"text": headline.text, "citation": headline.citation.to_dict()} if headline else None
+        ),
+        "documents": story.documents,
+        "sentences": [_sentence_to_dict(s) for s in story.sentences],
+        "disagreements": [d.to_dict() for d in story.disagreements],
+        "first_published": story.first_published,
+        "last_published": story.last_published,
+        "dropped_sentences": story.dropped,
     }
 
 

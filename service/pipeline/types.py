@@ -295,6 +295,29 @@ class Disagreement:
         return {"about": self.about, **unit, "figures": [f.to_dict() for f in self.figures]}
 
 
+@dataclass(frozen=True)
+class Headline:
+    """A story's headline: a title or sentence of one of its documents, as written there."""
+
+    text: str
+    citation: Citation
+
+
+@dataclass
+class Story:
+    """Documents that report one event, with their own brief (`sentences`); a story whose share
+    of the words was too small for a brief has its headline only ("Also reported")."""
+
+    id: str
+    headline: Headline | None
+    documents: list[str]
+    sentences: list[BriefSentence] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    first_published: str | None = None  # ISO dates of its earliest and latest documents
+    last_published: str | None = None
+    dropped: int = 0
+
+
 @dataclass
 class Brief:
     sentences: list[BriefSentence]
@@ -305,6 +328,7 @@ class Brief:
     notes: list[str] = field(default_factory=list)  # e.g. documents that failed
     disagreements: list[Disagreement] = field(default_factory=list)
     dropped: int = 0  # sentences that failed the faithfulness check and were left out
+    stories: list[Story] = field(default_factory=list)  # in order of importance
 
     @property
     def words(self) -> int:

@@ -61,7 +61,8 @@ def briefs(shared_pipeline: Pipeline, corpus: Any) -> dict[str, Brief]:
     full = _saying_everything(
         dataclasses.replace(real, figures=[_saying_everything(f) for f in real.figures])
     )
-    found["full"] = dataclasses.replace(found["flag"], disagreements=[full])
+    stories = [dataclasses.replace(s, disagreements=[full]) for s in found["flag"].stories]
+    found["full"] = dataclasses.replace(found["flag"], disagreements=[full], stories=stories)
     return found
 
 
@@ -95,6 +96,8 @@ def test_the_briefs_carry_every_optional_part(briefs):
     assert flagged and all(s.problems for s in flagged)
     assert briefs["drop"].dropped >= 1
     assert briefs["flag"].disagreements and briefs["drop"].disagreements
+    assert len(briefs["flag"].stories) == 2, "the seeds and the flood are two stories"
+    assert all(story.headline for story in briefs["flag"].stories)
 
 
 def test_what_brief_to_dict_writes_is_what_the_openapi_document_describes(client, briefs):

@@ -98,13 +98,17 @@ class FaultInjectingPipeline(Pipeline):
         return super().summarise(document)
 
     def merge(
-        self, documents: Sequence[Document], summaries: Sequence[Summary], max_words: int
+        self,
+        documents: Sequence[Document],
+        summaries: Sequence[Summary],
+        max_words: int,
+        stories: str = "auto",
     ) -> Brief:
         with self._record_lock:
             self.merged.append([document.id for document in documents])
         if self.merge_fault is not None:
             raise self.merge_fault
-        return super().merge(documents, summaries, max_words)
+        return super().merge(documents, summaries, max_words, stories)
 
 
 def faults_from_env() -> dict[str, Fault]:

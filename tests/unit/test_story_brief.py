@@ -1,0 +1,110 @@
+"""The brief of stories: one merge per story within its share of the words, ordered by sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.pipeline.render import brief_markdown, brief_to_dict
+from service.pipeline.story_brief import MIN_STORY_WORDS, brief_of_stories
+from service.pipeline.types import (
+    Brief,
+    BriefSentence,
+    Citation,
+    Document,
+    DocumentFacts,
+    ModelInfo,
+    Summary,
+)
+from tests.seeds import load_seeds
+from tests.unit.test_stories import ELECTION, FLOOD
+
+MODEL = ModelInfo("fake", "extractive")
+
+
+class RecordingMerge:
+    """Stands in for `merge_summaries`: one sentence of exactly the words it is given, citing
+    the first document, and a record of each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], int]] = []
+
+    def __call__(
+        self, documents: Sequence[Document], summaries: Sequence[Summary], words: int
+    ) -> Brief:
+        self.calls.append(([d.id for d in documents], words))
+        first = documents[0]
+        sentence = BriefSentence(" ".join(["word"] * words), [Citation(first.id, 0, 5)], 1.0)
+        facts = [s.facts for s in summaries]
+        return Brief([sentence], [d.id for d in documents], [MODEL], facts, words)
+
+
+def _summary(document: Document) -> Summary:
+    facts = DocumentFacts(document.id, document.language, MODEL.name, 10, 1, False, 1)
+    return Summary(document.id, MODEL, [], facts)
+
+
+def _corpus(texts: list[str], dates: list[str]) -> tuple[list[Document], list[Summary]]:
+    documents = [
+        Document(f"d{i}", text, "en", published=day)
+        for i, (text, day) in enumerate(zip(texts, dates, strict=True))
+    ]
+    return documents, [_summary(d) for d in documents]
+
+
+def test_the_seeds_are_one_story_merged_once_with_every_word() -> None:
+    documents = [Document(i, text, "en") for i, text in sorted(load_seeds().items())]
+    merge = RecordingMerge()
+    brief = brief_of_stories(documents, [_summary(d) for d in documents], 250, merge)
+    assert merge.calls == [([d.id for d in documents], 250)]
+    (story,) = brief.stories
+    assert story.documents == [d.id for d in documents]
+    assert story.headline is not None
+    headline = story.headline
+    cited = next(d for d in documents if d.id == headline.citation.document_id)
+    assert cited.text[headline.citation.start : headline.citation.end].strip() == headline.text
+    assert brief.sentences == story.sentences
+    assert "Also reported" not in brief_markdown(brief)
+
+
+def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() -> None:
+    lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
+    documents, summaries = _corpus(
+        [lone, *ELECTION, *FLOOD],
+        ["2024-12-05", "2024-12-01", "2024-12-02", "2024-10-20", "2024-10-21", "2024-10-22"],
+    )
+    merge = RecordingMerge()
+    words = 2 * MIN_STORY_WORDS + 10
+    brief = brief_of_stories(documents, summaries, words, merge)
+    assert [s.documents for s in brief.stories] == [["d3", "d4", "d5"], ["d1", "d2"], ["d0"]]
+    assert merge.calls == [(["d3", "d4", "d5"], words // 2), (["d1", "d2"], MIN_STORY_WORDS)]
+    flood, vote, comet = brief.stories
+    assert (flood.first_published, flood.last_published) == ("2024-10-20", "2024-10-22")
+    assert comet.sentences == [] and comet.headline is not None
+    assert brief.sentences == flood.sentences + vote.sentences
+    assert len({s.id for s in brief.stories}) == 3
+    markdown = brief_markdown(brief)
+    assert markdown.index("### Also reported") > markdown.index(f"### {_md(vote)}")
+    assert "3 sources, 2024-10-20 to 2024-10-22" in markdown
+    wire = brief_to_dict(brief)
+    assert [s["documents"] for s in wire["stories"]] == [s.documents for s in brief.stories]
+
+
+def test_a_story_keeps_its_id_when_a_later_report_joins_it() -> None:
+    documents, summaries = _corpus(FLOOD[:2], ["2024-10-20", "2024-10-21"])
+    before = brief_of_stories(documents, summaries, 100, RecordingMerge()).stories[0].id
+    more, more_summaries = _corpus(FLOOD, ["2024-10-20", "2024-10-21", "2024-10-22"])
+    after = brief_of_stories(more, more_summaries, 100, RecordingMerge()).stories[0].id
+    assert before == after
+
+
+def test_one_forces_a_single_story() -> None:
+    documents, summaries = _corpus([*ELECTION, *FLOOD], ["2024-12-01"] * 5)
+    merge = RecordingMerge()
+    brief = brief_of_stories(documents, summaries, 100, merge, stories="one")
+    assert merge.calls == [([d.id for d in documents], 100)]
+    assert len(brief.stories) == 1
+
+
+def _md(story) -> str:
+    assert story.headline is not None
+    return story.headline.text
