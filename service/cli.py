@@ -153,6 +153,13 @@ def _add_brief(commands: Any) -> None:
         "(default: SUMMARY_DEFAULT_MAX_WORDS, 250)",
     )
     brief.add_argument(
+        "--stories",
+        choices=["auto", "one"],
+        default="auto",
+        help="auto: a section per story found among the files (default); one: the files as one "
+        "story, a single brief",
+    )
+    brief.add_argument(
         "--model",
         default=None,
         metavar="NAME_OR_PATH",
@@ -255,7 +262,8 @@ def _brief(args: argparse.Namespace) -> int:
         overrides.update(summariser="seq2seq", seq2seq_model=args.model)
     with tempfile.TemporaryDirectory(prefix="summary-") as tmp:
         overrides["database_url"] = args.database or f"sqlite:///{Path(tmp) / 'brief.sqlite3'}"
-        result = _run_brief(Settings.from_env(overrides), documents, files, args.max_words)
+        settings = Settings.from_env(overrides)
+        result = _run_brief(settings, documents, files, args.max_words, args.stories)
     if result["status"] != "done":
         reason = (result.get("error") or {}).get("reason") or "the job was not run"
         return _fail(f"the brief failed: {reason}", EXIT_FAILED)
@@ -264,7 +272,11 @@ def _brief(args: argparse.Namespace) -> int:
 
 
 def _run_brief(
-    settings: Settings, documents: list[dict[str, Any]], files: list[Path], max_words: int | None
+    settings: Settings,
+    documents: list[dict[str, Any]],
+    files: list[Path],
+    max_words: int | None,
+    stories: str = "auto",
 ) -> dict[str, Any]:
     """Ingest, queue and run the brief job as a worker would; the job as the API shows it."""
     from service.errors import ServiceError
@@ -283,6 +295,7 @@ def _run_brief(
                 [d["id"] for d in documents],
                 None,
                 max_words or settings.default_max_words,
+                stories=stories,
             )
         except ServiceError as exc:
             raise UsageError(_naming_the_file(exc, files)) from None
@@ -341,20 +354,58 @@ def render(result: dict[str, Any], form: str) -> str:
         return json.dumps(result, ensure_ascii=False, indent=2)
     if form == "md":
         return str(brief["markdown"]).rstrip("\n")
-    lines = [str(brief["text"])]
-    disagreements = [d for d in brief.get("disagreements") or [] if d.get("figures")]
-    if disagreements:
-        lines += ["", "Where sources differ:"]
-        for item in disagreements:
-            figures = "; ".join(
-                f"{figure_label(f)} " + "".join(f"[{c['document_id']}]" for c in f["citations"])
-                for f in item["figures"]
-            )
-            lines.append(f"- {subject_label(item)}: {figures}")
+    stories = brief.get("stories") or []
+    if len(stories) > 1:
+        lines = _story_sections(stories)
+    else:
+        lines = [str(brief["text"]), *_differences(brief.get("disagreements") or [])]
     models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
     lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
     lines.extend(brief["notes"])
     return "\n".join(lines)
+
+
+def _story_sections(stories: list[dict[str, Any]]) -> list[str]:
+    """A section per story under its headline; stories without a brief under "Also reported"."""
+    lines: list[str] = []
+    minor = [story for story in stories if not story["sentences"]]
+    for story in stories:
+        if story["sentences"]:
+            text = " ".join(
+                s["text"] + " " + "".join(f"[{i}]" for i in dict.fromkeys(_cited(s["citations"])))
+                for s in story["sentences"]
+            )
+            lines += [*([""] if lines else []), _headline(story), text]
+            lines += _differences(story["disagreements"])
+    if minor:
+        lines += ["", "Also reported:", *(f"- {_headline(story)}" for story in minor)]
+    return lines
+
+
+def _headline(story: dict[str, Any]) -> str:
+    """The story's headline, citing its document, then "(3 sources, 2024-12-20 to ...)"."""
+    headline = story.get("headline") or {}
+    text = headline.get("text") or f"Story {story['id']}"
+    cited = f" [{headline['citation']['document_id']}]" if headline else ""
+    count = len(story["documents"])
+    when = [d for d in dict.fromkeys((story["first_published"], story["last_published"])) if d]
+    dates = f", {' to '.join(when)}" if when else ""
+    return f"{text}{cited} ({count} source{'s' if count != 1 else ''}{dates})"
+
+
+def _cited(citations: list[dict[str, Any]]) -> list[str]:
+    return [str(c["document_id"]) for c in citations]
+
+
+def _differences(disagreements: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for item in (d for d in disagreements if d.get("figures")):
+        figures = "; ".join(
+            f"{figure_label(f)} " + "".join(f"[{i}]" for i in _cited(f["citations"]))
+            for f in item["figures"]
+        )
+        lines.append(f"- {subject_label(item)}: {figures}")
+    return ["", "Where sources differ:", *lines] if lines else []
 
 
 # --- serve -----------------------------------------------------------------------------------

@@ -58,6 +58,18 @@ class DisagreementView:
 
 
 @dataclass(frozen=True)
+class StoryView:
+    """A story of a brief of several: its headline (cited) and its own brief, if it has one."""
+
+    id: str
+    headline: str
+    markers: list[Marker]
+    line: str  # "3 sources, 2024-12-20 to 2024-12-27"
+    sentences: list[SentenceView]
+    disagreements: list[DisagreementView]
+
+
+@dataclass(frozen=True)
 class BriefView:
     sentences: list[SentenceView]
     sources: list[SourceView]
@@ -68,6 +80,15 @@ class BriefView:
     max_words: int | None
     models: list[str]
     facts: list[Mapping[str, Any]]
+    stories: list[StoryView] = field(default_factory=list)  # only for a brief of several
+
+    @property
+    def briefed(self) -> list[StoryView]:
+        return [story for story in self.stories if story.sentences]
+
+    @property
+    def also_reported(self) -> list[StoryView]:
+        return [story for story in self.stories if not story.sentences]
 
 
 class _Numbering:
@@ -96,22 +117,11 @@ class _Numbering:
 def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> BriefView:
     """The view of a brief's JSON; `titles` maps document IDs to their titles, where known."""
     numbering = _Numbering()
-    sentences = [
-        SentenceView(
-            text=str(s.get("text", "")),
-            markers=numbering.markers(s.get("citations") or []),
-            sources=int(s.get("sources") or len(s.get("citations") or [])),
-            support=_number(s.get("support")),
-            flagged=s.get("supported") is False,
-            problems=[str(p) for p in s.get("problems") or []],
-        )
-        for s in brief.get("sentences") or []
-    ]
-    disagreements = [
-        view
-        for item in brief.get("disagreements") or []
-        if (view := _disagreement(item, numbering)) is not None
-    ]
+    found = [s for s in brief.get("stories") or [] if isinstance(s, Mapping)]
+    # Numbered as the Markdown numbers them: story by story, headline first.
+    stories = [_story(story, numbering) for story in found] if len(found) > 1 else []
+    sentences = _sentences(brief.get("sentences") or [], numbering)
+    disagreements = _disagreements(brief.get("disagreements") or [], numbering)
     for document_id in brief.get("documents") or []:
         numbering.numbers.setdefault(str(document_id), len(numbering.numbers) + 1)
     sources = [
@@ -130,6 +140,41 @@ def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> Br
         max_words=brief.get("max_words"),
         models=[_model_name(m) for m in brief.get("models") or []],
         facts=[f for f in brief.get("document_facts") or [] if isinstance(f, Mapping)],
+        stories=stories,
+    )
+
+
+def _sentences(items: Iterable[Any], numbering: _Numbering) -> list[SentenceView]:
+    return [
+        SentenceView(
+            text=str(s.get("text", "")),
+            markers=numbering.markers(s.get("citations") or []),
+            sources=int(s.get("sources") or len(s.get("citations") or [])),
+            support=_number(s.get("support")),
+            flagged=s.get("supported") is False,
+            problems=[str(p) for p in s.get("problems") or []],
+        )
+        for s in items
+        if isinstance(s, Mapping)
+    ]
+
+
+def _disagreements(items: Iterable[Any], numbering: _Numbering) -> list[DisagreementView]:
+    return [view for item in items if (view := _disagreement(item, numbering)) is not None]
+
+
+def _story(story: Mapping[str, Any], numbering: _Numbering) -> StoryView:
+    headline = story.get("headline") if isinstance(story.get("headline"), Mapping) else None
+    count = len(story.get("documents") or [])
+    dates = [d for d in dict.fromkeys((story.get("first_published"), story.get("last_published")))]
+    when = " to ".join(str(d) for d in dates if d)
+    return StoryView(
+        id=str(story.get("id", "")),
+        headline=str(headline.get("text", "")) if headline else f"Story {story.get('id', '')}",
+        markers=numbering.markers([headline["citation"]]) if headline else [],
+        line=f"{count} source{'s' if count != 1 else ''}" + (f", {when}" if when else ""),
+        sentences=_sentences(story.get("sentences") or [], numbering),
+        disagreements=_disagreements(story.get("disagreements") or [], numbering),
     )
 
 

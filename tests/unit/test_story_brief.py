@@ -108,3 +108,18 @@ def test_one_forces_a_single_story() -> None:
 def _md(story) -> str:
     assert story.headline is not None
     return story.headline.text
+
+
+def test_the_page_numbers_sources_as_the_markdown_does() -> None:
+    from service.web.brief_view import brief_view
+
+    lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
+    documents, summaries = _corpus([*FLOOD, *ELECTION, lone], ["2024-10-20"] * 6)
+    brief = brief_of_stories(documents, summaries, 2 * MIN_STORY_WORDS, RecordingMerge())
+    view = brief_view(brief_to_dict(brief), {})
+    assert [len(s.sentences) for s in view.stories] == [1, 1, 0]
+    assert [s.headline for s in view.also_reported] == [lone]
+    markdown = brief_markdown(brief)
+    for story in view.stories:
+        (marker,) = story.markers
+        assert f"{story.headline}[^{marker.number}]" in markdown
