@@ -19,8 +19,11 @@ from pydantic import AfterValidator, Field
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
+from service.pipeline.cleaning import find_headline
 from service.pipeline.language import detect_language, normalise_language
 from service.store import (
+    DECLARED,
+    DERIVED,
     UNCHANGED,
     NewDocument,
     Store,
@@ -218,6 +221,21 @@ def _first_of_each(
     return first
 
 
+def _title(
+    document: DocumentIn, stored: StoredDocument | None, sha256: str, language: str
+) -> tuple[str | None, str | None]:
+    """The title sent, else the text's headline (the first line the cleaner takes for a title),
+    marked as derived; a stored copy of the same text keeps the headline it was given."""
+    if document.title is not None:
+        return document.title, DECLARED
+    if stored is not None and stored.sha256 == sha256 and stored.title_source == DERIVED:
+        return stored.title, DERIVED
+    headline = find_headline(document.text, language)
+    if headline is None:
+        return None, None
+    return headline[:MAX_TITLE_CHARS], DERIVED
+
+
 def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | None) -> NewDocument:
     """Compute what is stored, detecting the language unless the stored copy already has it."""
     text = document.text
@@ -228,11 +246,13 @@ def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | No
     else:
         guess = detect_language(text, declared)
         language = (guess.language, guess.confidence, guess.source)
+    title, title_source = _title(document, stored, sha256, language[0])
     return NewDocument(
         id=document_id,
         text=text,
         sha256=sha256,
-        title=document.title,
+        title=title,
+        title_source=title_source,
         url=document.url,
         published=document.published,
         declared_language=declared,

@@ -27,6 +27,7 @@ def document_to_dict(document: StoredDocument) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": document.id,
         "title": document.title,
+        "title_source": document.title_source,
         "url": document.url,
         "published": document.published,
         "language": document.language,

@@ -50,6 +50,10 @@ class StoredDocuments(BaseModel):
 class DocumentHead(BaseModel):
     id: str
     title: str | None
+    title_source: Literal["declared", "derived"] | None = Field(
+        description="`declared`: sent by the client; `derived`: the text's headline, taken at "
+        "ingest because none was sent; null: no title."
+    )
     url: str | None
     published: str | None
     language: str

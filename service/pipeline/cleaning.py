@@ -232,3 +232,42 @@ def _speaks_to_reader(sentence: str, unquoted: str) -> bool:
     if len(words) == 1 or words[1] in _CALL_OBJECTS:
         return True
     return words[0] in _CALLS_TO and words[1] == "to"
+
+
+# A headline: one line of a few words to about a sentence, before the article's first paragraph.
+HEADLINE_MIN_WORDS = 4  # "World News", "date 2024-12-27 Eng" are section labels and datelines
+HEADLINE_SCAN_CHARS = 4_000  # the top of the page; a headline further down is not the headline
+_OUTER_QUOTES = {"“": "”", '"': '"', "«": "»", "„": "“", "‘": "’"}
+
+
+def find_headline(text: str, language: str) -> str | None:
+    """The document's headline, as the cleaner judges its first blocks, or None.
+
+    It is the first block, before any paragraph of the article, that is one sentence of
+    HEADLINE_MIN_WORDS to MIN_UNTERMINATED_PROSE_WORDS words, and that the cleaner removes only for
+    lack of a full stop (a heading) or keeps (a headline written as a sentence). Datelines, section
+    labels, keyword lines and captions before it are passed over; a first paragraph of several
+    sentences means the page has no headline.
+    """
+    language = rules_language(language)
+    top = text[:HEADLINE_SCAN_CHARS]
+    seen: set[str] = set()
+    for start, end in _blocks(top, language):
+        block = _Block.read(top[start:end], language)
+        reason = _reason(block, language, seen)
+        one_line = "\n" not in block.text and len(block.sentences) == 1
+        sized = HEADLINE_MIN_WORDS <= count_words(block.text) < MIN_UNTERMINATED_PROSE_WORDS
+        if reason in ("", "no-sentence-structure") and one_line and sized:
+            return _unquoted(block.text)
+        if reason == "":
+            return None  # the article has begun
+    return None
+
+
+def _unquoted(line: str) -> str:
+    """“Battlefront Betrayal: ...” -> Battlefront Betrayal: ..."""
+    line = line.strip()
+    closing = _OUTER_QUOTES.get(line[:1])
+    if closing and line.endswith(closing) and len(line) > 2 and closing not in line[1:-1]:
+        return line[1:-1].strip()
+    return line

@@ -3,7 +3,14 @@
 The one gateway to the database: nothing outside this package imports SQLAlchemy or touches
 `Store.engine`."""
 
-from service.store.documents import CREATED, REPLACED, UNCHANGED, StoreConflict
+from service.store.documents import (
+    CREATED,
+    DECLARED,
+    DERIVED,
+    REPLACED,
+    UNCHANGED,
+    StoreConflict,
+)
 from service.store.errors import DatabaseError
 from service.store.records import (
     DONE,
@@ -21,6 +28,8 @@ from service.store.store import Store
 
 __all__ = [
     "CREATED",
+    "DECLARED",
+    "DERIVED",
     "DONE",
     "FAILED",
     "QUEUED",

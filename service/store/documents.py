@@ -21,8 +21,16 @@ from service.store.schema import documents, summaries
 log = logging.getLogger(__name__)
 
 CREATED, UNCHANGED, REPLACED = "created", "unchanged", "replaced"
+DECLARED, DERIVED = "declared", "derived"  # where a title came from
 COMPARED_FIELDS = ("sha256", "title", "url", "published", "declared_language")
 HEAD_COLUMNS = [c for c in documents.c if c.name != "text"]
+
+
+def _sent(document: Any, field: str) -> Any:
+    """What the client sent in `field`: a title derived from the headline was not sent."""
+    if field == "title" and document.title_source == DERIVED:
+        return None
+    return getattr(document, field)
 
 
 class StoreConflict(Exception):
@@ -134,9 +142,7 @@ class DocumentStore(StoreBase):
                     inserts.append({**document.values(), "created_at": now, "updated_at": now})
                     statuses.append(CREATED)
                     continue
-                differences = [
-                    f for f in COMPARED_FIELDS if getattr(old, f) != getattr(document, f)
-                ]
+                differences = [f for f in COMPARED_FIELDS if _sent(old, f) != _sent(document, f)]
                 if not differences:
                     statuses.append(UNCHANGED)
                 elif replace:

@@ -41,6 +41,7 @@ class NewDocument:
     language_source: str
     chars: int
     bytes: int
+    title_source: str | None = None  # "declared", "derived" (from the headline), None: no title
 
     def values(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -62,6 +63,7 @@ class StoredDocument:
     bytes: int
     created_at: datetime
     updated_at: datetime
+    title_source: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:

@@ -35,6 +35,8 @@ documents = Table(
     Column("text", Text, nullable=False),
     Column("sha256", String(64), nullable=False, index=True),
     Column("title", Text),
+    # "declared" (sent by the client) or "derived" (its headline, found at ingest); null: none.
+    Column("title_source", String(16)),
     Column("url", Text),
     Column("published", String(64)),
     # The language the client declared, kept apart from the result so that re-posting the same

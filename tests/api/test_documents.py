@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.seeds import CORPUS
+
 TEXT = "The river flooded the valley on Monday. Officials closed the roads."
 OTHER = "Prices of bread rose sharply this week. Bakers blamed the cost of flour."
 
@@ -326,3 +328,34 @@ def test_a_document_is_deleted(client, expect_error):
     expect_error(client.get("/v1/documents/doc-1"), 404, "not_found")
     expect_error(client.delete("/v1/documents/doc-1"), 404, "not_found")
     assert client.post("/v1/documents", json={"id": "doc-1", "text": OTHER}).status_code == 201
+
+
+SEED = "23053e17a5b40f18"
+SEED_HEADLINE = (
+    "Russia deploys North Korean troops with minimal protection in apparent suicide missions."
+)
+
+
+def test_a_document_without_a_title_gets_its_headline(client):
+    text = (CORPUS / f"{SEED}.txt").read_text(encoding="utf-8")[:1500]  # the app's limit: 2 kB
+    assert client.post("/v1/documents", json={"id": SEED, "text": text}).status_code == 201
+    stored = client.get(f"/v1/documents/{SEED}").get_json()
+    assert (stored["title"], stored["title_source"]) == (SEED_HEADLINE, "derived")
+    listed = client.get("/v1/documents").get_json()["documents"][0]
+    assert (listed["title"], listed["title_source"]) == (SEED_HEADLINE, "derived")
+    # Sent again without a title: the same document (the derived title was not sent).
+    again = client.post("/v1/documents", json={"id": SEED, "text": text})
+    assert again.status_code == 200
+    assert again.get_json()["documents"][0]["status"] == "unchanged"
+    # A title sent is the client's, and differs from the stored document's (none was sent).
+    titled = {"id": SEED, "text": text, "title": "Sent"}
+    assert client.post("/v1/documents", json=titled).status_code == 409
+    assert client.put(f"/v1/documents/{SEED}", json=titled).status_code == 200
+    stored = client.get(f"/v1/documents/{SEED}").get_json()
+    assert (stored["title"], stored["title_source"]) == ("Sent", "declared")
+
+
+def test_a_document_without_a_headline_has_no_title(client):
+    client.post("/v1/documents", json={"id": "plain", "text": TEXT})
+    stored = client.get("/v1/documents/plain").get_json()
+    assert (stored["title"], stored["title_source"]) == (None, None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.pipeline.cleaning import clean_document
+from service.pipeline.cleaning import clean_document, find_headline
 from service.pipeline.types import CleanedDocument, Document
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -367,3 +367,38 @@ def test_empty_and_blank_documents() -> None:
     for text in ("", "   \n\n\t ", "\xa0"):
         cleaned = clean(text)
         assert cleaned.blocks == [] and cleaned.removed == []
+
+
+HEADLINES = {
+    "23053e17a5b40f18": (  # after a dateline; written as a sentence, so also kept as content
+        "Russia deploys North Korean troops with minimal protection in apparent suicide missions."
+    ),
+    "43c4807301805436": "Zelenskyy confirms first North Korean soldier deaths in Russia",
+    "146c9178da6cf846": (  # after a section label, its quotation marks taken off
+        "Battlefront Betrayal: North Korean Fighters Caught Fighting for Russia in Ukraine"
+    ),
+    "4bbc6bcd65a358a5": (
+        "War in Ukraine: North Korean soldiers encouraged to commit suicide to avoid capture, "
+        "says Seoul"
+    ),
+    "169085be78354f09": None,  # the page opens with the article's first paragraph
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_each_seed_s_headline_is_found(seed):
+    assert (
+        find_headline((CORPUS / f"{seed}.txt").read_text(encoding="utf-8"), "en") == HEADLINES[seed]
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The river flooded the valley on Monday. Officials closed the roads.\nMore text.",
+        "World News\n\nShort\n\nThe article begins here, with a sentence. And another one.",
+        "",
+    ],
+)
+def test_no_headline_before_the_article_means_none(text):
+    assert find_headline(text, "en") is None

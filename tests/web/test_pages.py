@@ -194,3 +194,21 @@ def test_the_static_files_are_served(client):
     assert style.status_code == 200 and style.mimetype == "text/css"
     script.close()
     style.close()
+
+
+def test_the_corpus_shows_each_seed_s_headline_as_its_title(client):
+    from tests.seeds import CORPUS
+
+    seeds = sorted(CORPUS.glob("*.txt"))
+    batch = [{"id": path.stem, "text": path.read_text(encoding="utf-8")} for path in seeds]
+    assert client.post("/v1/documents", json={"documents": batch}).status_code == 201
+    page = client.get("/").get_data(as_text=True)
+    titles = {
+        path.stem: elements(page, "td", ("data-field", "title"))[index]
+        for index, path in enumerate(seeds)
+    }
+    headline = titles["43c4807301805436"]
+    assert headline["text"] == "Zelenskyy confirms first North Korean soldier deaths in Russia"
+    assert headline["attrs"]["class"] == "derived"
+    assert titles["169085be78354f09"]["text"] == ""  # no headline: no title
+    assert sum(1 for title in titles.values() if title["text"]) == 4

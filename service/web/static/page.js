@@ -94,6 +94,10 @@
     field("id").textContent = doc.id;
     field("id").href = pagePath(doc.id);
     field("title").textContent = doc.title || "";
+    if (doc.title_source === "derived") {
+      field("title").classList.add("derived");
+      field("title").title = "Taken from the document's headline: none was sent";
+    }
     field("language").textContent = doc.language === "und" ? "unknown" : doc.language;
     field("chars").textContent = doc.chars.toLocaleString("en-US");
     row.querySelector('[data-action="delete"]').setAttribute("aria-label", `Delete document ${doc.id}`);
