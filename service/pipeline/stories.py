@@ -106,10 +106,11 @@ def cluster(vectors: csr_matrix, threshold: float) -> list[tuple[list[int], int]
         return []
     rows, cols = _pairs(vectors, threshold)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(count, count))
-    parts, labels = connected_components(graph, directed=False)
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
     found: list[tuple[list[int], int]] = []
-    for part in range(parts):
-        members = np.flatnonzero(labels == part)
+    for members in np.split(order, bounds):
         if len(members) == 1:
             found.append(([int(members[0])], int(members[0])))
             continue
