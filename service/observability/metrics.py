@@ -8,11 +8,13 @@ The queue depth is read from the store at scrape time, so it is the same from ev
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    PLATFORM_COLLECTOR,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -27,6 +29,10 @@ from service.store import QUEUED, RUNNING, Store
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+# `/metrics` answers without a key: `python_info` would tell anyone the interpreter's version.
+with contextlib.suppress(KeyError):
+    REGISTRY.unregister(PLATFORM_COLLECTOR)
 
 REQUEST_SECONDS = Histogram(
     "summary_http_request_duration_seconds",
