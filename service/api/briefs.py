@@ -33,6 +33,7 @@ def create_brief() -> Response:
         brief_request.max_words or settings.default_max_words,
         pipeline=current_app.extensions["pipeline"],
         stories=brief_request.stories,
+        since=brief_request.since,
     )
     if not reused:
         get_worker().wake()

@@ -121,6 +121,14 @@ class Story(BaseModel):
     first_published: str | None = Field(description="Date of its earliest document (ISO 8601).")
     last_published: str | None = Field(description="Date of its latest document (ISO 8601).")
     dropped_sentences: int
+    came_from: list[str] = Field(
+        default_factory=list,
+        description="With `since`: the earlier brief's stories that held any of its documents "
+        "(several: they merged; one also named by another story: it split).",
+    )
+    new: bool = Field(
+        True, description="With `since`: no story of the earlier brief held any of its documents."
+    )
 
 
 class Brief(BaseModel):
@@ -162,6 +170,9 @@ class JobRequest(BaseModel):
     max_words: int | None
     stories: Literal["auto", "one"] | None = Field(
         None, description="`auto`: a brief per story found; `one`: the corpus as one story."
+    )
+    since: str | None = Field(
+        None, description="The earlier brief this one says what is new since, when asked."
     )
     request_id: str | None = Field(None, description="X-Request-ID of the request that queued it.")
 

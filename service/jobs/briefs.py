@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from service.errors import EmptyCorpus, UnknownDocuments
+from service.errors import EmptyCorpus, NotFound, UnknownDocuments
 from service.jobs.observe import REQUEST_ID
 from service.jobs.steps import PipelineLike, brief_keys
 from service.logs import current_context
@@ -28,6 +28,7 @@ class BriefRequest(RequestModel):
     ) = None
     language: LanguageTag | None = None
     stories: Literal["auto", "one"] | None = None
+    since: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None  # a brief job's ID
     max_words: Annotated[int, Field(ge=MIN_MAX_WORDS, le=MAX_MAX_WORDS), WHOLE] | None = None
 
 
@@ -44,6 +45,7 @@ def create_brief_job(
     *,
     pipeline: PipelineLike | None = None,
     stories: str | None = None,
+    since: str | None = None,
 ) -> JobRecord:
     """Queue a brief of `document_ids` (every stored document when None), optionally only those
     in `language`. Raises UnknownDocuments naming the IDs that are not stored, EmptyCorpus when
@@ -54,7 +56,7 @@ def create_brief_job(
     `create_or_reuse_brief_job`. Without it, the worker finds the stored brief at once.
     """
     job, _reused = create_or_reuse_brief_job(
-        store, document_ids, language, max_words, pipeline=pipeline, stories=stories
+        store, document_ids, language, max_words, pipeline=pipeline, stories=stories, since=since
     )
     return job
 
@@ -67,6 +69,7 @@ def create_or_reuse_brief_job(
     *,
     pipeline: PipelineLike | None = None,
     stories: str | None = None,
+    since: str | None = None,
 ) -> tuple[JobRecord, bool]:
     """Like `create_brief_job`; also says whether the job is an earlier, finished one (True)
     rather than a new one, so that HTTP can answer 200 rather than 201/202."""
@@ -77,13 +80,19 @@ def create_or_reuse_brief_job(
             "language": language,
             "max_words": max_words,
             "stories": stories,
+            "since": since,
         },
     )
+    if request.since is not None:
+        earlier = store.get_job(request.since)
+        if earlier is None or earlier.status != "done":
+            raise NotFound(f"no finished brief {request.since!r}", field="since")
     language = normalise_language(request.language) if request.language else None
     selected = _select_documents(store, request.document_ids, language)
     words = int(request.max_words or max_words)
     if pipeline is not None:
-        _keys, key = brief_keys(store, pipeline, selected, words, request.stories or "auto")
+        mode = request.stories or "auto"
+        _keys, key = brief_keys(store, pipeline, selected, words, mode, request.since)
         stored = store.done_job_for_brief(key)
         if stored is not None:
             return stored, True
@@ -92,6 +101,7 @@ def create_or_reuse_brief_job(
         "language": language,
         "max_words": request.max_words,
         **({"stories": request.stories} if request.stories else {}),  # absent: "auto"
+        **({"since": request.since} if request.since else {}),
     }
     request_id = current_context().get(REQUEST_ID)  # the request's, bound by the HTTP layer
     if request_id is not None:

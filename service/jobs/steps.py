@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from service.jobs.observe import NO_OBSERVER, JobObserver, observe
 from service.pipeline.render import brief_to_dict
+from service.pipeline.story_brief import Earlier
 from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
 from service.store import RUNNING, JobRecord, Outcome, Store
 
@@ -43,6 +44,7 @@ class PipelineLike(Protocol):
         summaries: Sequence[Summary],
         max_words: int,
         stories: str = "auto",
+        earlier: Earlier | None = None,
     ) -> Brief: ...
 
 
@@ -135,6 +137,7 @@ def brief_keys(
     document_ids: Sequence[str],
     max_words: int,
     stories: str = "auto",
+    since: str | None = None,
 ) -> tuple[dict[str, str], str]:
     """Each document's summary key, by ID, and the key of their brief at `max_words` in
     `stories` mode ("auto" or "one"): made from
@@ -144,13 +147,15 @@ def brief_keys(
     if missing:
         raise DocumentGone(missing)
     keys = {i: pipeline.summary_key(digests[i]) for i in document_ids}
-    return keys, _brief_key([keys[i] for i in document_ids], max_words, stories)
+    return keys, _brief_key([keys[i] for i in document_ids], max_words, stories, since)
 
 
-def _brief_key(summary_keys: Sequence[str], max_words: int, stories: str) -> str:
+def _brief_key(summary_keys: Sequence[str], max_words: int, stories: str, since: str | None) -> str:
     """Names a brief by all it is made of: each document's summary (key) in order, its length
     and whether it is one story or a brief of stories."""
-    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", f"stories={stories}", *summary_keys]
+    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", f"stories={stories}"]
+    parts += [f"since={since}"] if since else []
+    parts += summary_keys
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -167,7 +172,8 @@ def start(ctx: JobContext) -> list[str] | None:
     job = ctx.running_job()
     total = len(job.document_ids)
     words, stories = int(job.request["max_words"]), job.request.get("stories") or "auto"
-    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, words, stories)
+    since = job.request.get("since")
+    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, words, stories, since)
     if not ctx.store.set_brief_key(ctx.job_id, ctx.owner, key):
         raise JobLost(ctx.job_id)
     stored = ctx.store.done_job_for_brief(key)
@@ -254,13 +260,26 @@ def merge(ctx: JobContext) -> None:
     ctx.progress(total, total, MERGING)
     ctx.entered(job, MERGING)
     stories = job.request.get("stories") or "auto"
-    brief = ctx.pipeline.merge(documents, summaries, int(job.request["max_words"]), stories)
+    earlier = _earlier(ctx.store, job.request.get("since"))
+    brief = ctx.pipeline.merge(
+        documents, summaries, int(job.request["max_words"]), stories, earlier
+    )
     finish(
         ctx,
         brief_to_dict(brief),
         f"{total - len(failed)} of {total} documents summarised",
         reusable=not failed,  # a failure may pass: the next request tries that document again
     )
+
+
+def _earlier(store: Store, since: str | None) -> Earlier | None:
+    """The earlier brief a brief "since" it is made against; JobFailed if it is gone."""
+    if since is None:
+        return None
+    job = store.get_job(since)
+    if job is None or job.result is None:
+        raise JobFailed(f"the earlier brief {since!r} is gone")
+    return Earlier.from_dict(job.result)
 
 
 def finish(ctx: JobContext, result: dict[str, Any], how: str, *, reusable: bool = True) -> None:

@@ -21,7 +21,7 @@ from service.pipeline.concepts import document_concepts
 from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
-from service.pipeline.story_brief import brief_of_stories
+from service.pipeline.story_brief import Earlier, brief_of_stories
 from service.pipeline.summarisers.base import Summariser
 from service.pipeline.summarisers.select import SummariserChoice
 from service.pipeline.types import (
@@ -147,6 +147,7 @@ class Pipeline:
         summaries: Sequence[Summary],
         max_words: int,
         stories: str = "auto",
+        earlier: Earlier | None = None,
     ) -> Brief:
         """The brief of stories (`story_brief.py`): each story merged by `merge_summaries`."""
 
@@ -167,4 +168,5 @@ class Pipeline:
             max_words,
             merge,
             stories=stories,
+            earlier=earlier,
         )

@@ -172,6 +172,8 @@ def _story_to_dict(story: Story) -> dict[str, Any]:
         "first_published": story.first_published,
         "last_published": story.last_published,
         "dropped_sentences": story.dropped,
+        "came_from": story.came_from,
+        "new": story.new,
     }
 
 

@@ -9,13 +9,20 @@ headline only ("Also reported"). Words a story's brief leaves unused go to the n
 
 A story's ID names its founding document (the earliest, then the smallest ID), so it stays the
 same while later reports join the story.
+
+Given an `Earlier` brief, the brief says what is new since: each story names the earlier stories
+that held any of its documents (`came_from`; none: the story is `new`), only stories with
+documents added since are shown, each merged from those documents alone, and a sentence the
+earlier brief said already is left out.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from service.pipeline.chronology import document_date
 from service.pipeline.cleaning import clean_document
@@ -37,6 +44,32 @@ MODES = ("auto", "one")
 Merge = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """What a brief "since" an earlier one needs of it: its documents, its stories' documents by
+    story ID, and the sentences it said."""
+
+    documents: frozenset[str]
+    stories: dict[str, list[str]]
+    said: frozenset[str]
+
+    @classmethod
+    def from_dict(cls, brief: Mapping[str, Any]) -> Earlier:
+        """From the brief's JSON (`render.brief_to_dict`); a brief stored before stories is one
+        story of all its documents."""
+        documents = [str(i) for i in brief.get("documents") or []]
+        stories = {
+            str(story["id"]): [str(i) for i in story.get("documents") or []]
+            for story in brief.get("stories") or []
+        } or {"": documents}
+        said = frozenset(str(s.get("text", "")) for s in brief.get("sentences") or [])
+        return cls(frozenset(documents), stories, said)
+
+    def sources(self, document_ids: set[str]) -> list[str]:
+        """The earlier stories that held any of `document_ids`."""
+        return [key for key, held in self.stories.items() if key and document_ids & set(held)]
+
+
 def brief_of_stories(
     documents: Sequence[Document],
     summaries: Sequence[Summary],
@@ -44,28 +77,56 @@ def brief_of_stories(
     merge: Merge,
     *,
     stories: str = "auto",
+    earlier: Earlier | None = None,
 ) -> Brief:
     """The brief of `documents` (summaries[i] is documents[i]'s): one story per event found, or
     the whole corpus as one story when `stories` is "one"."""
-    if stories == "one" or len(documents) < 2:
-        groups = [StoryGroup(list(range(len(documents))), 0)]
+    read = [i for i, summary in enumerate(summaries) if not summary.facts.error]
+    if stories == "one" or len(read) < 2:  # a document that failed is in the notes alone
+        groups = [StoryGroup(read, read[0])] if read else []
     else:
-        groups = group_stories(documents)
+        groups = [
+            StoryGroup([read[m] for m in g.members], read[g.centre])
+            for g in group_stories([documents[i] for i in read])
+        ]
     ranked = sorted(groups, key=lambda g: _importance(g, documents))
-    total = sum(len(g.members) for g in ranked)
+    # Each story's documents to merge: all of them, or only those added since `earlier`.
+    merged = [_added(group.members, documents, earlier) for group in ranked]
+    shown = [(group, members) for group, members in zip(ranked, merged, strict=True) if members]
+    total = sum(len(members) for _, members in shown)
     left = max_words
     parts: list[tuple[Story, Brief | None]] = []
-    for group in ranked:
-        share = max(MIN_STORY_WORDS, max_words * len(group.members) // max(total, 1))
-        words = left if len(ranked) == 1 else min(share, left)
+    for group, members in shown:
+        share = max(MIN_STORY_WORDS, max_words * len(members) // max(total, 1))
+        words = left if len(shown) == 1 else min(share, left)
         brief = None
-        if words >= MIN_STORY_WORDS or len(ranked) == 1:
-            brief = merge(
-                [documents[i] for i in group.members], [summaries[i] for i in group.members], words
-            )
+        if words >= MIN_STORY_WORDS or len(shown) == 1:
+            brief = merge([documents[i] for i in members], [summaries[i] for i in members], words)
             left -= brief.words
-        parts.append((_story(group, documents, summaries, brief), brief))
+            if earlier is not None:
+                brief = _unsaid(brief, earlier)
+        story = _story(group, documents, summaries, brief)
+        parts.append((_since(story, documents, group, earlier), brief))
     return _combined(documents, summaries, parts, max_words)
+
+
+def _added(members: list[int], documents: Sequence[Document], earlier: Earlier | None) -> list[int]:
+    if earlier is None:
+        return members
+    return [i for i in members if documents[i].id not in earlier.documents]
+
+
+def _unsaid(brief: Brief, earlier: Earlier) -> Brief:
+    return replace(brief, sentences=[s for s in brief.sentences if s.text not in earlier.said])
+
+
+def _since(
+    story: Story, documents: Sequence[Document], group: StoryGroup, earlier: Earlier | None
+) -> Story:
+    if earlier is None:
+        return story
+    came_from = earlier.sources({documents[i].id for i in group.members})
+    return replace(story, came_from=came_from, new=not came_from)
 
 
 def _importance(group: StoryGroup, documents: Sequence[Document]) -> tuple[int, int, int]:

@@ -316,6 +316,10 @@ class Story:
     first_published: str | None = None  # ISO dates of its earliest and latest documents
     last_published: str | None = None
     dropped: int = 0
+    # Against an earlier brief: its stories that held any of this one's documents (a story that
+    # merged names several; one that split shares a name with another), and whether none did.
+    came_from: list[str] = field(default_factory=list)
+    new: bool = True
 
 
 @dataclass

@@ -61,3 +61,21 @@ def test_one_forces_a_single_story(client):
 def test_an_unknown_stories_mode_is_refused(client, expect_error):
     response = client.post("/v1/briefs", json={"stories": "many"})
     expect_error(response, 400, "invalid_field", "stories")
+
+
+def test_since_an_earlier_brief_says_what_is_new(make_app, expect_error):
+    client = make_app(embedded_worker=True).test_client()
+    first, later = DOCUMENTS[:2] + DOCUMENTS[3:], DOCUMENTS[2:3]
+    assert client.post("/v1/documents", json={"documents": first}).status_code == 201
+    earlier = client.post("/v1/briefs?wait=5", json={"max_words": 200}).get_json()
+    (flood_id,) = [s["id"] for s in earlier["brief"]["stories"] if "flood-0" in s["documents"]]
+    assert client.post("/v1/documents", json={"documents": later}).status_code == 201
+    response = client.post("/v1/briefs?wait=5", json={"max_words": 200, "since": earlier["id"]})
+    assert response.status_code == 201, response.get_json()
+    job = response.get_json()
+    assert job["request"]["since"] == earlier["id"]
+    (story,) = job["brief"]["stories"]  # the election has nothing new
+    assert (story["id"], story["came_from"], story["new"]) == (flood_id, [flood_id], False)
+    assert {c["document_id"] for s in story["sentences"] for c in s["citations"]} == {"flood-2"}
+    unknown = client.post("/v1/briefs", json={"since": "0" * 32})
+    expect_error(unknown, 404, "not_found", "since")

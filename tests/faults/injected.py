@@ -18,6 +18,7 @@ from pathlib import Path
 
 from service.config import Settings
 from service.pipeline.engine import Pipeline
+from service.pipeline.story_brief import Earlier
 from service.pipeline.types import Brief, Document, Summary
 
 # Comma-separated document IDs, read by `create_app_with_faults` in each gunicorn worker.
@@ -103,12 +104,13 @@ class FaultInjectingPipeline(Pipeline):
         summaries: Sequence[Summary],
         max_words: int,
         stories: str = "auto",
+        earlier: Earlier | None = None,
     ) -> Brief:
         with self._record_lock:
             self.merged.append([document.id for document in documents])
         if self.merge_fault is not None:
             raise self.merge_fault
-        return super().merge(documents, summaries, max_words, stories)
+        return super().merge(documents, summaries, max_words, stories, earlier)
 
 
 def faults_from_env() -> dict[str, Fault]:

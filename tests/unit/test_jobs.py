@@ -60,8 +60,9 @@ def store(tmp_path):
 
 
 def assert_quotes_its_sources(brief: Mapping[str, Any], texts: Mapping[str, str]) -> set[str]:
-    """Every sentence of an extractive brief is the very text of one of its citations, and every
-    citation is a span of the document it names; returns the IDs of the documents cited."""
+    """Every sentence of an extractive brief is the very text of one of its citations, as is
+    every story's headline, and every citation is a span of the document it names; returns the
+    IDs of the documents cited (a story too small for a brief cites its source by headline)."""
     cited: set[str] = set()
     for sentence in brief["sentences"]:
         spans = []
@@ -71,6 +72,11 @@ def assert_quotes_its_sources(brief: Mapping[str, Any], texts: Mapping[str, str]
             spans.append(text[citation["start"] : citation["end"]])
             cited.add(citation["document_id"])
         assert sentence["text"] in spans, (sentence["text"], spans)
+    for story in brief.get("stories") or []:  # a headline is quoted too, and cites its source
+        citation = story["headline"]["citation"]
+        quoted = texts[citation["document_id"]][citation["start"] : citation["end"]]
+        assert quoted.strip() == story["headline"]["text"], (quoted, story["headline"])
+        cited.add(citation["document_id"])
     return cited
 
 

@@ -123,3 +123,33 @@ def test_the_page_numbers_sources_as_the_markdown_does() -> None:
     for story in view.stories:
         (marker,) = story.markers
         assert f"{story.headline}[^{marker.number}]" in markdown
+
+
+def test_since_an_earlier_brief_only_stories_with_new_documents_are_briefed_from_those() -> None:
+    from service.pipeline.story_brief import Earlier
+
+    lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
+    before_docs, before_summaries = _corpus([*FLOOD[:2], *ELECTION], ["2024-10-20"] * 4)
+    before = brief_of_stories(before_docs, before_summaries, 200, RecordingMerge())
+    earlier = Earlier.from_dict(brief_to_dict(before))
+    flood_id = before.stories[0].id
+    documents, summaries = _corpus([*FLOOD[:2], *ELECTION, FLOOD[2], lone], ["2024-10-20"] * 6)
+    merge = RecordingMerge()
+    since = brief_of_stories(documents, summaries, 200, merge, earlier=earlier)
+    assert sorted(ids for ids, _ in merge.calls) == [["d4"], ["d5"]]  # only the new documents
+    flood, comet = since.stories
+    assert flood.documents == ["d0", "d1", "d4"] and flood.id == flood_id
+    assert (flood.came_from, flood.new) == ([flood_id], False)
+    assert (comet.documents, comet.came_from, comet.new) == (["d5"], [], True)
+
+
+def test_since_leaves_out_what_the_earlier_brief_said() -> None:
+    from service.pipeline.story_brief import Earlier
+
+    documents, summaries = _corpus(FLOOD, ["2024-10-20"] * 3)
+    said = {"documents": ["d0"], "sentences": [{"text": " ".join(["word"] * 200)}]}
+    brief = brief_of_stories(
+        documents, summaries, 200, RecordingMerge(), earlier=Earlier.from_dict(said)
+    )
+    (story,) = brief.stories
+    assert story.sentences == [] and story.came_from == []
