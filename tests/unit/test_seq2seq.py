@@ -94,7 +94,9 @@ def test_paths_are_told_from_hub_names(name: str, local: bool) -> None:
 
 
 def test_word_overlap_counts_words_or_character_pairs() -> None:
-    assert share_in_evidence("Ukraine captured soldiers", "Soldiers were captured by Ukraine.") == 1.0
+    assert (
+        share_in_evidence("Ukraine captured soldiers", "Soldiers were captured by Ukraine.") == 1.0
+    )
     assert share_in_evidence("flour and salt", "Ukraine captured soldiers") == 0.0
     assert share_in_evidence("朝鲜士兵被俘", "乌克兰俘虏了两名朝鲜士兵") > 0.5
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from service.pipeline.types import Chunk, Document, ModelInfo, Sentence, Summary
+from service.pipeline.types import Chunk, Document, DocumentFacts, ModelInfo, Sentence, Summary
 
 
 class Summariser(Protocol):
@@ -35,3 +35,22 @@ class Summariser(Protocol):
     ) -> Summary:
         """Summarise `document`, whose content sentences were cut into `chunks`."""
         ...
+
+
+def document_facts(
+    summariser: Summariser,
+    document: Document,
+    sentences: list[Sentence],
+    chunks: list[Chunk],
+    truncated: bool,
+) -> DocumentFacts:
+    """What a summariser read of a document, as every summariser reports it."""
+    return DocumentFacts(
+        document_id=document.id,
+        language=document.language,
+        model=summariser.info.name,
+        tokens=sum(summariser.count_tokens([sentence.text for sentence in sentences])),
+        chunks=len(chunks),
+        truncated=truncated,
+        sentences=len(sentences),
+    )

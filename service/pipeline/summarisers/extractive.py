@@ -18,11 +18,11 @@ from service.pipeline.embeddings import Embedder
 from service.pipeline.grouping import LexicalEncoder, embeds_well
 from service.pipeline.readability import reads_alone
 from service.pipeline.sentences import is_question
+from service.pipeline.summarisers.base import document_facts
 from service.pipeline.types import (
     Chunk,
     Citation,
     Document,
-    DocumentFacts,
     ModelInfo,
     Sentence,
     SentenceVectors,
@@ -153,15 +153,7 @@ class ExtractiveSummariser:
             picked = [_quote(read[row], float(scores[row])) for row in rows]
             if not lexical:  # kept with the summary: the merge will not embed them again
                 kept = SentenceVectors.of(self.embedder.identity, vectors[rows])
-        facts = DocumentFacts(
-            document_id=document.id,
-            language=document.language,
-            model=self.info.name,
-            tokens=sum(self.count_tokens([sentence.text for sentence in sentences])),
-            chunks=len(chunks),
-            truncated=truncated,
-            sentences=len(sentences),
-        )
+        facts = document_facts(self, document, sentences, chunks, truncated)
         return Summary(document.id, self.info, picked, facts, kept)
 
 

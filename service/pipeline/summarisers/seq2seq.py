@@ -21,6 +21,7 @@ from service.pipeline.embeddings import Embedder
 from service.pipeline.language import rules_language
 from service.pipeline.sentences import sentence_spans
 from service.pipeline.summarisers.alignment import MIN_SUPPORT, cite_drafts
+from service.pipeline.summarisers.base import document_facts
 from service.pipeline.summarisers.registry import (
     GENERATION_KEYS,
     ModelLoadError,
@@ -29,7 +30,6 @@ from service.pipeline.summarisers.registry import (
 from service.pipeline.types import (
     Chunk,
     Document,
-    DocumentFacts,
     ModelInfo,
     Sentence,
     SentenceVectors,
@@ -356,15 +356,7 @@ class Seq2SeqSummariser:
             picked, vectors = cite_drafts(
                 drafts, sentences, self.embedder, self.min_support, self.max_sentences
             )
-        facts = DocumentFacts(
-            document_id=document.id,
-            language=document.language,
-            model=self.info.name,
-            tokens=sum(self.count_tokens([sentence.text for sentence in sentences])),
-            chunks=len(chunks),
-            truncated=truncated,
-            sentences=len(sentences),
-        )
+        facts = document_facts(self, document, sentences, chunks, truncated)
         return Summary(document.id, self.info, picked, facts, vectors)
 
 
