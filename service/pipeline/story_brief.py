@@ -38,7 +38,6 @@ from service.pipeline.types import (
 )
 
 MIN_STORY_WORDS = 60
-HEADLINE_WORDS = (4, 25)  # a title line shorter is a section label ("World News"), longer is prose
 MODES = ("auto", "one")
 
 Merge = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
@@ -160,25 +159,18 @@ def _story(
 
 
 def headline(document: Document, summary: Summary) -> Headline | None:
-    """The document's headline, quoted where its text has it: its title line as the cleaner
-    found it (before the article, without sentence-final punctuation, of headline length), or
-    its declared title where the text holds it; else its summary's earliest sentence, else its
-    first content sentence."""
-    cleaned = clean_document(document)
-    body = cleaned.blocks[0].start if cleaned.blocks else len(document.text)
-    low, high = HEADLINE_WORDS
-    for span in cleaned.removed:
-        text = document.text[span.start : span.end]
-        title = span.start < body and span.reason == "no-sentence-structure"
-        if title and low <= len(text.split()) <= high:
-            return Headline(text.strip(), Citation(document.id, span.start, span.end))
-    if document.title and (at := document.text.find(document.title)) >= 0:
-        return Headline(document.title, Citation(document.id, at, at + len(document.title)))
+    """The document's headline, quoted where its text has it: its title (declared, or derived at
+    ingest from the headline line the cleaner finds, `cleaning.find_headline`), else its
+    summary's earliest sentence; only a document with neither (its summary is empty) is cleaned
+    again, for its first content sentence."""
+    title = (document.title or "").strip()
+    if title and (at := document.text.find(title)) >= 0:
+        return Headline(title, Citation(document.id, at, at + len(title)))
     quoted = [s for s in summary.sentences if s.citations]
     if quoted:
         first = min(quoted, key=lambda s: s.position)
         return Headline(first.text, first.citations[0])
-    sentences = split_sentences(cleaned)
+    sentences = split_sentences(clean_document(document))
     if not sentences:
         return None
     lead = sentences[0]
