@@ -32,6 +32,7 @@ from service.exit_codes import (
     EXIT_USAGE,
 )
 from service.pipeline.render import figure_label, subject_label
+from service.pipeline.story_brief import DEFAULT_MODE
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -155,9 +156,9 @@ def _add_brief(commands: Any) -> None:
     brief.add_argument(
         "--stories",
         choices=["auto", "one"],
-        default="auto",
-        help="auto: a section per story found among the files (default); one: the files as one "
-        "story, a single brief",
+        default=DEFAULT_MODE,
+        help="auto: a section per story found among the files; one: the files as one story, a "
+        f"single brief (default: {DEFAULT_MODE})",
     )
     brief.add_argument(
         "--model",
@@ -276,7 +277,7 @@ def _run_brief(
     documents: list[dict[str, Any]],
     files: list[Path],
     max_words: int | None,
-    stories: str = "auto",
+    stories: str = DEFAULT_MODE,
 ) -> dict[str, Any]:
     """Ingest, queue and run the brief job as a worker would; the job as the API shows it."""
     from service.errors import ServiceError

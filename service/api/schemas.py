@@ -169,7 +169,9 @@ class JobRequest(BaseModel):
     language: str | None
     max_words: int | None
     stories: Literal["auto", "one"] | None = Field(
-        None, description="`auto`: a brief per story found; `one`: the corpus as one story."
+        None,
+        description="`auto`: a brief per story found; `one` (the default): the corpus as one "
+        "story.",
     )
     since: str | None = Field(
         None, description="The earlier brief this one says what is new since, when asked."

@@ -13,6 +13,7 @@ from service.jobs.observe import REQUEST_ID
 from service.jobs.steps import PipelineLike, brief_keys
 from service.logs import current_context
 from service.pipeline.language import normalise_language
+from service.pipeline.story_brief import DEFAULT_MODE
 from service.store import JobRecord, Store
 from service.validation import WHOLE, DocumentId, LanguageTag, RequestModel, parse_model
 
@@ -91,7 +92,7 @@ def create_or_reuse_brief_job(
     selected = _select_documents(store, request.document_ids, language)
     words = int(request.max_words or max_words)
     if pipeline is not None:
-        mode = request.stories or "auto"
+        mode = request.stories or DEFAULT_MODE
         _keys, key = brief_keys(store, pipeline, selected, words, mode, request.since)
         stored = store.done_job_for_brief(key)
         if stored is not None:
@@ -100,7 +101,7 @@ def create_or_reuse_brief_job(
         "document_ids": request.document_ids,
         "language": language,
         "max_words": request.max_words,
-        **({"stories": request.stories} if request.stories else {}),  # absent: "auto"
+        "stories": request.stories or DEFAULT_MODE,  # explicit: a default may change
         **({"since": request.since} if request.since else {}),
     }
     request_id = current_context().get(REQUEST_ID)  # the request's, bound by the HTTP layer

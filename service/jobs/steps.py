@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from service.jobs.observe import NO_OBSERVER, JobObserver, observe
 from service.pipeline.render import brief_to_dict
-from service.pipeline.story_brief import Earlier
+from service.pipeline.story_brief import DEFAULT_MODE, Earlier
 from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
 from service.store import RUNNING, JobRecord, Outcome, Store
 
@@ -43,7 +43,7 @@ class PipelineLike(Protocol):
         documents: Sequence[Document],
         summaries: Sequence[Summary],
         max_words: int,
-        stories: str = "auto",
+        stories: str = DEFAULT_MODE,
         earlier: Earlier | None = None,
     ) -> Brief: ...
 
@@ -136,7 +136,7 @@ def brief_keys(
     pipeline: PipelineLike,
     document_ids: Sequence[str],
     max_words: int,
-    stories: str = "auto",
+    stories: str = DEFAULT_MODE,
     since: str | None = None,
 ) -> tuple[dict[str, str], str]:
     """Each document's summary key, by ID, and the key of their brief at `max_words` in
@@ -171,6 +171,7 @@ def start(ctx: JobContext) -> list[str] | None:
     """
     job = ctx.running_job()
     total = len(job.document_ids)
+    # a job queued before the mode was recorded in its request was asked for "auto"
     words, stories = int(job.request["max_words"]), job.request.get("stories") or "auto"
     since = job.request.get("since")
     keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, words, stories, since)
@@ -259,7 +260,7 @@ def merge(ctx: JobContext) -> None:
         raise JobFailed(reason)
     ctx.progress(total, total, MERGING)
     ctx.entered(job, MERGING)
-    stories = job.request.get("stories") or "auto"
+    stories = job.request.get("stories") or "auto"  # see above
     earlier = _earlier(ctx.store, job.request.get("since"))
     brief = ctx.pipeline.merge(
         documents, summaries, int(job.request["max_words"]), stories, earlier

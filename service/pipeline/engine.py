@@ -21,7 +21,7 @@ from service.pipeline.concepts import document_concepts
 from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
-from service.pipeline.story_brief import Earlier, brief_of_stories
+from service.pipeline.story_brief import DEFAULT_MODE, Earlier, brief_of_stories
 from service.pipeline.summarisers.base import Summariser
 from service.pipeline.summarisers.select import SummariserChoice
 from service.pipeline.types import (
@@ -146,7 +146,7 @@ class Pipeline:
         documents: Sequence[Document],
         summaries: Sequence[Summary],
         max_words: int,
-        stories: str = "auto",
+        stories: str = DEFAULT_MODE,
         earlier: Earlier | None = None,
     ) -> Brief:
         """The brief of stories (`story_brief.py`): each story merged by `merge_summaries`."""

@@ -24,7 +24,7 @@ def client(make_app):
 
 
 def test_a_corpus_of_two_events_is_a_brief_of_two_stories(client):
-    response = client.post("/v1/briefs?wait=5", json={"max_words": 200})
+    response = client.post("/v1/briefs?wait=5", json={"max_words": 200, "stories": "auto"})
     assert response.status_code == 201, response.get_json()
     brief = response.get_json()["brief"]
     stories = brief["stories"]
@@ -67,10 +67,14 @@ def test_since_an_earlier_brief_says_what_is_new(make_app, expect_error):
     client = make_app(embedded_worker=True).test_client()
     first, later = DOCUMENTS[:2] + DOCUMENTS[3:], DOCUMENTS[2:3]
     assert client.post("/v1/documents", json={"documents": first}).status_code == 201
-    earlier = client.post("/v1/briefs?wait=5", json={"max_words": 200}).get_json()
+    earlier = client.post(
+        "/v1/briefs?wait=5", json={"max_words": 200, "stories": "auto"}
+    ).get_json()
     (flood_id,) = [s["id"] for s in earlier["brief"]["stories"] if "flood-0" in s["documents"]]
     assert client.post("/v1/documents", json={"documents": later}).status_code == 201
-    response = client.post("/v1/briefs?wait=5", json={"max_words": 200, "since": earlier["id"]})
+    response = client.post(
+        "/v1/briefs?wait=5", json={"max_words": 200, "stories": "auto", "since": earlier["id"]}
+    )
     assert response.status_code == 201, response.get_json()
     job = response.get_json()
     assert job["request"]["since"] == earlier["id"]

@@ -83,7 +83,12 @@ def assert_quotes_its_sources(brief: Mapping[str, Any], texts: Mapping[str, str]
 def test_create_brief_job_selects_every_document_by_default(store):
     job = create_brief_job(store, None, None, 100)
     assert (job.status, job.document_ids, job.progress_total) == (QUEUED, ["a", "b", "c"], 3)
-    assert job.request == {"document_ids": None, "language": None, "max_words": 100}
+    assert job.request == {
+        "document_ids": None,
+        "language": None,
+        "max_words": 100,
+        "stories": "one",
+    }
 
 
 def test_create_brief_job_filters_by_language_and_drops_repeated_ids(store):
@@ -223,7 +228,12 @@ def test_job_to_dict_has_the_documented_shape(store, pipeline):
         "id": job.id,
         "status": "queued",
         "progress": {"done": 0, "total": 1, "stage": None},
-        "request": {"document_ids": ["a"], "language": None, "max_words": 100},
+        "request": {
+            "document_ids": ["a"],
+            "language": None,
+            "max_words": 100,
+            "stories": "one",  # the default, recorded
+        },
         "document_ids": ["a"],
         "error": None,
         "created_at": queued["created_at"],

@@ -79,7 +79,7 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
     )
     merge = RecordingMerge()
     words = 2 * MIN_STORY_WORDS + 10
-    brief = brief_of_stories(documents, summaries, words, merge)
+    brief = brief_of_stories(documents, summaries, words, merge, stories="auto")
     assert [s.documents for s in brief.stories] == [["d3", "d4", "d5"], ["d1", "d2"], ["d0"]]
     assert merge.calls == [(["d3", "d4", "d5"], words // 2), (["d1", "d2"], MIN_STORY_WORDS)]
     flood, vote, comet = brief.stories
@@ -96,9 +96,13 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
 
 def test_a_story_keeps_its_id_when_a_later_report_joins_it() -> None:
     documents, summaries = _corpus(FLOOD[:2], ["2024-10-20", "2024-10-21"])
-    before = brief_of_stories(documents, summaries, 100, RecordingMerge()).stories[0].id
+    before = (
+        brief_of_stories(documents, summaries, 100, RecordingMerge(), stories="auto").stories[0].id
+    )
     more, more_summaries = _corpus(FLOOD, ["2024-10-20", "2024-10-21", "2024-10-22"])
-    after = brief_of_stories(more, more_summaries, 100, RecordingMerge()).stories[0].id
+    after = (
+        brief_of_stories(more, more_summaries, 100, RecordingMerge(), stories="auto").stories[0].id
+    )
     assert before == after
 
 
@@ -120,7 +124,9 @@ def test_the_page_numbers_sources_as_the_markdown_does() -> None:
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     documents, summaries = _corpus([*FLOOD, *ELECTION, lone], ["2024-10-20"] * 6)
-    brief = brief_of_stories(documents, summaries, 2 * MIN_STORY_WORDS, RecordingMerge())
+    brief = brief_of_stories(
+        documents, summaries, 2 * MIN_STORY_WORDS, RecordingMerge(), stories="auto"
+    )
     view = brief_view(brief_to_dict(brief), {})
     assert [len(s.sentences) for s in view.stories] == [1, 1, 0]
     assert [s.headline for s in view.also_reported] == [lone]
@@ -135,12 +141,12 @@ def test_since_an_earlier_brief_only_stories_with_new_documents_are_briefed_from
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     before_docs, before_summaries = _corpus([*FLOOD[:2], *ELECTION], ["2024-10-20"] * 4)
-    before = brief_of_stories(before_docs, before_summaries, 200, RecordingMerge())
+    before = brief_of_stories(before_docs, before_summaries, 200, RecordingMerge(), stories="auto")
     earlier = Earlier.from_dict(brief_to_dict(before))
     flood_id = before.stories[0].id
     documents, summaries = _corpus([*FLOOD[:2], *ELECTION, FLOOD[2], lone], ["2024-10-20"] * 6)
     merge = RecordingMerge()
-    since = brief_of_stories(documents, summaries, 200, merge, earlier=earlier)
+    since = brief_of_stories(documents, summaries, 200, merge, stories="auto", earlier=earlier)
     assert sorted(ids for ids, _ in merge.calls) == [["d4"], ["d5"]]  # only the new documents
     flood, comet = since.stories
     assert flood.documents == ["d0", "d1", "d4"] and flood.id == flood_id
