@@ -371,11 +371,12 @@ class _Picker:
         checked: dict[int, BriefSentence] = {}
         for _ in range(MAX_CHECK_ROUNDS):
             allowed = [i for i in options.eligible if i not in banned]
+            row = {option: at for at, option in enumerate(allowed)}
             choice = choose(
                 [options.options[i] for i in allowed],
                 options.weights,
                 max_words,
-                [[allowed.index(i) for i in group if i in allowed] for group in options.exclusive],
+                [[row[i] for i in group if i in row] for group in options.exclusive],
             )
             picked = [allowed[at] for at in choice.picked]
             for at in picked:
