@@ -131,6 +131,11 @@ class Story(BaseModel):
     )
 
 
+class DocumentTitle(BaseModel):
+    document_id: str
+    title: str
+
+
 class Brief(BaseModel):
     """The brief of a finished job, as `service.pipeline.render.brief_to_dict` writes it; its parts
     are the pipeline's own types (`service.pipeline.types`). Fields added after a brief was
@@ -140,6 +145,11 @@ class Brief(BaseModel):
     text: str
     markdown: str
     documents: list[str]
+    document_titles: list[DocumentTitle] = Field(
+        default_factory=list,
+        description="The title of each document that has one: sent with it, or derived at "
+        "ingest from its headline (see the document's `title_source`).",
+    )
     models: list[pipeline.ModelInfo]
     document_facts: list[pipeline.DocumentFacts]
     max_words: int

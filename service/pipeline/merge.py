@@ -117,6 +117,7 @@ def merge_summaries(
     return Brief(
         sentences=sentences,
         documents=[d.id for d in documents],
+        titles={d.id: d.title for d in documents if d.title},
         models=list(dict.fromkeys(s.model for s in summaries if not s.facts.error)),
         facts=[s.facts for s in summaries],
         max_words=max_words,

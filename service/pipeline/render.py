@@ -135,6 +135,10 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "text": brief_text(brief),
         "markdown": brief_markdown(brief),
         "documents": brief.documents,
+        "document_titles": [
+            {"document_id": document_id, "title": title}
+            for document_id, title in brief.titles.items()
+        ],
         "models": [m.to_dict() for m in brief.models],
         "document_facts": [f.to_dict() for f in brief.facts],
         "max_words": brief.max_words,

@@ -203,4 +203,5 @@ def _combined(
         disagreements=[d for b in briefs for d in b.disagreements],
         dropped=sum(b.dropped for b in briefs),
         stories=[story for story, _ in parts],
+        titles={d.id: d.title for d in documents if d.title},
     )

@@ -333,6 +333,9 @@ class Brief:
     disagreements: list[Disagreement] = field(default_factory=list)
     dropped: int = 0  # sentences that failed the faithfulness check and were left out
     stories: list[Story] = field(default_factory=list)  # in order of importance
+    titles: dict[str, str] = field(
+        default_factory=dict
+    )  # document ID -> its title, where it has one
 
     @property
     def words(self) -> int:

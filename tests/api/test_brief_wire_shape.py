@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from service.pipeline.cleaning import clean_document
+from service.pipeline.cleaning import clean_document, find_headline
 from service.pipeline.engine import Pipeline
 from service.pipeline.render import brief_to_dict
 from service.pipeline.types import Brief, Document, Summary, SummarySentence
@@ -34,7 +34,11 @@ def _with_an_invented_number(summary: Summary) -> Summary:
 
 @pytest.fixture(scope="module")
 def corpus(shared_pipeline: Pipeline) -> tuple[list[Document], list[Summary]]:
-    documents = [Document(i, text, "en") for i, text in load_seeds().items()] + [FLOOD]
+    # as ingest stores them: a document sent without a title gets its headline line
+    seeds = [
+        Document(i, text, "en", title=find_headline(text, "en")) for i, text in load_seeds().items()
+    ]
+    documents = [*seeds, FLOOD]
     summaries = [shared_pipeline.summarise(document) for document in documents]
     summaries[-1] = _with_an_invented_number(summaries[-1])
     return documents, summaries

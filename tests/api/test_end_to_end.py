@@ -30,6 +30,10 @@ def test_a_brief_of_the_corpus_through_the_embedded_worker(make_app, database_ur
     brief = job["brief"]
     assert brief["documents"] == [d["id"] for d in documents]
     assert 0 < brief["words"] <= 120
+    # sent without titles, the seeds are named by their headline lines, in the brief too
+    stored = {d["id"]: d["title"] for d in client.get("/v1/documents").get_json()["documents"]}
+    titles = {t["document_id"]: t["title"] for t in brief["document_titles"]}
+    assert titles == {i: title for i, title in stored.items() if title} and len(titles) >= 4
     for sentence in brief["sentences"]:
         assert sentence["citations"]
         for citation in sentence["citations"]:
