@@ -24,7 +24,9 @@ MAX_REASON_CHARS = 300
 
 
 def describe_exception(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:MAX_REASON_CHARS]
+    """What a probe may say of a failure: its kind, never its message, which can hold file paths,
+    addresses or settings (the log has the whole of it)."""
+    return type(exc).__name__[:MAX_REASON_CHARS]
 
 
 @bp.get("/healthz")
@@ -60,7 +62,7 @@ def _database() -> str:
     try:
         get_store().ping()
     except Exception as exc:
-        log.warning("readiness: the database does not answer: %s", describe_exception(exc))
+        log.warning("readiness: the database does not answer: %s: %s", type(exc).__name__, exc)
         return f"unavailable: {describe_exception(exc)}"
     return OK
 
