@@ -227,7 +227,10 @@ class _Options:
         )
         self.texts: list[str] = []
         self.trimmed: list[list[Citation]] = []
+        self.cited: list[list[Citation]] = []  # what each sentence would cite (`_citations`)
         self.options: list[Option] = []
+        group_of = {m.row: g for g in groups for m in g.members}
+        said: list[frozenset[str]] = []
         fit: list[int] = []
         for at, item in enumerate(candidates):
             document = documents.get(item.document_id)
@@ -237,18 +240,15 @@ class _Options:
             self.trimmed.append(trimmed)
             if _fit_for_brief(text, code):
                 fit.append(at)
-        # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
-        self.eligible = fit or list(range(len(candidates)))
-        self.group_of = {m.row: g for g in groups for m in g.members}
-        said: list[frozenset[str]] = []
-        for at, text in enumerate(self.texts):
-            document = documents.get(candidates[at].document_id)
-            said.append(sentence_concepts(text, document.language if document else language))
-            sources = frozenset(_SOURCE + c.document_id for c in self.citations(at))
+            self.cited.append(_citations(item, group_of.get(item.row)))
+            said.append(sentence_concepts(text, code))
+            sources = frozenset(_SOURCE + c.document_id for c in self.cited[at])
             self.weights.update(dict.fromkeys(sources, SOURCE_WEIGHT))
             self.options.append(
                 Option(len(text.split()), said[at] | sources, float(importance[at]))
             )
+        # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
+        self.eligible = fit or list(range(len(candidates)))
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = [
             [m.row for m in g.members] for g in groups if len(g.members) > 1
@@ -258,21 +258,20 @@ class _Options:
         """The weight of what the sentence says (the sources it cites not counted)."""
         return sum(self.weights.get(c, 0.0) for c in self.options[at].concepts if c[0] != _SOURCE)
 
-    def citations(self, at: int) -> list[Citation]:
-        """Its own evidence, and that of each member of its fact group that states every figure
-        it states (a source without the figure does not back it). Every member is close to the
-        group's leader, not always to another member: a member other than the leader cites
-        only the leader besides itself (corroboration finds the others by its own test)."""
-        writer = self.candidates[at]
-        group = self.group_of.get(writer.row)
-        members = [writer]
-        if group is not None:
-            members = group.members if writer is group.leader else [group.leader, writer]
-        found: list[Citation] = []
-        for member in sorted(members, key=lambda m: m.doc_order):
-            if member is writer or writer.figures <= member.figures:
-                found.extend(c for c in member.sentence.citations if c not in found)
-        return found
+
+def _citations(writer: Candidate, group: Group | None) -> list[Citation]:
+    """Its own evidence, and that of each member of its fact group that states every figure it
+    states (a source without the figure does not back it). Every member is close to the group's
+    leader, not always to another member: a member other than the leader cites only the leader
+    besides itself (corroboration finds the others by its own test)."""
+    members = [writer]
+    if group is not None:
+        members = group.members if writer is group.leader else [group.leader, writer]
+    found: list[Citation] = []
+    for member in sorted(members, key=lambda m: m.doc_order):
+        if member is writer or writer.figures <= member.figures:
+            found.extend(c for c in member.sentence.citations if c not in found)
+    return found
 
 
 def _document_concepts(
@@ -396,7 +395,7 @@ class _Picker:
     def _checked(self, at: int) -> BriefSentence:
         writer = self.options.candidates[at]
         text = self.options.texts[at]
-        citations = self.options.citations(at)
+        citations = self.options.cited[at]
         own = evidence_passages(writer.sentence.citations, self.documents)
         others = evidence_passages(
             [c for c in citations if c not in writer.sentence.citations], self.documents
