@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from service.config import Settings
-from service.jobs import EmbeddedWorker
+from service.jobs import BackgroundWorker
 from service.store import Store
 
 if TYPE_CHECKING:
@@ -29,6 +29,6 @@ def get_pipeline() -> Pipeline:
     return pipeline
 
 
-def get_worker() -> EmbeddedWorker:
-    worker: EmbeddedWorker = current_app.extensions["worker"]
+def get_worker() -> BackgroundWorker:
+    worker: BackgroundWorker = current_app.extensions["worker"]
     return worker
