@@ -79,7 +79,7 @@ def stemmer_name(language: str) -> str:
 
 
 @lru_cache(maxsize=1 << 17)
-def _stem(word: str, language: str) -> str:
+def stem(word: str, language: str) -> str:
     stemmer = _stemmer(language)
     return stemmer.stemWord(word) if stemmer is not None else word
 
@@ -88,7 +88,7 @@ def tokens(text: str, language: str) -> list[tuple[str, bool]]:
     """The text's words, lower-cased and stemmed, each with whether it is a content word."""
     stop = stop_words(language)
     return [
-        (_stem(word, language), word not in stop and not (len(word) < 2 and word.isalpha()))
+        (stem(word, language), word not in stop and not (len(word) < 2 and word.isalpha()))
         for word in _WORD.findall(text.lower())
     ]
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import regex
 
+from service.pipeline.concepts import stem, stop_words
 from service.pipeline.facts import Figure, figures, word_set
 
 MAX_NOUN_WORDS = 3  # "magnitude earthquake", "soldats nord-coréens"
@@ -44,8 +44,7 @@ _CURRENCY = re.compile(r"(?:US|A|C|HK)?[$€£¥₹]\s?$")
 class LanguageTables:
     """The closed word classes a language needs for reading measures."""
 
-    stemmer: str  # snowballstemmer's name for it
-    stop_words: str  # sumy's name for its list
+    language: str  # our code: its Snowball stemmer and stop words are those of `concepts.py`
     extra_stop: frozenset[str]  # function words sumy's list lacks
     connectors: frozenset[str]  # "killed or wounded"
     months: frozenset[str]
@@ -64,8 +63,7 @@ def _hedges(text: str) -> tuple[str, ...]:
 
 TABLES: dict[str, LanguageTables] = {
     "en": LanguageTables(
-        stemmer="english",
-        stop_words="english",
+        language="en",
         extra_stop=word_set("'s including"),
         connectors=word_set("or and"),
         months=word_set(
@@ -93,8 +91,7 @@ TABLES: dict[str, LanguageTables] = {
         attribution_markers=("according to", "per", "citing"),
     ),
     "fr": LanguageTables(
-        stemmer="french",
-        stop_words="french",
+        language="fr",
         extra_stop=word_set(
             "de d' a ont avait avaient un une l' à aux y été étaient sera seront près entre "
             "dont lors"
@@ -419,19 +416,9 @@ def _tokens(text: str) -> list[str]:
 
 
 def _stems(words: list[str], table: LanguageTables) -> frozenset[str]:
-    stemmer = _stemmer(table.stemmer)
-    return frozenset(stemmer.stemWord(w.casefold().replace("’", "'")) for w in words)
-
-
-@cache
-def _stemmer(name: str) -> Any:
-    import snowballstemmer
-
-    return snowballstemmer.stemmer(name)
+    return frozenset(stem(w.casefold().replace("’", "'"), table.language) for w in words)
 
 
 @cache
 def _stop_words(table: LanguageTables) -> frozenset[str]:
-    from sumy.utils import get_stop_words
-
-    return frozenset(get_stop_words(table.stop_words)) | table.extra_stop
+    return stop_words(table.language) | table.extra_stop
