@@ -16,8 +16,6 @@ from typing import Any
 
 import regex
 
-from service.bench.rouge_scoring import cut
-
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Our language codes -> sumy's names, for its stemmers and stop words; others go without.
 SUMY_LANGUAGES = {
@@ -45,11 +43,6 @@ def fitting(sentences: Sequence[str], words: int) -> list[str]:
         taken.append(sentence)
         count += length
     return taken
-
-
-def within(sentences: Sequence[str], words: int) -> str:
-    """The sentences that fit in `words`, as one text cut to `words`."""
-    return cut(" ".join(fitting(sentences, words)), words)
 
 
 def lead(documents: Sequence[Sequence[str]], words: int) -> list[str]:

@@ -101,11 +101,6 @@ def sentence_concepts(text: str, language: str) -> frozenset[str]:
     )
 
 
-def content_stems(text: str, language: str) -> frozenset[str]:
-    """The stemmed content words: what two sentences saying the same thing share most of."""
-    return frozenset(stem for stem, content in tokens(text, language) if content)
-
-
 def document_concepts(sentences: Sequence[str], language: str) -> dict[str, int]:
     """Every concept of a document, with the position of the first sentence that states it."""
     first: dict[str, int] = {}

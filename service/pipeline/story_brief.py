@@ -133,12 +133,8 @@ def _since(
 
 
 def _importance(group: StoryGroup, documents: Sequence[Document]) -> tuple[int, int, int]:
-    latest = max((_date(documents[i]) or date.min for i in group.members), default=date.min)
+    latest = max((document_date(documents[i]) or date.min for i in group.members), default=date.min)
     return (-len(group.members), -latest.toordinal(), group.members[0])
-
-
-def _date(document: Document) -> date | None:
-    return document_date(document)
 
 
 def _story(
@@ -148,8 +144,8 @@ def _story(
     brief: Brief | None,
 ) -> Story:
     members = [documents[i] for i in group.members]
-    dated = sorted(d for d in (_date(m) for m in members) if d is not None)
-    founder = min(members, key=lambda d: (_date(d) or date.max, d.id))
+    dated = sorted(d for d in (document_date(m) for m in members) if d is not None)
+    founder = min(members, key=lambda d: (document_date(d) or date.max, d.id))
     return Story(
         id="s" + hashlib.sha256(founder.id.encode("utf-8")).hexdigest()[:15],
         headline=headline(documents[group.centre], summaries[group.centre]),
