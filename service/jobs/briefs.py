@@ -10,7 +10,7 @@ from pydantic import Field
 
 from service.errors import EmptyCorpus, NotFound, UnknownDocuments
 from service.jobs.observe import REQUEST_ID
-from service.jobs.steps import PipelineLike, brief_keys
+from service.jobs.steps import DocumentGone, PipelineLike, brief_keys
 from service.logs import current_context
 from service.pipeline.language import normalise_language
 from service.pipeline.story_brief import DEFAULT_MODE
@@ -93,10 +93,14 @@ def create_or_reuse_brief_job(
     words = int(request.max_words or max_words)
     if pipeline is not None:
         mode = request.stories or DEFAULT_MODE
-        _keys, key = brief_keys(store, pipeline, selected, words, mode, request.since)
-        stored = store.done_job_for_brief(key)
-        if stored is not None:
-            return stored, True
+        try:
+            _keys, key = brief_keys(store, pipeline, selected, words, mode, request.since)
+        except DocumentGone:
+            pass  # deleted since it was selected: no finished brief can match; the job decides
+        else:
+            stored = store.done_job_for_brief(key)
+            if stored is not None:
+                return stored, True
     queued: dict[str, Any] = {
         "document_ids": request.document_ids,
         "language": language,

@@ -190,6 +190,25 @@ def test_a_deleted_document_fails_the_job_clearly(store, pipeline):
     assert finished.error == "document 'b' was deleted after the brief was requested"
 
 
+def test_a_document_deleted_while_a_brief_is_requested_queues_the_job(store, pipeline, monkeypatch):
+    """A deleter can remove a document between the request's selection and its brief key: the
+    request still queues the job (no stored brief can match), which then names the document."""
+    from service.jobs import briefs
+
+    selected = briefs._select_documents
+
+    def select_then_delete(*args: Any, **kwargs: Any) -> list[str]:
+        found = selected(*args, **kwargs)
+        store.delete_document("b")
+        return found
+
+    monkeypatch.setattr(briefs, "_select_documents", select_then_delete)
+    job, reused = briefs.create_or_reuse_brief_job(store, None, None, 100, pipeline=pipeline)
+    assert not reused and job.status == QUEUED and "b" in job.document_ids
+    finished = run_job(store, pipeline, job.id)
+    assert finished.error == "document 'b' was deleted after the brief was requested"
+
+
 def test_several_deleted_documents_are_all_named(store, pipeline):
     job = create_brief_job(store, ["a", "b", "c"], None, 100)
     store.delete_document("a")
