@@ -4,21 +4,58 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from flask import request
 
-from service.errors import InvalidEncoding, InvalidJSON, InvalidParameter, UnsupportedMediaType
+from service.errors import (
+    InvalidEncoding,
+    InvalidJSON,
+    InvalidParameter,
+    RequestTooLarge,
+    UnsupportedMediaType,
+)
 from service.http.limits import seconds_left
 
 JSON_CHARSETS = {None, "utf-8", "utf8"}
+# Query numbers as a person writes them, ASCII digits only: no sign, space, `_`, `0x`, Unicode
+# digits, `inf` or `nan`, which int() and float() would take. A number may have a fraction and
+# an exponent (`1e-05` is how a float prints).
+_INTEGER = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_LONGEST = 40  # characters read as a number; longer is out of range (int() stops at 4,300 digits)
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice: which value was meant is anyone's guess."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def raw_body() -> bytes:
+    """The whole body; 413 when a body without Content-Length (chunked) runs past the limit,
+    rather than the first MAX_CONTENT_LENGTH bytes of it."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    chunked = request.content_length is None and limit is not None and len(raw) >= limit
+    if chunked and request.environ["wsgi.input"].read(1):  # more than the limit was sent
+        raise RequestTooLarge(f"the request body is larger than {limit} bytes")
+    return raw
 
 
 def json_body(*, optional: bool = False) -> Any:
     """The decoded JSON body. Checks, in order: the content type (415), the size (413, from
     MAX_CONTENT_LENGTH), that the raw bytes are UTF-8 (400 invalid_encoding), the JSON (400
     invalid_json). With `optional`, an empty body without content type reads as `{}`."""
-    if optional and not request.content_type and not request.get_data(cache=True):
+    if optional and not request.content_type and not raw_body():
         return {}
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
@@ -28,13 +65,15 @@ def json_body(*, optional: bool = False) -> Any:
     charset = request.mimetype_params.get("charset")
     if (charset.lower() if charset else None) not in JSON_CHARSETS:
         raise UnsupportedMediaType(f"JSON bodies are UTF-8, not {charset}")
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidEncoding(f"the body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise InvalidJSON(f"the body names the key {str(exc)!r} twice in one object") from None
     except json.JSONDecodeError as exc:
         raise InvalidJSON(
             f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
@@ -56,13 +95,14 @@ def query_number(
     if raw is None:
         return default
     kind = "an integer" if integer else "a number"
-    try:
-        value: float = int(raw) if integer else float(raw)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be {kind}, not {raw!r}", field=name) from None
+    if not (_INTEGER if integer else _NUMBER).fullmatch(raw):
+        raise InvalidParameter(f"{name} must be {kind}, not {raw[:_LONGEST]!r}", field=name)
+    # Longer than _LONGEST is out of range whatever it is; shorter cannot overflow a float.
+    value: float = math.inf if len(raw) > _LONGEST else int(raw) if integer else float(raw)
     if not math.isfinite(value) or not minimum <= value <= maximum:
+        shown = raw if len(raw) <= _LONGEST else f"{raw[:_LONGEST]}..."
         raise InvalidParameter(
-            f"{name} must be {kind} from {minimum:g} to {maximum:g}, not {raw}", field=name
+            f"{name} must be {kind} from {minimum:g} to {maximum:g}, not {shown}", field=name
         )
     return value
 
