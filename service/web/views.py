@@ -99,11 +99,16 @@ def sign_in() -> Response:
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    """Forget the sign-in in this browser. A valid sign-in needs its CSRF token to end it."""
+    """Forget the sign-in in this browser: only with the sign-in's CSRF token.
+
+    Another site's form reaches here without the cookie (it is `SameSite=Lax`), but a redirect
+    that cleared the cookie would still sign the browser out; so a request without a valid
+    sign-in may only clear a cookie it sent, which is expired or of a revoked key already."""
     session = sessions.read(get_keys())
-    if session is not None and not sessions.csrf_matches(
-        session, request.form.get(sessions.CSRF_FIELD)
-    ):
+    if session is None:
+        if sessions.COOKIE not in request.cookies:
+            raise CsrfFailed("there is no sign-in here to end; sign out from this service's page")
+    elif not sessions.csrf_matches(session, request.form.get(sessions.CSRF_FIELD)):
         raise CsrfFailed("the sign-out did not come from this service's page")
     response = redirect(url_for("web.sign_in_form"), 303)
     sessions.end(response)

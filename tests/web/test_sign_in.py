@@ -220,6 +220,21 @@ def test_sign_out_ends_the_sign_in(client, writer):
     assert client.get("/v1/documents").status_code == 401
 
 
+def test_another_sites_sign_out_form_does_not_sign_the_browser_out(client, writer, app):
+    sign_in(client, writer.secret)
+    # Another site's form: the browser leaves the SameSite=Lax cookie out, but would apply a
+    # Set-Cookie that clears it.
+    cross_site = app.test_client().post("/sign-out")
+    assert cross_site.status_code == 403
+    assert sessions.COOKIE not in set_cookies(cross_site)
+    assert client.get("/").status_code == 200
+    # A cookie that no longer signs anyone in (here: forged) may be cleared without a token.
+    stale = app.test_client()
+    stale.set_cookie(sessions.COOKIE, f"{writer.key.id}.forged")
+    cleared = stale.post("/sign-out")
+    assert cleared.status_code == 303 and sessions.COOKIE in set_cookies(cleared)
+
+
 def test_a_sign_in_expires(client, writer, monkeypatch):
     sign_in(client, writer.secret)
     later = sessions.clock() + 12 * 3600 + 5
