@@ -26,9 +26,12 @@ def create_brief() -> Response:
     settings = get_settings()
     wait = wait_seconds(settings.max_wait_seconds)
     brief_request = parse_brief_request(json_body(optional=True))
+    # Each document once: 10,000 copies of one ID would be kept in the job's request otherwise.
+    document_ids = brief_request.document_ids
+    unique_ids = None if document_ids is None else list(dict.fromkeys(document_ids))
     job, reused = create_or_reuse_brief_job(
         get_store(),
-        brief_request.document_ids,
+        unique_ids,
         brief_request.language,
         brief_request.max_words or settings.default_max_words,
         pipeline=current_app.extensions["pipeline"],
