@@ -157,11 +157,19 @@ def _timestamp(value: datetime | None) -> str | None:
 
 def job_to_dict(job: JobRecord, include_brief: bool = True) -> dict[str, Any]:
     """The job as the API returns it; `brief` is null until the job is done (left out entirely
-    when `include_brief` is false)."""
+    when `include_brief` is false). Once work of the job had to be redone because its worker
+    vanished, `progress` also says how often (`retries`) and why (`note`)."""
+    progress: dict[str, Any] = {
+        "done": job.progress_done,
+        "total": job.progress_total,
+        "stage": job.stage,
+    }
+    if job.retries or job.note:
+        progress.update(retries=job.retries, note=job.note)
     body: dict[str, Any] = {
         "id": job.id,
         "status": job.status,
-        "progress": {"done": job.progress_done, "total": job.progress_total, "stage": job.stage},
+        "progress": progress,
         "request": job.request,
         "document_ids": job.document_ids,
         "error": None if job.error is None else {"reason": job.error},

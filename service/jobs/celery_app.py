@@ -8,10 +8,14 @@ embedded worker runs: `briefs.start` claims the job and reuses what is stored, t
 completes the job's last document sends `briefs.merge` (the reduce step). Progress and the brief
 live in the store, not in a result backend, so the API reports on the job whichever worker runs it.
 
-Tasks are acknowledged only when done (`acks_late`) and given back to the broker when their worker
-process dies (`reject_on_worker_lost`), so another worker redoes them; every step is safe to redo.
-Transient errors (the database restarting) are retried a few times before the job fails. Models
-load lazily in each worker process, after Celery's fork.
+Each task runs under a lease in the store that its worker renews every few seconds (see
+`service.jobs.leases`): when a worker vanishes, its lease expires and the service's dispatcher
+sends the task again in about half a minute, without waiting for the broker's visibility timeout.
+Tasks are also acknowledged only when done (`acks_late`) and given back to the broker at once when
+a pool process dies (`reject_on_worker_lost`); a task delivered twice finds its lease done or held
+and does nothing, and every step is safe to redo. Transient errors (the database restarting) are
+retried a few times before the job fails. Models load lazily in each worker process, after
+Celery's fork.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task, signals
 
 from service.config import Settings
+from service.jobs.leases import MAP_PREFIX, held, map_name, renew_seconds
+from service.jobs.leases import MERGE as MERGE_LEASE
+from service.jobs.leases import START as START_LEASE
 from service.jobs.observe import JobObserver
 from service.jobs.run import run_step
 from service.jobs.steps import (
@@ -37,6 +45,7 @@ from service.jobs.steps import (
 )
 from service.logs import configure_logging
 from service.store import RUNNING, Store
+from service.store.records import SENT
 
 if TYPE_CHECKING:
     from service.pipeline.engine import Pipeline
@@ -44,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 START, SUMMARISE, MERGE = "briefs.start", "briefs.summarise", "briefs.merge"
-MAX_RETRIES = 3
+MAX_RETRIES = 5  # after 1, 2, 4, 8 and 16 s: a database restart takes a few seconds
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -105,14 +114,42 @@ def resources(settings: Settings) -> tuple[Store, PipelineLike, JobObserver]:
 
 def _register(app: Celery, settings: Settings) -> None:
     options: dict[str, Any] = {"bind": True, "max_retries": MAX_RETRIES}
+    every = renew_seconds(settings)
 
     def context(job_id: str, owner: str) -> JobContext:
         store, pipeline, observer = resources(settings)
         return JobContext(store, pipeline, job_id, owner, observer=observer)
 
+    def send_batches(ctx: JobContext, pending: list[str]) -> None:
+        """Lease and send a map task per batch of the documents left that no map task has yet
+        (a start redone after its worker vanished keeps the batches sent before)."""
+        known = [t for t in ctx.store.job_tasks(ctx.job_id) if t.name.startswith(MAP_PREFIX)]
+        covered = {i for t in known for i in t.document_ids or []}
+        left = [i for i in pending if i not in covered]
+        size = settings.celery_map_batch
+        batches = {
+            map_name(len(known) + n): left[at : at + size]
+            for n, at in enumerate(range(0, len(left), size))
+        }
+        for name in ctx.store.add_tasks(ctx.job_id, ctx.owner, list(batches.items())):
+            send(SUMMARISE, ctx.job_id, ctx.owner, batches[name], name)
+        for task in known:  # sent by a start that died before it was done: perhaps never sent
+            if task.state == SENT:
+                send(SUMMARISE, ctx.job_id, ctx.owner, task.document_ids or [], task.name)
+
+    def send_merge(ctx: JobContext) -> None:
+        """Lease and send the merge, once however many map steps find the job complete."""
+        if ctx.store.add_tasks(ctx.job_id, ctx.owner, [(MERGE_LEASE, None)]):
+            send(MERGE, ctx.job_id, ctx.owner, MERGE_LEASE)
+
+    def send(task_name: str, *args: Any) -> None:
+        app.send_task(task_name, args=list(args))
+
     @app.task(name=START, **options)
-    def start_brief(task: Task, job_id: str) -> None:
-        owner = f"celery:{task.request.id}"  # a redelivered start resumes its own claim
+    def start_brief(task: Task, job_id: str, owner: str | None = None) -> None:
+        # A redelivered start resumes its own claim; one sent again names the claim it resumes.
+        holder = f"celery:{task.request.id}"
+        owner = owner or holder
         ctx = context(job_id, owner)
         claimed = ctx.store.claim_job(job_id, owner)
         if not claimed:
@@ -122,33 +159,64 @@ def _register(app: Celery, settings: Settings) -> None:
                 return
 
         def step() -> None:
-            pending = start(ctx)
-            if pending is None:
-                return
-            batch = settings.celery_map_batch
-            for at in range(0, len(pending), batch):
-                app.send_task(SUMMARISE, args=[job_id, owner, pending[at : at + batch]])
-            if not pending:
-                app.send_task(MERGE, args=[job_id, owner])
+            ctx.store.add_tasks(job_id, owner, [(START_LEASE, None)])
+            with held(ctx.store, job_id, START_LEASE, holder, every) as mine:
+                if not mine:
+                    log.info("job %s: its start is done or taken elsewhere", job_id)
+                    return
+                pending = start(ctx)
+                if pending is None:
+                    return  # finished: a stored brief was reused
+                send_batches(ctx, pending)
+                job = ctx.running_job()
+                if job.progress_done >= job.progress_total:
+                    send_merge(ctx)
+                ctx.store.finish_task(job_id, START_LEASE, holder)
 
         _guarded(task, ctx, step, claimed=claimed)
 
     @app.task(name=SUMMARISE, **options)
-    def summarise_batch(task: Task, job_id: str, owner: str, document_ids: list[str]) -> None:
+    def summarise_batch(
+        task: Task, job_id: str, owner: str, document_ids: list[str], name: str | None = None
+    ) -> None:
+        holder = f"celery:{task.request.id}"
         ctx = context(job_id, owner)
 
         def step() -> None:
-            ctx.running_job()
-            done = summarise_documents(ctx, document_ids)
-            if done >= ctx.running_job().progress_total:
-                app.send_task(MERGE, args=[job_id, owner])
+            with _lease(ctx, name, holder, every) as mine:
+                if not mine:
+                    log.info("job %s: %s is done or taken elsewhere", job_id, name)
+                    return
+                ctx.running_job()
+                done = summarise_documents(ctx, document_ids)
+                if done >= ctx.running_job().progress_total:
+                    send_merge(ctx)
+                if name is not None:
+                    ctx.store.finish_task(job_id, name, holder)
 
         _guarded(task, ctx, step)
 
     @app.task(name=MERGE, **options)
-    def merge_brief(task: Task, job_id: str, owner: str) -> None:
+    def merge_brief(task: Task, job_id: str, owner: str, name: str | None = None) -> None:
+        holder = f"celery:{task.request.id}"
         ctx = context(job_id, owner)
-        _guarded(task, ctx, lambda: merge(ctx))
+
+        def step() -> None:
+            with _lease(ctx, name, holder, every) as mine:
+                if mine:
+                    merge(ctx)  # its end forgets the job's tasks
+
+        _guarded(task, ctx, step)
+
+
+@contextmanager
+def _lease(ctx: JobContext, name: str | None, holder: str, every: float) -> Iterator[bool]:
+    """The task's lease, held while it runs; a message from before leases carries no name."""
+    if name is None:
+        yield True
+        return
+    with held(ctx.store, ctx.job_id, name, holder, every) as mine:
+        yield mine
 
 
 def _guarded(

@@ -47,6 +47,14 @@ class JobObserver:
     def ended(self, job: JobRecord) -> None:
         """The job is done or failed (`job`, as read after it ended)."""
 
+    def work_lost(self, step: str) -> None:
+        """Work whose worker vanished was found (its lease expired): a whole job (`job`, the
+        embedded back end) or a Celery task (`start`, `map`, `merge`)."""
+
+    def work_resent(self, reason: str, count: int) -> None:
+        """`count` pieces of work were sent again: `lost_worker` (redone elsewhere),
+        `unanswered` (a message that may be lost), `broker_restart` (the broker lost them)."""
+
 
 NO_OBSERVER = JobObserver()
 

@@ -13,9 +13,11 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from service.jobs.leases import renewing
 from service.jobs.observe import NO_OBSERVER, JobObserver
 from service.jobs.steps import (
     JobContext,
@@ -28,13 +30,19 @@ from service.jobs.steps import (
     start,
     summarise_documents,
 )
-from service.store import JobRecord, Store
+from service.store import DatabaseError, JobRecord, Store
 
 log = logging.getLogger(__name__)
 
 # How often a running job tells the store it is alive: well within the time after which a silent
-# job counts as stale (`job_stale_seconds`); the embedded worker beats at most every quarter of it.
+# job counts as stale; the embedded worker beats as often as a lease is renewed (`leases`).
 HEARTBEAT_SECONDS = 30.0
+# A database error (the server restarting) is tried again this many times, after 1, 2, 4... s.
+TRANSIENT_RETRIES = 5
+
+
+class TryAgain(Exception):
+    """A step met an error that may pass; run it again after a pause."""
 
 
 def worker_name() -> str:
@@ -70,8 +78,34 @@ def run_job(
         )
         return None
     ctx = JobContext(store, pipeline, job_id, worker, on_progress, observer)
-    run_step(ctx, lambda: _run(ctx), heartbeat_seconds=heartbeat_seconds, claimed=True)
+    for attempt in range(TRANSIENT_RETRIES + 1):
+        last = attempt == TRANSIENT_RETRIES
+        try:
+            run_step(
+                ctx,
+                lambda: _run(ctx),
+                heartbeat_seconds=heartbeat_seconds,
+                claimed=attempt == 0,
+                retry=None if last else _transient,
+            )
+            break
+        except (TryAgain, DatabaseError) as exc:
+            if last:
+                raise
+            # Every step is safe to run again: the summaries made so far are cached.
+            log.warning(
+                "job %s: %s; trying again",
+                job_id,
+                describe_exception(exc.__cause__ or exc),
+                extra={"job_id": job_id},
+            )
+            time.sleep(2**attempt)
     return store.get_job(job_id)
+
+
+def _transient(exc: Exception) -> None:
+    if isinstance(exc, DatabaseError):
+        raise TryAgain from exc
 
 
 def _run(ctx: JobContext) -> None:
@@ -146,22 +180,7 @@ def fail(ctx: JobContext, reason: str) -> None:
 
 @contextmanager
 def heartbeat(store: Store, job_id: str, worker: str, seconds: float) -> Iterator[None]:
-    """Beat in the background while the job runs: one document can take longer than the time
-    after which a silent job counts as stale."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(seconds):
-            try:
-                if not store.beat(job_id, worker):
-                    return
-            except Exception:
-                log.exception("job %s: heartbeat failed", job_id, extra={"job_id": job_id})
-
-    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id[:8]}", daemon=True)
-    thread.start()
-    try:
+    """Beat in the background while the job runs: the job's lease, which one document can take
+    longer than (see `service.jobs.leases`)."""
+    with renewing(lambda: store.beat(job_id, worker), seconds, job_id):
         yield
-    finally:
-        stop.set()
-        thread.join()

@@ -20,9 +20,10 @@ import uuid
 from typing import TYPE_CHECKING
 
 from service.config import Settings
-from service.jobs.observe import NO_OBSERVER, JobObserver
-from service.jobs.run import HEARTBEAT_SECONDS, run_job
-from service.store import Store
+from service.jobs.leases import lease_seconds, renew_seconds
+from service.jobs.observe import NO_OBSERVER, JobObserver, observe
+from service.jobs.run import run_job
+from service.store import QUEUED, Store
 
 if TYPE_CHECKING:
     from service.pipeline.engine import Pipeline
@@ -113,19 +114,28 @@ class BackgroundWorker:
 
     @property
     def stale_seconds(self) -> float:
-        """How long a running job may stay silent before it counts as lost."""
-        return self.settings.job_stale_seconds
+        """How long a running job may stay silent before it counts as lost: its lease."""
+        return lease_seconds(self.settings)
+
+    @property
+    def stale_check_seconds(self) -> float:
+        """How often to look for stale jobs."""
+        return renew_seconds(self.settings)
 
     def _requeue_stale(self) -> None:
-        """At most every half stale period: requeue jobs whose worker went silent."""
-        stale = self.stale_seconds
+        """At most every `stale_check_seconds`: requeue jobs whose worker went silent."""
         now = time.monotonic()
-        if now - self._last_stale_check < stale / 2:
+        if now - self._last_stale_check < self.stale_check_seconds:
             return
         self._last_stale_check = now
-        touched = self.store.requeue_stale(stale, self.settings.job_max_attempts)
+        touched = self.store.requeue_stale(self.stale_seconds, self.settings.job_max_attempts)
         if touched:
             log.warning("requeued or failed stale jobs: %s", ", ".join(touched))
+        for job_id in touched:
+            job = self.store.get_job(job_id)
+            observe(self.observer, "work_lost", "job")
+            if job is not None and job.status == QUEUED:
+                observe(self.observer, "work_resent", "lost_worker", 1)
 
 
 class EmbeddedWorker(BackgroundWorker):
@@ -145,7 +155,7 @@ class EmbeddedWorker(BackgroundWorker):
         return ran
 
     def _run(self, job_id: str) -> bool:
-        heartbeat = min(HEARTBEAT_SECONDS, self.settings.job_stale_seconds / 4)
+        heartbeat = renew_seconds(self.settings)
         self._current_job = job_id
         try:
             job = run_job(

@@ -2,8 +2,9 @@
 
 - The request ID of the request that queued a job travels with the job (in its `request`, which
   `GET /v1/briefs/<id>` shows), and every step of the job logs with it and the job's ID.
-- Stage durations, job durations, summary-cache hits and misses, truncated documents and
-  sentences dropped by the faithfulness check become Prometheus metrics (`metrics`).
+- Stage durations, job durations, summary-cache hits and misses, truncated documents,
+  sentences dropped by the faithfulness check, and work lost with its worker and sent again
+  become Prometheus metrics (`metrics`).
 
 Durations are read from the job's own timestamps in the store (claimed, stage began, finished),
 so a stage is timed by whichever process ends it, even when another process began it.
@@ -63,6 +64,13 @@ class JobMetrics(JobObserver):
         dropped = (job.result or {}).get("dropped_sentences")
         if isinstance(dropped, int) and dropped > 0:
             metrics.SENTENCES_DROPPED.inc(dropped)
+
+    def work_lost(self, step: str) -> None:
+        metrics.WORK_LOST.labels(step).inc()
+
+    def work_resent(self, reason: str, count: int) -> None:
+        if count > 0:
+            metrics.WORK_RESENT.labels(reason).inc(count)
 
     @staticmethod
     def _observe_stage(stage: str, since: datetime | None, until: datetime | None) -> None:

@@ -67,6 +67,19 @@ SENTENCES_DROPPED = Counter(
     "summary_brief_sentences_dropped_total",
     "Brief sentences left out because they failed the faithfulness check.",
 )
+WORK_LOST = Counter(
+    "summary_job_work_lost_total",
+    "Work of brief jobs whose worker vanished (its lease expired), by step: job (the embedded "
+    "back end requeues the whole job), start, map, merge (Celery tasks).",
+    ["step"],
+)
+WORK_RESENT = Counter(
+    "summary_job_work_resent_total",
+    "Work of brief jobs sent again, by reason: lost_worker (its worker vanished; another redoes "
+    "it), unanswered (a task not taken for long; its message may be lost), broker_restart (the "
+    "broker lost its queues).",
+    ["reason"],
+)
 
 
 class JobQueueCollector(Collector):

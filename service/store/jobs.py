@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, select, update
 
 from service.store.base import StoreBase
-from service.store.records import DONE, FAILED, QUEUED, RUNNING, JobRecord
-from service.store.schema import job_outcomes, jobs
+from service.store.records import DONE, FAILED, QUEUED, RUNNING, SENT, TAKEN, JobRecord, TaskRecord
+from service.store.schema import job_outcomes, job_tasks, jobs
+
+MAX_NOTE_CHARS = 500
 
 
 def stage_values(stage: str, now: datetime) -> dict[str, Any]:
@@ -152,16 +154,22 @@ class JobStore(StoreBase):
             )
             if claimed.rowcount == 1:  # a requeued job starts over: forget the last attempt's
                 conn.execute(delete(job_outcomes).where(job_outcomes.c.job_id == job_id))
+                conn.execute(delete(job_tasks).where(job_tasks.c.job_id == job_id))
         return claimed.rowcount == 1
 
-    def _update_owned(self, job_id: str, owner: str, /, **values: Any) -> bool:
-        """Update a running job only while `owner` still owns it (it may have been requeued)."""
+    def _update_owned(self, job_id: str, owner: str, /, ends: bool = False, **values: Any) -> bool:
+        """Update a running job only while `owner` still owns it (it may have been requeued).
+        When the update `ends` the job, its tasks and outcomes go with it (a late duplicate of a
+        task then finds nothing to do)."""
         with self._write() as conn:
             updated = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.status == RUNNING, jobs.c.worker == owner)
                 .values(**values)
             )
+            if ends and updated.rowcount == 1:
+                conn.execute(delete(job_tasks).where(job_tasks.c.job_id == job_id))
+                conn.execute(delete(job_outcomes).where(job_outcomes.c.job_id == job_id))
         return updated.rowcount == 1
 
     def record_progress(self, job_id: str, worker: str, done: int, total: int, stage: str) -> bool:
@@ -183,6 +191,7 @@ class JobStore(StoreBase):
         return self._update_owned(
             job_id,
             worker,
+            ends=True,
             status=DONE,
             stage=DONE,
             result=result,
@@ -193,7 +202,13 @@ class JobStore(StoreBase):
     def fail_job(self, job_id: str, worker: str, reason: str) -> bool:
         now = self.clock()
         return self._update_owned(
-            job_id, worker, status=FAILED, error=reason, finished_at=now, heartbeat_at=now
+            job_id,
+            worker,
+            ends=True,
+            status=FAILED,
+            error=reason,
+            finished_at=now,
+            heartbeat_at=now,
         )
 
     def release_job(self, job_id: str, worker: str) -> bool:
@@ -224,6 +239,193 @@ class JobStore(StoreBase):
                 else:
                     values = {"status": QUEUED, "worker": None, "stage": None}
                     values["dispatched_at"] = None
+                    values["retries"] = jobs.c.retries + 1
+                    values["note"] = note(
+                        now,
+                        f"its worker stopped reporting for over {stale_seconds:g} s; "
+                        "queued again, to be finished by another worker "
+                        "(summaries made already are kept)",
+                    )
                 conn.execute(update(jobs).where(jobs.c.id == job_id, stale).values(**values))
                 touched.append(job_id)
         return touched
+
+    # Tasks and their leases (Celery) ------------------------------------------------------------
+
+    def add_tasks(
+        self,
+        job_id: str,
+        owner: str,
+        tasks: Sequence[tuple[str, list[str] | None]],
+        *,
+        taken_by: tuple[str, str] | None = None,
+    ) -> list[str]:
+        """Record tasks (name, document IDs) about to be sent for a job `owner` runs; those named
+        already are left as they are. Returns the names added: only those are to be sent.
+        `taken_by` (holder, host:pid): the caller takes them itself at once."""
+        now = self.clock()
+        with self._write() as conn:
+            if self._lock_owned(conn, job_id, owner) is None:
+                return []
+            known = set(
+                conn.execute(select(job_tasks.c.name).where(job_tasks.c.job_id == job_id)).scalars()
+            )
+            rows = [
+                {
+                    "job_id": job_id,
+                    "name": name,
+                    "document_ids": document_ids,
+                    "state": SENT if taken_by is None else TAKEN,
+                    "holder": None if taken_by is None else taken_by[0],
+                    "taken_by": None if taken_by is None else taken_by[1],
+                    "sent_at": now,
+                    "renewed_at": None if taken_by is None else now,
+                    "sends": 1,
+                }
+                for name, document_ids in tasks
+                if name not in known
+            ]
+            if rows:
+                conn.execute(insert(job_tasks), rows)
+        return [name for name, _ in tasks if name not in known]
+
+    @staticmethod
+    def _lock_owned(conn: Connection, job_id: str, owner: str) -> str | None:
+        """Lock the row of a job `owner` runs (PostgreSQL; SQLite serialises writers anyway), so
+        that concurrent steps of the job add tasks one after the other; None if not owned."""
+        owned = (jobs.c.id == job_id) & (jobs.c.status == RUNNING) & (jobs.c.worker == owner)
+        return conn.execute(select(jobs.c.id).where(owned).with_for_update()).scalar()
+
+    def job_tasks(self, job_id: str) -> list[TaskRecord]:
+        query = (
+            select(job_tasks, jobs.c.worker.label("owner"))
+            .join(jobs, jobs.c.id == job_tasks.c.job_id)
+            .where(job_tasks.c.job_id == job_id)
+            .order_by(job_tasks.c.name)
+        )
+        with self.engine.connect() as conn:
+            return [TaskRecord.from_row(row) for row in conn.execute(query)]
+
+    def take_task(self, job_id: str, name: str, holder: str, taken_by: str) -> bool:
+        """Take a sent task's lease (or take back one's own, on a retry of the same delivery);
+        False when it is done, gone, or held by another delivery."""
+        now = self.clock()
+        with self._write() as conn:
+            taken = conn.execute(
+                update(job_tasks)
+                .where(
+                    job_tasks.c.job_id == job_id,
+                    job_tasks.c.name == name,
+                    (job_tasks.c.state == SENT)
+                    | ((job_tasks.c.state == TAKEN) & (job_tasks.c.holder == holder)),
+                )
+                .values(state=TAKEN, holder=holder, taken_by=taken_by, renewed_at=now)
+            )
+        return taken.rowcount == 1
+
+    def renew_task(self, job_id: str, name: str, holder: str) -> bool:
+        """Renew a lease `holder` holds; False when it lost it (the task was sent again)."""
+        return self._update_task(job_id, name, holder, renewed_at=self.clock())
+
+    def finish_task(self, job_id: str, name: str, holder: str) -> bool:
+        return self._update_task(job_id, name, holder, state=DONE, renewed_at=self.clock())
+
+    def _update_task(self, job_id: str, name: str, holder: str, /, **values: Any) -> bool:
+        with self._write() as conn:
+            updated = conn.execute(
+                update(job_tasks)
+                .where(
+                    job_tasks.c.job_id == job_id,
+                    job_tasks.c.name == name,
+                    job_tasks.c.state == TAKEN,
+                    job_tasks.c.holder == holder,
+                )
+                .values(**values)
+            )
+        return updated.rowcount == 1
+
+    def overdue_tasks(self, lease_seconds: float, unanswered_seconds: float) -> list[TaskRecord]:
+        """Tasks of running jobs to send again: taken under a lease not renewed for
+        `lease_seconds` (the worker vanished), or sent and not taken for `unanswered_seconds`
+        times 2^(sends - 1) (the message may be lost; each re-send waits twice as long)."""
+        now = self.clock()
+        lapsed = now - timedelta(seconds=lease_seconds)
+        unanswered = now - timedelta(seconds=unanswered_seconds)
+        query = (
+            select(job_tasks, jobs.c.worker.label("owner"))
+            .join(jobs, jobs.c.id == job_tasks.c.job_id)
+            .where(
+                jobs.c.status == RUNNING,
+                ((job_tasks.c.state == TAKEN) & (job_tasks.c.renewed_at < lapsed))
+                | ((job_tasks.c.state == SENT) & (job_tasks.c.sent_at < unanswered)),
+            )
+            .order_by(job_tasks.c.sent_at)
+        )
+        with self.engine.connect() as conn:
+            found = [TaskRecord.from_row(row) for row in conn.execute(query)]
+        return [
+            task
+            for task in found
+            if task.state == TAKEN
+            or task.sent_at < now - timedelta(seconds=unanswered_seconds * 2 ** (task.sends - 1))
+        ]
+
+    def waiting_tasks(self) -> list[TaskRecord]:
+        """Tasks of running jobs sent and not taken yet (lost with a broker that restarted)."""
+        query = (
+            select(job_tasks, jobs.c.worker.label("owner"))
+            .join(jobs, jobs.c.id == job_tasks.c.job_id)
+            .where(jobs.c.status == RUNNING, job_tasks.c.state == SENT)
+        )
+        with self.engine.connect() as conn:
+            return [TaskRecord.from_row(row) for row in conn.execute(query)]
+
+    def resend_task(self, task: TaskRecord, note_text: str | None = None) -> bool:
+        """Mark `task`, as read, sent again (False when it changed meanwhile: taken, renewed,
+        done, or sent again by another process). With `note_text`, its work counts as redone:
+        the job's `retries` grows by one and its note says why."""
+        now = self.clock()
+        same = (
+            (job_tasks.c.job_id == task.job_id)
+            & (job_tasks.c.name == task.name)
+            & (job_tasks.c.state == task.state)
+            & (job_tasks.c.sends == task.sends)
+        )
+        if task.renewed_at is not None:
+            same &= job_tasks.c.renewed_at == task.renewed_at
+        with self._write() as conn:
+            marked = conn.execute(
+                update(job_tasks)
+                .where(same)
+                .values(state=SENT, holder=None, sent_at=now, renewed_at=None, sends=task.sends + 1)
+            )
+            if marked.rowcount == 1 and note_text is not None:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == task.job_id, jobs.c.status == RUNNING)
+                    .values(retries=jobs.c.retries + 1, note=note(now, note_text))
+                )
+        return marked.rowcount == 1
+
+    def give_up_job(self, job_id: str, owner: str, reason: str) -> bool:
+        """Fail a job whose work kept losing its workers (whoever notices, not its owner)."""
+        now = self.clock()
+        return self._update_owned(
+            job_id, owner, ends=True, status=FAILED, error=reason, finished_at=now
+        )
+
+    def redispatch_queued(self) -> int:
+        """Queued jobs count as not handed to Celery yet (the broker lost their messages)."""
+        with self._write() as conn:
+            updated = conn.execute(
+                update(jobs)
+                .where(jobs.c.status == QUEUED, jobs.c.dispatched_at.is_not(None))
+                .values(dispatched_at=None)
+            )
+        return int(updated.rowcount)
+
+
+def note(now: datetime, text: str) -> str:
+    """A job's note: when, then what."""
+    stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return f"{stamp}: {text}"[:MAX_NOTE_CHARS]

@@ -102,6 +102,8 @@ class JobRecord:
     brief_key: str | None = None
     dispatched_at: datetime | None = None
     stage_started_at: datetime | None = None
+    retries: int = 0  # times work of the job was sent again because its worker vanished
+    note: str | None = None  # why, for the user
 
     @property
     def finished(self) -> bool:
@@ -118,6 +120,30 @@ class JobRecord:
             "stage_started_at",
         )
         return cls(**row_values(row, *times))
+
+
+SENT, TAKEN = "sent", "taken"  # states of a job's task; DONE (above) is the third
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One Celery task of a running job and its lease (see `schema.job_tasks`), with the owner
+    of its job, which every message of the job carries."""
+
+    job_id: str
+    name: str  # start | map-NNNN | merge
+    document_ids: list[str] | None
+    state: str  # SENT | TAKEN | DONE
+    holder: str | None
+    taken_by: str | None
+    sent_at: datetime
+    renewed_at: datetime | None
+    sends: int
+    owner: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> TaskRecord:
+        return cls(**row_values(row, "sent_at", "renewed_at"))
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,9 @@ jobs = Table(
     Column("brief_key", String(64)),
     Column("dispatched_at", DateTime(timezone=True)),  # handed to Celery (job_backend=celery)
     Column("stage_started_at", DateTime(timezone=True)),  # when `stage` (None: starting) began
+    # Work of the job redone because the worker doing it vanished, and what the user is told of it.
+    Column("retries", Integer, nullable=False, default=0, server_default="0"),
+    Column("note", Text),
     Index("ix_jobs_status_created_at", "status", "created_at"),
     Index("ix_jobs_brief_key", "brief_key"),
 )
@@ -102,6 +105,25 @@ job_outcomes = Table(
     Column("document_id", String(ID_LENGTH), primary_key=True),
     Column("summary_key", String(512)),
     Column("error", Text),
+)
+
+# The Celery tasks of a running job (`start`, `map-NNNN`, `merge`), each under a lease: the worker
+# that takes one renews `renewed_at` every few seconds while it works, and the dispatcher sends a
+# task again when its lease expired (its worker vanished) or when it went unanswered too long (its
+# message was lost). Rows go when the job ends.
+job_tasks = Table(
+    "job_tasks",
+    metadata,
+    Column("job_id", String(32), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(32), primary_key=True),
+    Column("document_ids", JSON),  # a map task's documents
+    Column("state", String(16), nullable=False),  # sent | taken | done
+    Column("holder", String(255)),  # the delivery that took it (a Celery task ID)
+    Column("taken_by", String(255)),  # host:pid of the process that took it, for people
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("renewed_at", DateTime(timezone=True)),
+    Column("sends", Integer, nullable=False, default=1),
+    Index("ix_job_tasks_state", "state"),
 )
 
 # API keys (`python -m service keys`): only a SHA-256 of each key is kept; `id` is the key's public
