@@ -7,7 +7,8 @@ since no representation here compares two languages' words). Each pool is groupe
 `service.pipeline.stories.group_stories`, which finds the number of stories itself, and scored
 against the true clusters by the adjusted Rand index and B-cubed F1, next to two baselines run on
 the same pool: k-means on TF-IDF given the true number of clusters, and HDBSCAN on TF-IDF (its
-noise points each a story of their own).
+noise points each a story of their own). Each true story is also grouped alone, as a corpus of
+one event, which should come out as one story (`alone`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from statistics import mean
 from typing import Any
 
 import numpy as np
 
 from service.bench.figures import LANGUAGES, MULTILING
+from service.pipeline.cleaning import find_headline
 from service.pipeline.types import Document
 
 
@@ -50,7 +53,8 @@ def load(folder: Path) -> dict[str, tuple[list[Document], list[str]]]:
         for cluster in sorted(p for p in language_folder.iterdir() if (p / "docs").is_dir()):
             for path in sorted((cluster / "docs").iterdir()):
                 text = path.read_text(encoding="utf-8")
-                documents.append(Document(f"{language}-{path.stem}", text, language))
+                title = find_headline(text, language)  # as ingest derives it
+                documents.append(Document(f"{language}-{path.stem}", text, language, title=title))
                 truth.append(cluster.name)
         if documents:
             pools[language] = (documents, truth)
@@ -72,9 +76,24 @@ def measure(name: str, documents: Sequence[Document], truth: Sequence[str]) -> d
         "documents": len(documents),
         "true_stories": len(set(truth)),
         "stories": {"found": len(groups), **scores(truth, found), "seconds": round(seconds, 2)},
+        "alone": alone(documents, truth),
         "kmeans_tfidf": {"found": len(set(kmeans.tolist())), **scores(truth, kmeans)},
         "hdbscan_tfidf": {"found": len(set(hdbscan.tolist())), **scores(truth, hdbscan)},
     }
+
+
+def alone(documents: Sequence[Document], truth: Sequence[str]) -> dict[str, Any]:
+    """Each true story grouped alone, as a corpus of one event: how many are found as one story,
+    and the mean share of its documents that its largest story found holds."""
+    from service.pipeline.stories import group_stories
+
+    one = 0
+    shares = []
+    for label in sorted(set(truth)):
+        groups = group_stories([d for d, t in zip(documents, truth, strict=True) if t == label])
+        one += len(groups) == 1
+        shares.append(len(groups[0].members) / sum(len(g.members) for g in groups))
+    return {"clusters": len(shares), "one_story": one, "largest_share": round(mean(shares), 3)}
 
 
 def baselines(documents: Sequence[Document], true_count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +139,7 @@ def bcubed_f1(truth: Sequence[str], found: Sequence[int]) -> float:
 def render(rows: list[dict[str, Any]]) -> str:
     lines = [
         "pool  docs  true | stories: found   ARI  B3-F1 | k-means (true k): ARI  B3-F1"
-        " | HDBSCAN: found   ARI  B3-F1"
+        " | HDBSCAN: found   ARI  B3-F1 | alone: one story  largest"
     ]
     for row in rows:
         ours, kmeans, hdbscan = row["stories"], row["kmeans_tfidf"], row["hdbscan_tfidf"]
@@ -128,6 +147,8 @@ def render(rows: list[dict[str, Any]]) -> str:
             f"{row['pool']:<5} {row['documents']:>4} {row['true_stories']:>5} |"
             f" {ours['found']:>14} {ours['ari']:>5.3f} {ours['bcubed_f1']:>6.3f} |"
             f" {kmeans['ari']:>21.3f} {kmeans['bcubed_f1']:>6.3f} |"
-            f" {hdbscan['found']:>14} {hdbscan['ari']:>5.3f} {hdbscan['bcubed_f1']:>6.3f}"
+            f" {hdbscan['found']:>14} {hdbscan['ari']:>5.3f} {hdbscan['bcubed_f1']:>6.3f} |"
+            f" {row['alone']['one_story']:>9}/{row['alone']['clusters']:<3}"
+            f" {row['alone']['largest_share']:>8.3f}"
         )
     return "\n".join(lines)

@@ -1,53 +1,76 @@
 """Group a corpus's documents into stories: the documents that report one event.
 
-A document is represented by TF-IDF over its words, each cut to its first `STEM_LETTERS` letters
-(a light stemmer for every script: Czech, Arabic or Hebrew inflect a word by its ending far more
-than English does), and its names (`facts.names`, capitalised words: the people and places a
-story is about), counted again as names. Words of two languages are not comparable, so each
-language is grouped on its own; documents are joined across languages only by a representation
-that shares one space across them, and no such one is used here (see below).
+**What a document is.** Three views of its words, each TF-IDF (log-scaled counts) over the
+language's documents in the corpus, each a unit row, and the three joined with equal weight (so
+the cosine of two documents is the mean of their three cosines):
 
-Stories are the clusters of average-linkage agglomerative clustering (scikit-learn) cut at a
-cosine: two groups join while the mean cosine between their documents reaches the threshold. The
-number of stories is what the cut leaves, never given. The threshold is relative to the corpus's
-own background, its median pair (in a corpus of many stories nearly every pair is of two
-different stories, and how much two unrelated texts share depends on the language):
-`BACKGROUND_RATIO` times it, but never above `STORY_COSINE`, so that a corpus of one story (whose
-median pair is a same-story pair) stays one. That cap is what decides a small corpus: 0.15 is
-more than two reports of different events share in any MultiLing 2011 language (the 99th
-percentile of such pairs is 0.07-0.13), and where a loose story falls under it, two stories
-cost a reader less than one brief that mixes two events.
+- its content words (stop words dropped) stemmed by Snowball (`concepts.stem`), and its names
+  (`facts.names`, capitalised words: the people and places a story is about);
+- the five-letter pieces of its content words: the same word with another prefix or ending shares
+  most of them, which catches what a stemmer misses, and serves languages that have none
+  (Hebrew, whose articles and prepositions are written joined to the word);
+- its concepts (`concepts.sentence_concepts`: pairs of adjacent stemmed words): "Haiti
+  earthquake" and "Chile earthquake" share a word but not a concept.
 
-Average linkage never joins two groups with no pair of documents at the threshold (their mean
-would be under it), so the clustering runs separately inside each connected component of the
-graph of pairs that reach it.
+The title (declared, or derived at ingest from the headline line) is read `TITLE_REPEATS` times
+more than the text: news puts what the story is in its headline.
 
-The sentence embeddings (all-MiniLM-L6-v2) were measured for this and lost: pooled MultiLing 2011
-English (10 stories of 10 documents), the mean embedding of a document's summary sentences reaches
-an adjusted Rand index of 0.67 at best, its head's embedding 0.83, and these words 0.98.
+Words of two languages are not comparable, so each language is grouped on its own; documents are
+joined across languages only by a representation that shares one space across them, and none is
+used here (the sentence embeddings, all-MiniLM-L6-v2, know English; measured on pooled MultiLing
+2011 English they reached an adjusted Rand index of 0.67-0.83, these words 0.95-0.98).
+
+**When two groups are one story.** Stories are the clusters of average-linkage agglomerative
+clustering, cut where the mean cosine between two groups' documents falls under a threshold; the
+number of stories is what the cut leaves, never given. The threshold is measured on the corpus
+itself: the two halves of one document certainly report one story, so their cosine is what "one
+story" scores in this language and this corpus; two groups join while their mean cosine reaches
+`SAME_STORY_SHARE` of the median document's. It needs no constant per language (how much two
+texts share depends on the language's morphology: the halves' median cosine is 0.11 in Hebrew
+and 0.20 in English) and no assumption about how many stories a corpus holds, so a corpus of one
+event scores its pairs against the same scale as a corpus of hundreds. On MultiLing 2011, two
+reports of one story score 0.71-0.81 of the halves' median in every language, two reports of
+different stories 0.20-0.28. Halves of fewer than `MIN_HALF_WORDS` content words share too little
+to measure anything (a one-sentence text's halves share nothing); where no document of the
+language is that long, the threshold is `SHORT_TEXT_COSINE`.
+
+**Scale.** Up to `EXACT_LIMIT` documents of a language are clustered exactly (SciPy's average
+linkage, nearest-neighbour chain, over every pair: 4 n² bytes). A larger set is clustered as a
+random sample of `EXACT_LIMIT` of its documents, every other document then joining the sample's
+story of highest mean cosine with it, if that reaches the threshold (a story's mean cosine with a
+document is one product with the sum of its members' rows); those that join none are grouped the
+same way among themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import AgglomerativeClustering
+import regex
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
+from service.pipeline.concepts import language_code, stem, stop_words
 from service.pipeline.facts import names
-from service.pipeline.grouping import content_words
 from service.pipeline.types import Document
 
-STEM_LETTERS = 5
-STORY_COSINE = 0.15
-BACKGROUND_RATIO = 1.5  # half as much again as two unrelated documents share
-BACKGROUND_SAMPLE = 2000  # documents whose pairs estimate the background of a larger corpus
+SAME_STORY_SHARE = 0.4  # of what two halves of one document share
+TITLE_REPEATS = 2  # a title's words are read twice more than the text's
+PIECE_LETTERS = 5  # letters of a word piece
+MIN_HALF_WORDS = 20  # content words each half needs for its cosine to say anything
+SHORT_TEXT_COSINE = (
+    0.05  # the threshold where no document is that long: MultiLing's are 0.045-0.074
+)
+EXACT_LIMIT = 8192  # documents clustered over every pair (4 n² bytes: 270 MB)
+BLOCK = 512  # rows per product
 NAME_MARK = "\x00"  # prefixes a name's feature, so "Paris" the name and "paris" the word differ
-BLOCK = 1024  # rows per sparse product
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")  # a Devanagari vowel sign is a mark, not a break
 
 
 @dataclass(frozen=True)
@@ -62,40 +85,107 @@ def group_stories(documents: Sequence[Document]) -> list[StoryGroup]:
     """Stories of `documents`, the largest first, then in the order of their first document."""
     partitions: dict[str, list[int]] = {}
     for index, document in enumerate(documents):
-        partitions.setdefault(document.language.split("-")[0].lower(), []).append(index)
+        partitions.setdefault(language_code(document.language), []).append(index)
     groups: list[StoryGroup] = []
     for indices in partitions.values():
-        vectors = document_vectors([documents[i] for i in indices])
-        for members, centre in cluster(vectors, story_threshold(vectors)):
+        if len(indices) == 1:
+            groups.append(StoryGroup(indices, indices[0]))
+            continue
+        vectors, threshold = story_space([documents[i] for i in indices])
+        for members, centre in cluster(vectors, threshold):
             groups.append(StoryGroup([indices[m] for m in members], indices[centre]))
     groups.sort(key=lambda g: (-len(g.members), g.members[0]))
     return groups
 
 
-def _features(text: str) -> list[str]:
-    stems = [word[:STEM_LETTERS] for word in content_words(text)]
-    return [*stems, *(NAME_MARK + name for name in names(text))]
+@dataclass(frozen=True)
+class _Text:
+    """A document's features in text order (its title's first), by view."""
+
+    words: list[str]
+    pieces: list[str]
+    concepts: list[str]
+    names: list[str]
+
+    def views(self) -> tuple[list[str], list[str], list[str]]:
+        return [*self.words, *self.names], self.pieces, self.concepts
 
 
-def document_vectors(documents: Sequence[Document]) -> csr_matrix:
-    """Unit rows of TF-IDF weights (log-scaled counts) of each document's stems and names."""
-    texts = [f"{d.title}\n{d.text}" if d.title else d.text for d in documents]
-    tfidf = TfidfVectorizer(analyzer=_features, sublinear_tf=True, dtype=np.float32)
-    return csr_matrix(tfidf.fit_transform(texts))
+def _read(title: str | None, text: str, language: str) -> _Text:
+    stop = stop_words(language)
+    words: list[str] = []
+    pieces: list[str] = []
+    concepts: list[str] = []
+    for part, weight in ((title or "", TITLE_REPEATS), (text, 1)):
+        previous: tuple[str, bool] | None = None
+        part_words: list[str] = []
+        part_pieces: list[str] = []
+        part_concepts: list[str] = []
+        for word in _WORD.findall(part.lower()):
+            content = word not in stop and (len(word) > 2 or word.isdigit())
+            stemmed = stem(word, language)
+            if content:
+                part_words.append(stemmed)
+                part_pieces.extend(_pieces(word))
+            if previous is not None and (content or previous[1]):
+                part_concepts.append(f"{previous[0]} {stemmed}")
+            previous = (stemmed, content)
+        words += part_words * weight
+        pieces += part_pieces * weight
+        concepts += part_concepts * weight
+    found = [NAME_MARK + name for name in sorted(names(text))]
+    return _Text(words, pieces, concepts, found)
 
 
-def story_threshold(vectors: csr_matrix) -> float:
-    """`BACKGROUND_RATIO` times the median pair's cosine, at most `STORY_COSINE`."""
-    count = vectors.shape[0]
-    if count < 2:
-        return STORY_COSINE
-    sample = vectors
-    if count > BACKGROUND_SAMPLE:
-        rng = np.random.default_rng(0)
-        sample = vectors[np.sort(rng.choice(count, BACKGROUND_SAMPLE, replace=False))]
-    similarity = (sample @ sample.T).toarray()
-    background = float(np.median(similarity[np.triu_indices(sample.shape[0], k=1)]))
-    return min(STORY_COSINE, BACKGROUND_RATIO * background)
+@lru_cache(maxsize=1 << 17)
+def _pieces(word: str) -> tuple[str, ...]:
+    marked = f" {word} "
+    if len(marked) <= PIECE_LETTERS:
+        return (marked,)
+    return tuple(marked[i : i + PIECE_LETTERS] for i in range(len(marked) - PIECE_LETTERS + 1))
+
+
+def _halves(document: Document) -> tuple[_Text, _Text]:
+    """The document's first half (with its title) and second half, cut at a space."""
+    text = document.text
+    middle = len(text) // 2
+    cut = text.find(" ", middle)
+    cut = middle if cut < 0 else cut
+    return (
+        _read(document.title, text[:cut], document.language),
+        _read(None, text[cut:], document.language),
+    )
+
+
+def story_space(documents: Sequence[Document]) -> tuple[csr_matrix, float]:
+    """Unit rows of the documents' three views joined, and the cosine at which two groups of
+    them are one story (`SAME_STORY_SHARE` of the median cosine of a document's two halves)."""
+    read = [_read(d.title, d.text, d.language) for d in documents]
+    halves = [_halves(d) for d in documents]
+    views = []
+    for view in range(3):
+        tfidf = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        try:
+            whole = tfidf.fit_transform([r.views()[view] for r in read])
+        except ValueError:  # no document has a feature of this view
+            continue
+        first = tfidf.transform([h[0].views()[view] for h in halves])
+        second = tfidf.transform([h[1].views()[view] for h in halves])
+        views.append((normalize(whole), normalize(first), normalize(second)))
+    if not views:
+        empty = csr_matrix((len(documents), 1), dtype=np.float32)
+        return empty, 1.0
+    whole, first, second = (normalize(hstack([v[k] for v in views]).tocsr()) for k in range(3))
+    halves_cosine = np.asarray(first.multiply(second).sum(axis=1)).ravel()
+    long_enough = [min(len(a.words), len(b.words)) >= MIN_HALF_WORDS for a, b in halves]
+    threshold = SHORT_TEXT_COSINE
+    if any(long_enough):
+        threshold = SAME_STORY_SHARE * float(np.median(halves_cosine[long_enough]))
+    return csr_matrix(whole, dtype=np.float32), threshold
+
+
+def _identity(features: list[str]) -> list[str]:
+    return features
 
 
 def cluster(vectors: csr_matrix, threshold: float) -> list[tuple[list[int], int]]:
@@ -104,38 +194,61 @@ def cluster(vectors: csr_matrix, threshold: float) -> list[tuple[list[int], int]
     count = vectors.shape[0]
     if count == 0:
         return []
-    rows, cols = _pairs(vectors, threshold)
-    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(count, count))
-    _, labels = connected_components(graph, directed=False)
+    labels = _labels(vectors, threshold, np.random.default_rng(0))
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     found: list[tuple[list[int], int]] = []
     for members in np.split(order, bounds):
-        if len(members) == 1:
-            found.append(([int(members[0])], int(members[0])))
-            continue
-        dense = vectors[members].toarray()
-        similarity = np.clip(dense @ dense.T, -1.0, 1.0)
-        clusters = AgglomerativeClustering(
-            n_clusters=None,
-            metric="precomputed",
-            linkage="average",
-            distance_threshold=1.0 - threshold,
-        ).fit_predict(1.0 - similarity)
-        for label in np.unique(clusters):
-            inside = np.flatnonzero(clusters == label)
-            centre = inside[np.argmax(similarity[np.ix_(inside, inside)].sum(axis=1))]
-            found.append(([int(m) for m in members[inside]], int(members[centre])))
+        rows = vectors[members]
+        closeness = rows @ np.asarray(rows.sum(axis=0)).ravel()
+        found.append(([int(m) for m in members], int(members[int(np.argmax(closeness))])))
     return found
 
 
-def _pairs(vectors: csr_matrix, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of rows whose cosine reaches `threshold`."""
+def _labels(vectors: csr_matrix, threshold: float, rng: np.random.Generator) -> np.ndarray:
+    """A story label per row: exact average linkage up to `EXACT_LIMIT` rows, else a sample's
+    stories, joined by the rows that reach one, and the rest labelled among themselves."""
     count = vectors.shape[0]
-    found_rows, found_cols = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for start in range(0, count, BLOCK):
-        block = (vectors[start : start + BLOCK] @ vectors.T).tocoo()
-        keep = (block.data >= threshold) & (block.row + start < block.col)
-        found_rows.append(block.row[keep] + start)
-        found_cols.append(block.col[keep])
-    return np.concatenate(found_rows), np.concatenate(found_cols)
+    if count <= EXACT_LIMIT:
+        return _average_linkage(vectors, threshold)
+    sample = np.sort(rng.choice(count, EXACT_LIMIT, replace=False))
+    sampled = _average_linkage(vectors[sample], threshold)
+    stories = int(sampled.max()) + 1
+    membership = csr_matrix(
+        (np.ones(len(sample), dtype=np.float32), (sampled, np.arange(len(sample)))),
+        shape=(stories, len(sample)),
+    )
+    sizes = np.bincount(sampled, minlength=stories).astype(np.float32)
+    sums = csr_matrix(membership @ vectors[sample])  # each story's sum of rows
+    labels = np.full(count, -1, dtype=np.int64)
+    labels[sample] = sampled
+    rest = np.setdiff1d(np.arange(count), sample)
+    for start in range(0, len(rest), BLOCK):
+        block = rest[start : start + BLOCK]
+        mean = (vectors[block] @ sums.T).toarray() / sizes  # mean cosine with each story
+        best = np.argmax(mean, axis=1)
+        reached = mean[np.arange(len(block)), best] >= threshold
+        labels[block[reached]] = best[reached]
+    left = np.flatnonzero(labels < 0)
+    if len(left):
+        labels[left] = stories + _labels(vectors[left], threshold, rng)
+    return labels
+
+
+def _average_linkage(vectors: csr_matrix, threshold: float) -> np.ndarray:
+    """Labels of average-linkage clusters of unit rows, cut at mean cosine `threshold`."""
+    count = vectors.shape[0]
+    if count == 1:
+        return np.zeros(1, dtype=np.int64)
+    distances = np.empty(count * (count - 1) // 2, dtype=np.float64)  # SciPy's condensed form
+    transposed = csr_matrix(vectors.T)
+    for start in range(0, count - 1, BLOCK):
+        stop = min(start + BLOCK, count - 1)
+        block = (vectors[start:stop] @ transposed).toarray()
+        for row in range(start, stop):
+            at = row * count - row * (row + 1) // 2  # where row's pairs (row, row+1..) begin
+            distances[at : at + count - row - 1] = 1.0 - block[row - start, row + 1 :]
+    np.clip(distances, 0.0, 2.0, out=distances)
+    tree = linkage(distances, method="average")
+    del distances
+    return fcluster(tree, t=1.0 - threshold, criterion="distance").astype(np.int64) - 1
