@@ -23,11 +23,10 @@ def int8_on_trained_weights(files: list[Path], documents: int) -> dict[str, Any]
     from service.pipeline.summarisers.seq2seq import quantize_linear_int8
     from service.pipeline.types import Document
 
-    exact = Embedder()
-    exact.load()
-    quantised = Embedder()
+    exact = Embedder(runtime="torch")
+    quantised = Embedder(runtime="torch")
     # The same weights, int8: a quantised copy of the loaded model (quantize_dynamic copies it).
-    quantised._model = quantize_linear_int8(exact.load())
+    quantised._model = quantize_linear_int8(exact.torch_model)
     if not any("quantized" in type(m).__module__ for m in quantised._model.modules()):
         raise SystemExit("int8 quantisation left MiniLM unchanged")
 

@@ -70,7 +70,8 @@ class Pipeline:
         with self._lock:
             if self._embedder is None:
                 name = self.settings.embedding_model or default_embedding_model()
-                self._embedder = Embedder(name)
+                # ONNX Runtime gets the threads torch would (SUMMARY_TORCH_THREADS, else cores).
+                self._embedder = Embedder(name, threads=self.settings.torch_threads)
             return self._embedder
 
     @property
@@ -85,6 +86,7 @@ class Pipeline:
         """Load every model this process will need; raise ModelLoadError if one cannot load."""
         set_torch_threads(self.settings)
         self.choice.check()
+        log.info("embedder ready: %s", self.embedder.describe())
         log.info("summariser ready: %s", self.describe())
 
     def describe(self) -> dict[str, Any]:

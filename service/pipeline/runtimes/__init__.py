@@ -1,0 +1,32 @@
+"""Fast CPU runtimes for the service's models, built from the same weights at install or first use.
+
+- `onnx_embedding`: a sentence-transformers model (Transformer, mean pooling, normalisation) as one
+  ONNX graph run by ONNX Runtime; the embedder's default, with the torch path as its fallback.
+- `ct2_seq2seq`: a seq2seq checkpoint converted to CTranslate2, decoded with the checkpoint's own
+  beam search settings.
+
+Each conversion is cached on disk under `runtime_cache_dir()` and made again when missing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CACHE_FOLDER = ".runtimes"  # under <models_dir>/weights/, which git ignores
+
+
+def runtime_cache_dir(models_dir: Path | str | None = None) -> Path:
+    """Where converted models live: `<models_dir>/weights/.runtimes` (`SUMMARY_MODELS_DIR`'s),
+    beside the fetched checkpoints."""
+    if models_dir is None:
+        from service.config import Settings
+
+        models_dir = Settings.from_env().models_dir
+    return Path(models_dir) / "weights" / CACHE_FOLDER
+
+
+def user_cache_dir() -> Path:
+    """The fallback when the models folder is read-only: the user's own cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "summary-service" / "runtimes"
