@@ -174,7 +174,20 @@ class Settings:
     )
     request_timeout_seconds: int = setting(
         90,
-        "Time limit of one request: reading its body, waiting on `?wait=`, writing the answer.",
+        "Time limit of one request: receiving its headers and body (counted from its first "
+        "byte), waiting on `?wait=`, writing the answer.",
+    )
+    max_waiters: int = setting(
+        2,
+        "Requests of each service process that may wait on `?wait=` at once (each holds one of "
+        "its `SUMMARY_THREADS` threads); more get `429 too_many_waiters` and may poll. Keep it "
+        "below `SUMMARY_THREADS`.",
+        minimum=0,
+    )
+    max_waiters_per_key: int = setting(
+        1,
+        "Of those, how many one API key (or, without keys, one client address) may hold.",
+        minimum=0,
     )
     log_level: str = setting("INFO", "Python logging level.")
 

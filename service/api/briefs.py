@@ -2,7 +2,9 @@
 
 The request thread only validates and enqueues; the summarisation runs in a worker. `?wait=SECONDS`
 (at most `max_wait_seconds`) holds the response until the job finishes or the time is up, polling
-the store, so that a simple client can get its brief in one call.
+the store, so that a simple client can get its brief in one call. A waiting request holds a
+request thread, so it needs one of its process's few places to wait (`limits.wait_slot`): without
+one, 429 before anything is queued.
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ from flask import Blueprint, Response, current_app, jsonify, url_for
 from service.errors import NotFound
 from service.http.formats import BriefPage, brief_response
 from service.http.inputs import json_body, wait_seconds
+from service.http.limits import wait_slot
 from service.http.resources import get_settings, get_store, get_worker
-from service.jobs import create_or_reuse_brief_job, job_to_dict, parse_brief_request, wait_for_job
+from service.jobs import (
+    BriefRequest,
+    create_or_reuse_brief_job,
+    job_to_dict,
+    parse_brief_request,
+    wait_for_job,
+)
 from service.store import JobRecord
 
 bp = Blueprint("briefs", __name__, url_prefix="/v1/briefs")
@@ -26,6 +35,12 @@ def create_brief() -> Response:
     settings = get_settings()
     wait = wait_seconds(settings.max_wait_seconds)
     brief_request = parse_brief_request(json_body(optional=True))
+    with wait_slot(wait):
+        return _create(brief_request, wait)
+
+
+def _create(brief_request: BriefRequest, wait: float) -> Response:
+    settings = get_settings()
     # Each document once: 10,000 copies of one ID would be kept in the job's request otherwise.
     document_ids = brief_request.document_ids
     unique_ids = None if document_ids is None else list(dict.fromkeys(document_ids))
@@ -53,7 +68,8 @@ def get_brief(job_id: str) -> Response:
     """The job: its status, progress, and the brief once done; as JSON (the default), or the
     brief as Markdown or HTML by `?format=` or the `Accept` header."""
     wait = wait_seconds(get_settings().max_wait_seconds)
-    job = _waited(job_id, wait) if wait > 0 else get_store().get_job(job_id)
+    with wait_slot(wait):
+        job = _waited(job_id, wait) if wait > 0 else get_store().get_job(job_id)
     if job is None:
         raise NotFound(f"no brief {job_id!r}")
     return brief_response(job_to_dict(job), _brief_page())

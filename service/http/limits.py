@@ -7,9 +7,16 @@ Sizes are limited elsewhere: the body by `MAX_CONTENT_LENGTH` (413 `request_too_
   client address while no key exists, by a sliding-window counter of the `limits` library in
   `rate_limit_storage`. Over it: 429 `rate_limited` with `Retry-After`. With `memory://` each
   worker process counts for itself; `redis://` shares one count between all.
-- **Time** (`request_timeout_seconds`): the client's socket gets the time left as its timeout, so a
-  body that trickles in ends in 408 `request_timeout`; `?wait=` never waits past the deadline; the
-  SQLite busy timeout (30 s) is shorter; gunicorn's worker timeout catches a hung process.
+- **Waiting** (`max_waiters`, `max_waiters_per_key`): a request waiting on `?wait=` holds one of
+  its process's request threads, so only so many may wait at once in each process, and fewer for
+  one caller; beyond, 429 `too_many_waiters` with `Retry-After` before anything is done (the
+  client may poll without `?wait=`), so that the threads left answer everyone else.
+- **Time** (`request_timeout_seconds`): counted from the request's first byte when gunicorn runs
+  `service.http.server`'s worker (which reads headers and body before a thread is given to the
+  request, and says when the request began), else from the view's start. The client's socket
+  gets the time left as its timeout, so a body that trickles in ends in 408 `request_timeout`;
+  `?wait=` never waits past the deadline; the SQLite busy timeout (30 s) is shorter; gunicorn's
+  worker timeout catches a hung process.
 """
 
 from __future__ import annotations
@@ -17,7 +24,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
 
 from flask import Flask, current_app, g, request
 from limits import RateLimitItem, parse_many
@@ -25,12 +35,64 @@ from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from service.errors import RateLimited
+from service.http import server
 from service.http.auth import current_caller, is_public
 from service.http.resources import get_settings
 
 log = logging.getLogger(__name__)
 
 DEADLINE_MARGIN_SECONDS = 1.0  # left to write the answer after a wait
+WAITER_RETRY_SECONDS = 2
+
+
+class TooManyWaiters(RateLimited):
+    """Every `?wait=` place of this process (or of this caller) is taken; poll, or come later."""
+
+    code = "too_many_waiters"
+
+
+class WaitSlots:
+    """How many requests of this process wait on `?wait=` now, in all and per caller."""
+
+    def __init__(self, total: int, per_caller: int) -> None:
+        self.total, self.per_caller = total, per_caller
+        self._lock = threading.Lock()
+        self._held: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def hold(self, caller: str) -> Iterator[None]:
+        """A place to wait in, for the `with` block; TooManyWaiters when there is none."""
+        with self._lock:
+            if sum(self._held.values()) >= self.total or self._held[caller] >= self.per_caller:
+                mine = self._held[caller] >= self.per_caller
+                raise TooManyWaiters(
+                    f"too many requests wait on ?wait= {'for this caller' if mine else 'now'} "
+                    f"(at most {self.per_caller if mine else self.total} per process); ask "
+                    f"again without ?wait=, or with it in {WAITER_RETRY_SECONDS} s",
+                    field="wait",
+                    headers={"Retry-After": str(WAITER_RETRY_SECONDS)},
+                )
+            self._held[caller] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[caller] -= 1
+                if not self._held[caller]:
+                    del self._held[caller]
+
+
+@contextlib.contextmanager
+def wait_slot(seconds: float) -> Iterator[None]:
+    """Hold a place to wait in while the block runs, when the request waits at all."""
+    if seconds <= 0:
+        yield
+        return
+    caller = current_caller()
+    identity = caller.identity if caller is not None else f"address:{request.remote_addr}"
+    slots: WaitSlots = current_app.extensions["wait_slots"]
+    with slots.hold(identity):
+        yield
 
 
 class RateLimiter:
@@ -64,13 +126,15 @@ def limit_rate() -> None:
 
 
 def start_clock() -> None:
-    """Start the request's time limit and apply it to the client's socket (under gunicorn)."""
-    timeout = float(get_settings().request_timeout_seconds)
-    g.deadline = time.monotonic() + timeout
+    """Start the request's time limit (from its first byte, when the server counted it) and
+    apply what is left of it to the client's socket (under gunicorn)."""
+    now = time.monotonic()
+    counted = server.request_deadline()
+    g.deadline = counted if counted is not None else now + get_settings().request_timeout_seconds
     sock = request.environ.get("gunicorn.socket")
     if sock is not None and hasattr(sock, "settimeout"):
         with contextlib.suppress(OSError):  # the client has gone already; reading will say so
-            sock.settimeout(timeout)
+            sock.settimeout(max(0.01, g.deadline - now))
 
 
 def seconds_left() -> float:
@@ -84,3 +148,4 @@ def seconds_left() -> float:
 def init_app(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     app.extensions["rate_limiter"] = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+    app.extensions["wait_slots"] = WaitSlots(settings.max_waiters, settings.max_waiters_per_key)
