@@ -1,8 +1,13 @@
 """gunicorn settings: `gunicorn -c gunicorn.conf.py service.wsgi:app`.
 
 Environment: SUMMARY_BIND (127.0.0.1:8000), WEB_CONCURRENCY (2 worker processes), SUMMARY_THREADS
-(4 request threads per process, so that a request waiting on `?wait=` does not hold up the others),
-and every SUMMARY_* setting of service/config.py.
+(4 request threads per process, of which at most SUMMARY_MAX_WAITERS wait on `?wait=` at once, so
+that the others answer everyone else), and every SUMMARY_* setting of service/config.py.
+
+The worker class is gunicorn's `gthread` made to hold against slow clients
+(service/http/server.py): each request is read whole by the worker's event loop before a thread
+serves it, within SUMMARY_REQUEST_TIMEOUT_SECONDS from its first byte; `/healthz` is answered by
+the loop; gunicorn's own errors (414, 431, malformed requests) are JSON.
 
 The app is not preloaded: each worker process imports it and builds its own app after the fork,
 then loads its models here in `post_worker_init`, so that a configured model that cannot be loaded
@@ -27,8 +32,14 @@ _settings = Settings.from_env()
 
 bind = os.environ.get("SUMMARY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+worker_class = "service.http.server.BufferedThreadWorker"
 threads = int(os.environ.get("SUMMARY_THREADS", "4"))
+if _settings.max_waiters >= threads:
+    print(
+        f"gunicorn.conf.py: SUMMARY_MAX_WAITERS ({_settings.max_waiters}) leaves none of the "
+        f"{threads} request threads (SUMMARY_THREADS) free while requests wait on ?wait=",
+        file=sys.stderr,
+    )
 preload_app = False
 # A request may legitimately wait `max_wait_seconds` for a brief, and is cut at
 # `request_timeout_seconds`; a worker silent for longer than either, and more, is hung.

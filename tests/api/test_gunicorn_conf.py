@@ -40,7 +40,7 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert (defaults["bind"], defaults["workers"], defaults["worker_class"]) == (
         "127.0.0.1:8000",
         2,
-        "gthread",
+        "service.http.server.BufferedThreadWorker",
     )
     assert defaults["threads"] >= 2 and defaults["accesslog"] == "-"
     assert defaults["preload_app"] is False

@@ -1,0 +1,167 @@
+"""Against a live gunicorn with the service's worker (service/http/server.py): slow clients and
+waiters cannot starve the probes or other clients, the time limit holds for the whole request,
+and gunicorn's own errors come in the one JSON shape with an X-Request-ID (issue 15).
+
+One worker of two threads, so that three abusers would be enough to starve a plain `gthread`."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from service.bench._server import GunicornServer
+from service.http.server import chunked_complete, request_ready
+
+pytestmark = pytest.mark.slow
+
+LIMIT = 3  # SUMMARY_REQUEST_TIMEOUT_SECONDS
+DOCUMENT = {"id": "a1", "text": "The river flooded the valley. Roads were closed."}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
+    env = {
+        "SUMMARY_REQUEST_TIMEOUT_SECONDS": str(LIMIT),
+        "SUMMARY_EMBEDDED_WORKER": "false",  # briefs stay queued: a ?wait= waits all its time
+        "SUMMARY_MAX_WAITERS": "1",
+        "SUMMARY_RATE_LIMIT": "",
+    }
+    folder = tmp_path_factory.mktemp("slow-clients")
+    with GunicornServer(folder, workers=1, threads=2, env=env) as live:
+        assert requests.post(f"{live.url}/v1/documents", json=DOCUMENT, timeout=30).ok
+        yield live
+
+
+def _open(server: GunicornServer, head: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=LIMIT + 10)
+    sock.sendall(head)
+    return sock
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict[str, str], dict]:
+    raw = b""
+    while chunk := sock.recv(65536):
+        raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+def _timed_get(server: GunicornServer, path: str) -> tuple[int, float]:
+    started = time.monotonic()
+    response = requests.get(f"{server.url}{path}", timeout=LIMIT * 3)
+    return response.status_code, time.monotonic() - started
+
+
+SLOW_BODY = (
+    b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 500\r\n\r\n{"
+)
+SLOW_HEADERS = b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nX-One: 1\r\n"
+
+
+def test_slow_sockets_hold_no_thread_and_are_cut_at_the_time_limit(server):
+    started = time.monotonic()
+    slow = [_open(server, SLOW_BODY) for _ in range(4)] + [
+        _open(server, SLOW_HEADERS) for _ in range(4)
+    ]
+    for round_ in range(2):
+        time.sleep(0.5)
+        for sock in slow:  # a byte at a time: never quiet long enough for a per-read timeout
+            sock.sendall(b" " if sock in slow[:4] else f"X-{round_}: 1\r\n".encode())
+        for path in ("/healthz", "/v1/documents", "/readyz"):
+            status, seconds = _timed_get(server, path)
+            assert status == 200 and seconds < 1, (path, seconds)
+    for sock in slow:
+        status, headers, body = _answer(sock)
+        sock.close()
+        assert status == 408 and body["error"]["code"] == "request_timeout"
+        assert headers["Content-Type"] == "application/json" and headers["X-Request-ID"]
+    assert LIMIT - 0.5 <= time.monotonic() - started <= LIMIT + 2.5
+
+
+def test_waiters_beyond_the_limit_are_429_and_the_probe_stays_fast(server):
+    job = requests.post(f"{server.url}/v1/briefs", json={}, timeout=10).json()
+    path = f"/v1/briefs/{job['id']}?wait=2"
+    waiting = _open(server, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    time.sleep(0.3)
+    try:
+        refused = requests.get(f"{server.url}{path}", timeout=5)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_waiters"
+        assert refused.headers["Retry-After"]
+        for probe in ("/healthz", f"/v1/briefs/{job['id']}"):
+            status, seconds = _timed_get(server, probe)
+            assert status == 200 and seconds < 1, (probe, seconds)
+    finally:
+        waiting.close()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /v1/documents?x=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
+        (
+            b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+        ),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Nul: a\x00b\r\n\r\n", 400),
+        (b"NOT A REQUEST\r\n\r\n", 400),
+    ],
+)
+def test_gunicorns_own_errors_are_the_json_error_shape(server, request_bytes, status):
+    with _open(server, request_bytes) as sock:
+        got, headers, body = _answer(sock)
+    assert got == status and body["error"]["status"] == status
+    assert set(body["error"]) == {"status", "code", "message", "field"}
+    assert headers["Content-Type"] == "application/json" and len(headers["X-Request-ID"]) == 32
+
+
+def test_a_chunked_body_and_a_kept_alive_connection_still_work(server):
+    def chunks() -> Iterator[bytes]:
+        yield b'{"id": "c1", '
+        yield b'"text": "Sent in chunks. Two of them."}'
+
+    with requests.Session() as session:
+        created = session.post(
+            f"{server.url}/v1/documents",
+            data=chunks(),
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        for _ in range(3):
+            assert session.get(f"{server.url}/healthz", timeout=5).status_code == 200
+            assert session.get(f"{server.url}/v1/documents/c1", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("buffer", "ready"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\n", False),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
+        (b"\r\nGET / HTTP/1.1\r\n\r\n", True),
+        (b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nab", False),
+        (b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd", True),
+        (b"POST / HTTP/1.1\r\ncontent-length: 4\r\nExpect: 100-continue\r\n\r\n", True),
+        (b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", True),  # the parser refuses it
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n", False),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nX: " + b"a" * 70_000, True),  # too long: the parser says 431
+    ],
+)
+def test_what_the_loop_reads_before_a_thread_takes_over(buffer, ready):
+    assert request_ready(buffer) is ready
+
+
+def test_a_chunked_body_is_complete_at_its_last_chunk_and_trailers():
+    assert not chunked_complete(b"5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n", 0)
+    assert chunked_complete(b"5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n", 0)
+    assert chunked_complete(b"zz\r\n", 0)  # malformed: the parser refuses it
