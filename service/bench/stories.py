@@ -9,12 +9,19 @@ against the true clusters by the adjusted Rand index and B-cubed F1, next to two
 the same pool: k-means on TF-IDF given the true number of clusters, and HDBSCAN on TF-IDF (its
 noise points each a story of their own). Each true story is also grouped alone, as a corpus of
 one event, which should come out as one story (`alone`).
+
+`--sizes N ...` times grouping instead, each size in a fresh process: N documents of the merge
+benchmark's corpus of distinct sentences (`merge_corpus`, ten known stories), with the peak
+memory the process reached and how much grouping added to it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -33,7 +40,21 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m service.bench stories")
     parser.add_argument("data", nargs="?", type=Path, default=MULTILING, help="benchmark folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        help="time grouping synthetic corpora of these sizes instead",
+    )
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in-process
     args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(scale(args.one)))
+        return 0
+    if args.sizes:
+        rows = [_in_fresh_process(size) for size in args.sizes]
+        print(json.dumps(rows, indent=2) if args.json else render_scale(rows))
+        return 0
     pools = load(args.data)
     rows = [measure(name, documents, truth) for name, (documents, truth) in pools.items()]
     if len(pools) > 1:
@@ -42,6 +63,58 @@ def main(argv: list[str]) -> int:
         rows.append(measure("all", everything, labels))
     print(json.dumps(rows, indent=2) if args.json else render(rows))
     return 0
+
+
+def _in_fresh_process(size: int) -> dict[str, Any]:
+    """`scale(size)` in a process of its own, so that its peak memory is its own."""
+    command = [sys.executable, "-m", "service.bench", "stories", "--one", str(size)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def scale(size: int) -> dict[str, Any]:
+    """Group `size` documents of the merge benchmark's corpus of distinct sentences
+    (`merge_corpus`, its stories known) in this process: seconds, memory, ARI."""
+    from service.bench.merge_corpus import make_labelled_corpus
+    from service.pipeline.stories import group_stories
+
+    documents, _, truth = make_labelled_corpus(size, distinct=True)
+    before = _resident_mib()
+    started = time.perf_counter()
+    groups = group_stories(documents)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found = np.zeros(len(documents), dtype=np.int64)
+    for label, group in enumerate(groups):
+        found[group.members] = label
+    return {
+        "documents": size,
+        "true_stories": len(set(truth)),
+        "found": len(groups),
+        **scores([str(t) for t in truth], found),
+        "seconds": round(seconds, 2),
+        "resident_before_mib": round(before),
+        "peak_mib": round(peak),
+        "added_mib": round(peak - before),
+    }
+
+
+def _resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def render_scale(rows: list[dict[str, Any]]) -> str:
+    lines = ["documents  true  found    ARI  B3-F1  seconds  peak MiB  added MiB"]
+    for row in rows:
+        lines.append(
+            f"{row['documents']:>9} {row['true_stories']:>5} {row['found']:>6}"
+            f" {row['ari']:>6.3f} {row['bcubed_f1']:>6.3f} {row['seconds']:>8.2f}"
+            f" {row['peak_mib']:>9} {row['added_mib']:>10}"
+        )
+    return "\n".join(lines)
 
 
 def load(folder: Path) -> dict[str, tuple[list[Document], list[str]]]:

@@ -52,11 +52,9 @@ import numpy as np
 import regex
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from service.pipeline.concepts import language_code, stem, stop_words
-from service.pipeline.facts import names
 from service.pipeline.types import Document
 
 SAME_STORY_SHARE = 0.4  # of what two halves of one document share
@@ -66,7 +64,7 @@ MIN_HALF_WORDS = 20  # content words each half needs for its cosine to say anyth
 SHORT_TEXT_COSINE = (
     0.05  # the threshold where no document is that long: MultiLing's are 0.045-0.074
 )
-EXACT_LIMIT = 8192  # documents clustered over every pair (4 n² bytes: 270 MB)
+EXACT_LIMIT = 4096  # documents clustered over every pair (4 n² bytes: 67 MB)
 BLOCK = 512  # rows per product
 NAME_MARK = "\x00"  # prefixes a name's feature, so "Paris" the name and "paris" the word differ
 
@@ -98,43 +96,133 @@ def group_stories(documents: Sequence[Document]) -> list[StoryGroup]:
     return groups
 
 
-@dataclass(frozen=True)
-class _Text:
-    """A document's features in text order (its title's first), by view."""
+def story_space(documents: Sequence[Document]) -> tuple[csr_matrix, float]:
+    """Unit rows of the documents' three views joined, and the cosine at which two groups of
+    them are one story (`SAME_STORY_SHARE` of the median cosine of a document's two halves).
 
-    words: list[str]
-    pieces: list[str]
-    concepts: list[str]
-    names: list[str]
+    Each document is read once, as word IDs; its first half (with its title) and second half are
+    counted apart, and the whole is their sum. Stems, names, pieces and concepts are worked out
+    once per distinct word (or pair of adjacent stems), and counted with sparse products."""
+    language = documents[0].language if documents else "en"
+    lexicon = _Lexicon(language)
+    first: list[list[int]] = []
+    second: list[list[int]] = []
+    for document in documents:
+        title = lexicon.ids(document.title or "")
+        text = document.text
+        middle = len(text) // 2
+        cut = text.find(" ", middle)
+        cut = middle if cut < 0 else cut
+        first.append([*(title * TITLE_REPEATS), -1, *lexicon.ids(text[:cut])])
+        second.append(lexicon.ids(text[cut:]))
+    count = len(documents)
+    weighted = []
+    for view in lexicon.views(first + second):
+        a, b = view[:count], view[count:]
+        idf = _idf(a + b)
+        weighted.append(tuple(normalize(_tf(m).multiply(idf).tocsr()) for m in (a + b, a, b)))
+    whole, one, other = (normalize(hstack([w[k] for w in weighted]).tocsr()) for k in range(3))
+    halves_cosine = np.asarray(one.multiply(other).sum(axis=1)).ravel()
+    content = lexicon.content_array()
+    long_enough = [
+        min(int(content[[i for i in a if i >= 0]].sum()), int(content[b].sum())) >= MIN_HALF_WORDS
+        for a, b in zip(first, second, strict=True)
+    ]
+    threshold = SHORT_TEXT_COSINE
+    if any(long_enough):
+        threshold = SAME_STORY_SHARE * float(np.median(halves_cosine[long_enough]))
+    return csr_matrix(whole, dtype=np.float32), threshold
 
-    def views(self) -> tuple[list[str], list[str], list[str]]:
-        return [*self.words, *self.names], self.pieces, self.concepts
+
+def _tf(counts: csr_matrix) -> csr_matrix:
+    """Log-scaled counts: 1 + log(count)."""
+    scaled = counts.astype(np.float32)
+    scaled.data = 1.0 + np.log(scaled.data)
+    return scaled
 
 
-def _read(title: str | None, text: str, language: str) -> _Text:
-    stop = stop_words(language)
-    words: list[str] = []
-    pieces: list[str] = []
-    concepts: list[str] = []
-    for part, weight in ((title or "", TITLE_REPEATS), (text, 1)):
-        previous: tuple[str, bool] | None = None
-        part_words: list[str] = []
-        part_pieces: list[str] = []
-        part_concepts: list[str] = []
-        for word in _WORD.findall(part.lower()):
-            content = word not in stop and (len(word) > 2 or word.isdigit())
-            stemmed = stem(word, language)
-            if content:
-                part_words.append(stemmed)
-                part_pieces.extend(_pieces(word))
-            if previous is not None and (content or previous[1]):
-                part_concepts.append(f"{previous[0]} {stemmed}")
-            previous = (stemmed, content)
-        words += part_words * weight
-        pieces += part_pieces * weight
-        concepts += part_concepts * weight
-    found = [NAME_MARK + name for name in sorted(names(text))]
-    return _Text(words, pieces, concepts, found)
+def _idf(counts: csr_matrix) -> np.ndarray:
+    """Smoothed inverse document frequency, as scikit-learn's TfidfVectorizer weighs."""
+    frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + counts.shape[0]) / (1 + frequency)).astype(np.float32) + 1.0
+
+
+class _Lexicon:
+    """The corpus's distinct words, each read once: its stem, whether it is a content word (not
+    a stop word, three letters or a number), whether it was written capitalised (a name), its
+    pieces."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.stop = stop_words(language)
+        self.known: dict[str, int] = {}
+        self.words: list[str] = []
+
+    def ids(self, text: str) -> list[int]:
+        found = []
+        for word in _WORD.findall(text):
+            at = self.known.get(word)
+            if at is None:
+                at = self.known[word] = len(self.words)
+                self.words.append(word)
+            found.append(at)
+        return found
+
+    def content_array(self) -> np.ndarray:
+        lower = [w.lower() for w in self.words]
+        return np.asarray([w not in self.stop and (len(w) > 2 or w.isdigit()) for w in lower])
+
+    def views(self, documents: list[list[int]]) -> list[csr_matrix]:
+        """Per document (word IDs, -1 between parts that no concept spans): counts of its stems
+        and names, of its pieces, of its concepts."""
+        count = len(self.words)
+        lower = [w.lower() for w in self.words]
+        content = self.content_array()
+        stems, stem_of = np.unique([stem(w, self.language) for w in lower], return_inverse=True)
+        named = np.asarray([w[:1].isupper() for w in self.words]) & content
+        rows = np.repeat(np.arange(len(documents)), [len(d) for d in documents])
+        flat = np.fromiter((i for d in documents for i in d), dtype=np.int64, count=len(rows))
+        real = flat >= 0
+        words = csr_matrix(
+            (np.ones(int(real.sum()), dtype=np.float32), (rows[real], flat[real])),
+            shape=(len(documents), count),
+        )
+        stem_matrix = _indicator(np.flatnonzero(content), stem_of[content], count, len(stems))
+        name_matrix = _indicator(np.flatnonzero(named), stem_of[named], count, len(stems))
+        by_stem = hstack([words @ stem_matrix, words @ name_matrix]).tocsr()
+        piece_ids: dict[str, int] = {}
+        piece_rows, piece_cols = [], []
+        for word in np.flatnonzero(content).tolist():
+            for piece in _pieces(lower[word]):
+                piece_rows.append(word)
+                piece_cols.append(piece_ids.setdefault(piece, len(piece_ids)))
+        pieces = _indicator(np.asarray(piece_rows), np.asarray(piece_cols), count, len(piece_ids))
+        return [by_stem, csr_matrix(words @ pieces), self._concepts(rows, flat, stem_of, content)]
+
+    def _concepts(
+        self, rows: np.ndarray, flat: np.ndarray, stem_of: np.ndarray, content: np.ndarray
+    ) -> csr_matrix:
+        """Counts of adjacent stem pairs within a part of a document, one of them a content
+        word (`concepts.sentence_concepts`)."""
+        documents = int(rows.max()) + 1 if len(rows) else 0
+        same = (rows[:-1] == rows[1:]) & (flat[:-1] >= 0) & (flat[1:] >= 0)
+        left, right = flat[:-1][same], flat[1:][same]
+        keep = content[left] | content[right]
+        width = int(stem_of.max()) + 1 if len(stem_of) else 1
+        keys = stem_of[left[keep]].astype(np.int64) * width + stem_of[right[keep]]
+        if len(keys) == 0:
+            return csr_matrix((documents, 1), dtype=np.float32)
+        _, columns = np.unique(keys, return_inverse=True)
+        return csr_matrix(
+            (np.ones(len(keys), dtype=np.float32), (rows[:-1][same][keep], columns)),
+            shape=(documents, int(columns.max()) + 1),
+        )
+
+
+def _indicator(rows: np.ndarray, cols: np.ndarray, height: int, width: int) -> csr_matrix:
+    return csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(height, max(width, 1))
+    )
 
 
 @lru_cache(maxsize=1 << 17)
@@ -143,49 +231,6 @@ def _pieces(word: str) -> tuple[str, ...]:
     if len(marked) <= PIECE_LETTERS:
         return (marked,)
     return tuple(marked[i : i + PIECE_LETTERS] for i in range(len(marked) - PIECE_LETTERS + 1))
-
-
-def _halves(document: Document) -> tuple[_Text, _Text]:
-    """The document's first half (with its title) and second half, cut at a space."""
-    text = document.text
-    middle = len(text) // 2
-    cut = text.find(" ", middle)
-    cut = middle if cut < 0 else cut
-    return (
-        _read(document.title, text[:cut], document.language),
-        _read(None, text[cut:], document.language),
-    )
-
-
-def story_space(documents: Sequence[Document]) -> tuple[csr_matrix, float]:
-    """Unit rows of the documents' three views joined, and the cosine at which two groups of
-    them are one story (`SAME_STORY_SHARE` of the median cosine of a document's two halves)."""
-    read = [_read(d.title, d.text, d.language) for d in documents]
-    halves = [_halves(d) for d in documents]
-    views = []
-    for view in range(3):
-        tfidf = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
-        try:
-            whole = tfidf.fit_transform([r.views()[view] for r in read])
-        except ValueError:  # no document has a feature of this view
-            continue
-        first = tfidf.transform([h[0].views()[view] for h in halves])
-        second = tfidf.transform([h[1].views()[view] for h in halves])
-        views.append((normalize(whole), normalize(first), normalize(second)))
-    if not views:
-        empty = csr_matrix((len(documents), 1), dtype=np.float32)
-        return empty, 1.0
-    whole, first, second = (normalize(hstack([v[k] for v in views]).tocsr()) for k in range(3))
-    halves_cosine = np.asarray(first.multiply(second).sum(axis=1)).ravel()
-    long_enough = [min(len(a.words), len(b.words)) >= MIN_HALF_WORDS for a, b in halves]
-    threshold = SHORT_TEXT_COSINE
-    if any(long_enough):
-        threshold = SAME_STORY_SHARE * float(np.median(halves_cosine[long_enough]))
-    return csr_matrix(whole, dtype=np.float32), threshold
-
-
-def _identity(features: list[str]) -> list[str]:
-    return features
 
 
 def cluster(vectors: csr_matrix, threshold: float) -> list[tuple[list[int], int]]:
