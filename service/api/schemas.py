@@ -180,7 +180,7 @@ class JobRequest(BaseModel):
     max_words: int | None
     stories: Literal["auto", "one"] | None = Field(
         None,
-        description="`auto`: a brief per story found; `one` (the default): the corpus as one "
+        description="`auto` (the default): a brief per story found; `one`: the corpus as one "
         "story.",
     )
     since: str | None = Field(

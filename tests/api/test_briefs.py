@@ -34,7 +34,7 @@ def test_a_brief_is_queued_and_not_run_in_the_request(app, stored):
         "document_ids": None,
         "language": None,
         "max_words": 60,
-        "stories": "one",  # the default mode, recorded with the job
+        "stories": "auto",  # the default mode, recorded with the job
         "request_id": response.headers["X-Request-ID"],
     }
     assert job["document_ids"] == ["a", "b", "c"]

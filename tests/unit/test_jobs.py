@@ -87,7 +87,7 @@ def test_create_brief_job_selects_every_document_by_default(store):
         "document_ids": None,
         "language": None,
         "max_words": 100,
-        "stories": "one",
+        "stories": "auto",  # the default mode, recorded with the job
     }
 
 
@@ -251,7 +251,7 @@ def test_job_to_dict_has_the_documented_shape(store, pipeline):
             "document_ids": ["a"],
             "language": None,
             "max_words": 100,
-            "stories": "one",  # the default, recorded
+            "stories": "auto",  # the default, recorded
         },
         "document_ids": ["a"],
         "error": None,
