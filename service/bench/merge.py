@@ -1,7 +1,8 @@
-"""`python -m service.bench merge [--json]`: how a brief over cached summaries grows with N.
+"""`python -m service.bench merge [--json] [--distinct]`: how a brief over cached summaries grows.
 
 For 1,000, 5,000 and 10,000 documents (a synthetic corpus sampled from the benchmark's news, see
-`merge_corpus`), each size in a fresh process so that its peak memory is its own:
+`merge_corpus`; with `--distinct`, its corpus of distinct sentences whose stories are known), each
+size in a fresh process so that its peak memory is its own:
 
 - `merge`: the pipeline's merge alone (`merge_summaries` with the real sentence embeddings);
   each summary carries its sentences' vectors, as the pipeline caches them when it summarises a
@@ -35,12 +36,15 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m service.bench merge")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument(
+        "--distinct", action="store_true", help="the corpus of distinct sentences (merge_corpus)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in-process
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(args.one)))
+        print(json.dumps(measure(args.one, args.distinct)))
         return 0
-    rows = [_in_fresh_process(size) for size in args.sizes]
+    rows = [_in_fresh_process(size, args.distinct) for size in args.sizes]
     base = rows[0]
     for row in rows:
         row["documents_ratio"] = round(row["documents"] / base["documents"], 1)
@@ -50,8 +54,9 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _in_fresh_process(size: int) -> dict[str, Any]:
+def _in_fresh_process(size: int, distinct: bool = False) -> dict[str, Any]:
     command = [sys.executable, "-m", "service.bench", "merge", "--one", str(size)]
+    command += ["--distinct"] if distinct else []
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"merge benchmark for {size} documents failed:\n{done.stderr}")
@@ -59,11 +64,11 @@ def _in_fresh_process(size: int) -> dict[str, Any]:
     return result
 
 
-def measure(size: int) -> dict[str, Any]:
+def measure(size: int, distinct: bool = False) -> dict[str, Any]:
     from service.bench.merge_corpus import make_corpus
     from service.bench.merge_store import BenchPipeline
 
-    documents, summaries = make_corpus(size)
+    documents, summaries = make_corpus(size, distinct=distinct)
     pipeline = BenchPipeline()
     embedder = pipeline.embedder
     embedder.load()
