@@ -6,15 +6,19 @@ One worker of two threads, so that three abusers would be enough to starve a pla
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
-from service.bench._server import GunicornServer
+from service.bench._server import GunicornServer, free_port
 from service.http.server import chunked_complete, request_ready
 
 pytestmark = pytest.mark.slow
@@ -165,3 +169,51 @@ def test_a_chunked_body_is_complete_at_its_last_chunk_and_trailers():
     assert not chunked_complete(b"5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n", 0)
     assert chunked_complete(b"5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n", 0)
     assert chunked_complete(b"zz\r\n", 0)  # malformed: the parser refuses it
+
+
+NGINX_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
+
+
+@pytest.fixture(scope="module")
+def proxy(server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """deploy/nginx.conf (docker-compose's proxy) in front of the server, when nginx is here."""
+    nginx = shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:/usr/bin:/usr/local/bin")
+    if nginx is None:
+        pytest.skip("nginx is not installed")
+    port = free_port()
+    conf = (
+        NGINX_CONF.read_text()
+        .replace("server api:8000;", f"server 127.0.0.1:{server.port};")
+        .replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    )
+    path = tmp_path_factory.mktemp("proxy") / "nginx.conf"
+    path.write_text(conf)
+    process = subprocess.Popen(
+        [nginx, "-c", str(path), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/healthz", timeout=2).ok:
+                    break
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_proxy_passes_requests_on_and_answers_its_own_errors_as_json(proxy):
+    answered = requests.get(f"{proxy}/v1/documents/a1", headers={"X-Request-ID": "r-1"}, timeout=5)
+    assert answered.status_code == 200 and answered.headers["X-Request-ID"] == "r-1"
+    for response, status in [
+        (requests.get(f"{proxy}/v1/documents?x={'a' * 9000}", timeout=5), 414),
+        (requests.post(f"{proxy}/v1/documents", data=b"x" * (17 << 20), timeout=30), 413),
+    ]:
+        assert response.status_code == status
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json()["error"]["status"] == status and response.headers["X-Request-ID"]
