@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 BUILD_VERSION = "1"  # bump whenever build() changes the graph it writes
 OPSET = 17
 MODEL_FILE = "model.onnx"
+PADDING_SLACK, PADDING_TOKENS = 1.25, 2  # how much longer than a batch's first row a row may be
 MIN_PROBE_COSINE = 0.9999  # a build whose probes drift more than this from torch is not kept
 PROBES = [
     "Ukrainian troops captured two North Korean soldiers in the Kursk region.",
@@ -259,11 +260,9 @@ class OnnxEncoder:
         if self.lowercase:
             cleaned = [text.lower() for text in cleaned]
         ids = self.tokenizer(cleaned, truncation=True, max_length=self.max_seq_length)["input_ids"]
-        order = sorted(range(len(ids)), key=lambda row: len(ids[row]))
         pad = self.tokenizer.pad_token_id or 0
-        for first in range(0, len(order), self.batch_size):
-            rows = order[first : first + self.batch_size]
-            width = max(len(ids[row]) for row in rows)
+        for rows in length_batches([len(row) for row in ids], self.batch_size):
+            width = len(ids[rows[-1]])
             input_ids = np.full((len(rows), width), pad, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for at, row in enumerate(rows):
@@ -272,3 +271,23 @@ class OnnxEncoder:
             feeds = {"input_ids": input_ids, "attention_mask": mask}
             out[rows] = self.session.run(None, feeds)[0]
         return out
+
+
+def length_batches(lengths: list[int], most: int) -> list[list[int]]:
+    """Rows in batches of similar length, shortest first: a batch closes at `most` rows or when the
+    next row is over `PADDING_SLACK` times its first row's length (plus a few tokens), so padding
+    stays small. A padded token costs what a real one does, and one sentence of a document's 16 is
+    often three times the length of the median: padding to it (one batch per call, as
+    sentence-transformers does) spent about half the work of a per-document call on padding."""
+    order = sorted(range(len(lengths)), key=lambda row: lengths[row])
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    for row in order:
+        too_long = batch and lengths[row] > PADDING_SLACK * lengths[batch[0]] + PADDING_TOKENS
+        if batch and (len(batch) >= most or too_long):
+            batches.append(batch)
+            batch = []
+        batch.append(row)
+    if batch:
+        batches.append(batch)
+    return batches
