@@ -10,7 +10,9 @@ three ways:
   connections) reads each request, without blocking, until the headers are complete and the body
   too (`Content-Length`, or the last chunk of a chunked body), up to `BODY_BUFFER` bytes of it;
   only then does a thread parse and serve it. A slow or idle client costs a socket, not a thread.
-  A larger body, or one sent after `Expect: 100-continue`, is read by the thread as before.
+  A larger body, one sent after `Expect: 100-continue`, or any request once the loop holds
+  `BUFFERED_LIMIT` bytes in all (so that many sockets cannot fill the memory), is read by the
+  thread as before.
 - **One time limit for the whole request**: `SUMMARY_REQUEST_TIMEOUT_SECONDS`, counted from the
   request's first byte, covers the headers and the body, whoever reads them: a request still
   incomplete then is answered `408 request_timeout` by the loop, and a thread reading the rest of
@@ -48,6 +50,7 @@ from service.config import Settings
 
 HEAD_LIMIT = 64 * 1024  # a longer head goes to a thread, whose parser refuses it (414/431)
 BODY_BUFFER = 1024 * 1024  # body bytes the loop reads before a thread takes over
+BUFFERED_LIMIT = 64 * 1024 * 1024  # bytes the loop holds for all its requests at most
 IDLE_SECONDS = 10.0  # a new connection that sends nothing for this long is closed
 PROBE_SECONDS = 2.0  # the most the loop spends answering one probe
 PROBES = (b"GET /healthz ", b"GET /healthz?", b"HEAD /healthz ", b"HEAD /healthz?")
@@ -176,6 +179,7 @@ class BufferedThreadWorker(gthread.ThreadWorker):
     def init_process(self) -> None:
         self.limit = float(Settings.from_env().request_timeout_seconds)
         self.reading: set[Any] = set()  # connections whose request the loop is reading
+        self.buffered = 0  # bytes of their requests the loop holds
         self.buffering = not self.cfg.is_ssl and self.cfg.http2_cleartext not in (
             "prior-knowledge",
             "both",
@@ -192,6 +196,7 @@ class BufferedThreadWorker(gthread.ThreadWorker):
         now = time.monotonic()
         pending = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
         conn.buffer = bytearray(pending)
+        self.buffered += len(pending)
         conn.began = now if pending else None
         idle = IDLE_SECONDS if conn.parser is None else float(self.cfg.keepalive)
         conn.idle_until = now + max(idle, 1.0)
@@ -215,7 +220,8 @@ class BufferedThreadWorker(gthread.ThreadWorker):
         if conn.began is None:
             conn.began = time.monotonic()
         conn.buffer += data
-        if request_ready(conn.buffer):
+        self.buffered += len(data)
+        if request_ready(conn.buffer) or self.buffered > BUFFERED_LIMIT:
             self.poller.unregister(conn.sock)
             self.reading.discard(conn)
             self.dispatch(conn)
@@ -223,11 +229,12 @@ class BufferedThreadWorker(gthread.ThreadWorker):
     def dispatch(self, conn: Any) -> None:
         """Hand the request read so far to the parser, and the connection to a thread (or, for
         a probe, serve it here)."""
+        self.buffered -= len(conn.buffer)
         conn.sock.setblocking(True)
         conn.init()
         conn.parser.unreader.unread(bytes(conn.buffer))
         deadline = conn.began + self.limit
-        probe = conn.buffer.lstrip(b"\r\n").startswith(PROBES)
+        probe = conn.buffer.lstrip(b"\r\n").startswith(PROBES) and request_ready(conn.buffer)
         if probe:
             deadline = min(deadline, time.monotonic() + PROBE_SECONDS)
         conn.deadline = deadline
@@ -275,6 +282,8 @@ class BufferedThreadWorker(gthread.ThreadWorker):
     def forget(self, conn: Any) -> None:
         """Close a connection the loop was reading from."""
         self.reading.discard(conn)
+        self.buffered -= len(conn.buffer)
+        conn.buffer = bytearray()
         with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
         self.nr_conns -= 1
