@@ -20,6 +20,7 @@ Celery's fork.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -44,7 +45,7 @@ from service.jobs.steps import (
     summarise_documents,
 )
 from service.logs import configure_logging
-from service.store import RUNNING, Store
+from service.store import RUNNING, DatabaseError, Store
 from service.store.records import SENT
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 START, SUMMARISE, MERGE = "briefs.start", "briefs.summarise", "briefs.merge"
+TaskBody = Callable[..., None]
 MAX_RETRIES = 5  # after 1, 2, 4, 8 and 16 s: a database restart takes a few seconds
 
 
@@ -146,6 +148,7 @@ def _register(app: Celery, settings: Settings) -> None:
         app.send_task(task_name, args=list(args))
 
     @app.task(name=START, **options)
+    @_database_retried
     def start_brief(task: Task, job_id: str, owner: str | None = None) -> None:
         # A redelivered start resumes its own claim; one sent again names the claim it resumes.
         holder = f"celery:{task.request.id}"
@@ -176,6 +179,7 @@ def _register(app: Celery, settings: Settings) -> None:
         _guarded(task, ctx, step, claimed=claimed)
 
     @app.task(name=SUMMARISE, **options)
+    @_database_retried
     def summarise_batch(
         task: Task, job_id: str, owner: str, document_ids: list[str], name: str | None = None
     ) -> None:
@@ -197,6 +201,7 @@ def _register(app: Celery, settings: Settings) -> None:
         _guarded(task, ctx, step)
 
     @app.task(name=MERGE, **options)
+    @_database_retried
     def merge_brief(task: Task, job_id: str, owner: str, name: str | None = None) -> None:
         holder = f"celery:{task.request.id}"
         ctx = context(job_id, owner)
@@ -225,13 +230,32 @@ def _guarded(
     """Run a step as `run_step` runs every step; an unexpected error is retried (the database may
     be restarting) and, after `MAX_RETRIES`, fails the job."""
 
-    def retry(exc: Exception) -> None:
-        retries = int(task.request.retries or 0)
-        if retries < MAX_RETRIES:
-            log.warning("job %s: %s; retrying", ctx.job_id, describe_exception(exc))
-            raise task.retry(exc=exc, countdown=2**retries) from exc
+    run_step(ctx, step, claimed=claimed, retry=lambda exc: _retry(task, ctx.job_id, exc))
 
-    run_step(ctx, step, claimed=claimed, retry=retry)
+
+def _retry(task: Task, job_id: str, exc: Exception) -> None:
+    """Have Celery run the task again after 1, 2, 4... s, up to `MAX_RETRIES` times; returns
+    (the caller gives up) after that."""
+    retries = int(task.request.retries or 0)
+    if retries < MAX_RETRIES:
+        log.warning("job %s: %s; retrying", job_id, describe_exception(exc))
+        raise task.retry(exc=exc, countdown=2**retries) from exc
+
+
+def _database_retried(body: TaskBody) -> TaskBody:
+    """A task body whose database errors outside its step (claiming the job, reading it before
+    the step, taking the lease) are retried too, rather than losing the task: the database may
+    be restarting."""
+
+    @functools.wraps(body)
+    def retried(task: Task, job_id: str, *args: Any) -> None:
+        try:
+            body(task, job_id, *args)
+        except DatabaseError as exc:
+            _retry(task, job_id, exc)
+            raise
+
+    return retried
 
 
 def __getattr__(name: str) -> Any:

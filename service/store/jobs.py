@@ -16,7 +16,7 @@ from sqlalchemy import Connection, case, delete, func, insert, select, update
 
 from service.store.base import StoreBase
 from service.store.records import DONE, FAILED, QUEUED, RUNNING, SENT, TAKEN, JobRecord, TaskRecord
-from service.store.schema import job_outcomes, job_tasks, jobs
+from service.store.schema import job_outcomes, job_tasks, jobs, summaries
 
 MAX_NOTE_CHARS = 500
 
@@ -413,6 +413,13 @@ class JobStore(StoreBase):
         return self._update_owned(
             job_id, owner, ends=True, status=FAILED, error=reason, finished_at=now
         )
+
+    def forget_jobs(self) -> None:
+        """Forget every job and cached summary, documents aside, so that the next brief starts
+        from nothing (the chaos benchmark runs the same brief again and again)."""
+        with self._write() as conn:
+            for table in (job_tasks, job_outcomes, jobs, summaries):
+                conn.execute(delete(table))
 
     def redispatch_queued(self) -> int:
         """Queued jobs count as not handed to Celery yet (the broker lost their messages)."""

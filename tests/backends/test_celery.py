@@ -57,6 +57,36 @@ def settings(pg_url, celery_queue) -> Settings:  # type: ignore[no-untyped-def]
     )
 
 
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The environment of a Celery worker process of the deployment `settings` describe."""
+    return {
+        **os.environ,
+        "SUMMARY_DATABASE_URL": settings.database_url,
+        "SUMMARY_JOB_BACKEND": "celery",
+        "SUMMARY_CELERY_BROKER_URL": settings.celery_broker_url,
+        "SUMMARY_CELERY_QUEUE": settings.celery_queue,
+        "SUMMARY_CELERY_MAP_BATCH": str(settings.celery_map_batch),
+        "SUMMARY_JOB_STALE_SECONDS": str(settings.job_stale_seconds),
+        "SUMMARY_SUMMARISER": "extractive",
+    }
+
+
+def start_worker_process(
+    env: dict[str, str], log: Path, *, own_group: bool = False
+) -> subprocess.Popen[bytes]:
+    """`python -m tests.backends.celery_worker` in `env`, its output in `log`; `own_group`: the
+    leader of a process group of its own (to be killed whole, as a lost machine)."""
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.backends.celery_worker"],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_group,
+        )
+
+
 def metrics_dir(tmp_path: Path) -> Path:
     """Where the worker's processes count their metrics (summed as gunicorn's workers are)."""
     path = tmp_path / "metrics"
@@ -81,25 +111,12 @@ def worker_metrics(tmp_path: Path) -> dict[tuple[str, tuple[tuple[str, str], ...
 def worker_process(settings: Settings, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, Path]]:
     marker = tmp_path / "killed-once"
     env = {
-        **os.environ,
-        "SUMMARY_DATABASE_URL": settings.database_url,
-        "SUMMARY_JOB_BACKEND": "celery",
-        "SUMMARY_CELERY_BROKER_URL": settings.celery_broker_url,
-        "SUMMARY_CELERY_QUEUE": settings.celery_queue,
-        "SUMMARY_CELERY_MAP_BATCH": str(settings.celery_map_batch),
-        "SUMMARY_SUMMARISER": "extractive",
+        **worker_env(settings),
         FAULT_ENV["kill_once"]: KILLS_ITS_WORKER,
         KILL_MARKER_ENV: str(marker),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir(tmp_path)),
     }
-    log = (tmp_path / "celery.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.backends.celery_worker"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_worker_process(env, tmp_path / "celery.log")
     try:
         yield process, marker
     finally:
@@ -109,7 +126,6 @@ def worker_process(settings: Settings, tmp_path: Path) -> Iterator[tuple[subproc
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()
 
 
 def test_a_celery_worker_process_makes_the_brief_and_survives_a_death(

@@ -30,6 +30,7 @@ FAULT_ENV = {
 }
 KILL_MARKER_ENV = "FAULTS_KILL_MARKER"  # the file by which `kill_once` knows it struck already
 SLOW_ENV = "FAULTS_SECONDS_PER_DOCUMENT"  # extra time per document, to catch a job mid-way
+SLOW_MERGE_ENV = "FAULTS_MERGE_SECONDS"  # extra time per merge, to catch a job while it merges
 
 
 class InjectedFault(RuntimeError):
@@ -58,14 +59,16 @@ class FaultInjectingPipeline(Pipeline):
 
     `faults` maps a document ID to an exception to raise, to "kill" (SIGKILL this process) or to a
     `KillOnce`. `before_summarise(document)`, when set, runs first (to act while a job is under
-    way). `merge_fault`, when set, is raised by `merge`. `summarised` lists every document it was
-    asked to summarise, in order; `merged`, the document IDs of each merge it was asked for.
+    way). `merge_fault`, when set, is raised by `merge`, which takes `merge_seconds` more.
+    `summarised` lists every document it was asked to summarise, in order; `merged`, the
+    document IDs of each merge it was asked for.
     """
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.faults: dict[str, Fault] = {}
         self.seconds_per_document = 0.0
+        self.merge_seconds = 0.0
         self.before_summarise: Callable[[Document], None] | None = None
         self.merge_fault: BaseException | None = None
         self.summarised: list[str] = []
@@ -76,6 +79,7 @@ class FaultInjectingPipeline(Pipeline):
         """No fault, delay or hook, nothing recorded: as built, but with its models still loaded."""
         self.faults = {}
         self.seconds_per_document = 0.0
+        self.merge_seconds = 0.0
         self.before_summarise = None
         self.merge_fault = None
         with self._record_lock:
@@ -108,6 +112,8 @@ class FaultInjectingPipeline(Pipeline):
     ) -> Brief:
         with self._record_lock:
             self.merged.append([document.id for document in documents])
+        if self.merge_seconds:
+            time.sleep(self.merge_seconds)
         if self.merge_fault is not None:
             raise self.merge_fault
         return super().merge(documents, summaries, max_words, stories, earlier)
@@ -133,6 +139,7 @@ def pipeline_from_env(settings: Settings) -> FaultInjectingPipeline:
     pipeline = FaultInjectingPipeline(settings)
     pipeline.faults = faults_from_env()
     pipeline.seconds_per_document = float(os.environ.get(SLOW_ENV, "0") or 0)
+    pipeline.merge_seconds = float(os.environ.get(SLOW_MERGE_ENV, "0") or 0)
     return pipeline
 
 

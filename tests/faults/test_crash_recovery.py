@@ -141,6 +141,12 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_another(server):
     job = finished(server, job_id, seconds=STALE_SECONDS * 10)
     assert job["status"] == "done", job["error"]
     assert job["brief"]["documents"] == [d["id"] for d in documents]
+    # The user is told that work was redone, and why; /metrics counts it.
+    assert job["progress"]["retries"] == 1
+    assert "stopped reporting" in job["progress"]["note"]
+    metrics = requests.get(f"{server.url}/metrics", timeout=30).text.splitlines()
+    lost = [line for line in metrics if line.startswith('summary_job_work_lost_total{step="job"}')]
+    assert lost and float(lost[0].split()[-1]) >= 1, metrics
     after = job_row(server, job_id)
     assert after["attempts"] == 2 and worker_pid(after) != victim
     assert victim not in server.worker_pids()
