@@ -264,6 +264,24 @@ def find_headline(text: str, language: str) -> str | None:
     return None
 
 
+def is_set_apart_headline(text: str, start: int, end: int, language: str) -> bool:
+    """Whether `text[start:end]`, an article's first kept sentence, is a headline set apart from
+    the article: a line of its own followed by a line that is not prose (a date, a dateline, a
+    byline). A first paragraph of one sentence followed by more prose, as wire copy opens, is the
+    article's lead; so is the only sentence of a text. (The cleaner keeps a headline written as a
+    sentence: the brief names the article by it but does not quote it, `merge.py`.)"""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return False
+    for line in text[line_end:].split("\n", 8)[:8]:
+        if line.strip():
+            block = _Block.read(line.strip(), rules_language(language))
+            return bool(_reason(block, rules_language(language), set()))
+    return False
+
+
 def _unquoted(line: str) -> str:
     """“Battlefront Betrayal: ...” -> Battlefront Betrayal: ..."""
     line = line.strip()

@@ -113,18 +113,20 @@ def document_concepts(sentences: Sequence[str], language: str) -> dict[str, int]
 def concept_weights(
     documents: Iterable[Mapping[str, int]], single_source: float = 0.0
 ) -> dict[str, float]:
-    """How much a corpus is about each concept: every document that states it votes once, and
-    twice when its lead states it, less as the first statement comes later (news puts what
-    matters first). A concept only one document states, when there are several, counts
-    `single_source` of its vote: what one source alone says is not what the corpus is about, but
-    a brief long enough may say some of it (see `single_source_share`)."""
+    """How much a corpus is about each concept: every document that states it votes by the
+    reciprocal rank of the sentence that first states it (1 for its first sentence, 1/2 for its
+    second, 1/10 for its tenth): news puts what matters first, so a concept in many leads is what
+    the story is about, and one that every document mentions only in passing is background. A
+    concept only one document states, when there are several, counts `single_source` of its
+    vote: what one source alone says is not what the corpus is about, but a brief long enough may
+    say some of it (see `single_source_share`)."""
     votes: dict[str, float] = {}
     sources: dict[str, int] = {}
     count = 0
     for first in documents:
         count += 1
         for concept, position in first.items():
-            votes[concept] = votes.get(concept, 0.0) + 1.0 + 1.0 / (1.0 + position)
+            votes[concept] = votes.get(concept, 0.0) + 1.0 / (1.0 + position)
             sources[concept] = sources.get(concept, 0) + 1
     if count < 2:
         return votes

@@ -31,6 +31,7 @@ from datetime import date
 import numpy as np
 
 from service.pipeline.chronology import document_date
+from service.pipeline.cleaning import is_set_apart_headline
 from service.pipeline.concepts import (
     concept_weights,
     document_concepts,
@@ -64,8 +65,9 @@ RELATED_COSINE = 0.4  # below this two sentences are not compared at all
 SHARED_CONCEPTS = 0.5  # nor may two that share half the concepts of the shorter one
 MIN_SENTENCE_WORDS = 4
 # Citing a source is itself covered, like a concept: a document left uncited is a dropped source.
-# It weighs one document's vote for a concept in its lead (concepts.concept_weights), so a source
-# is brought in when the budget has room, never at the cost of what most documents say.
+# It weighs as much as a concept two documents state in their first sentence
+# (concepts.concept_weights), so a source is brought in when the budget has room, never at the
+# cost of what most documents lead with.
 SOURCE_WEIGHT = 2.0
 _SOURCE = "\x00"  # marks a source among the concepts (no word starts with it)
 LONG_QUOTATION_WORDS = 40
@@ -238,7 +240,7 @@ class _Options:
             text, trimmed = _trimmed(item, document, code)
             self.texts.append(text)
             self.trimmed.append(trimmed)
-            if _fit_for_brief(text, code):
+            if _fit_for_brief(text, code) and not _is_headline(item, document, code):
                 fit.append(at)
             self.cited.append(_citations(item, group_of.get(item.row)))
             said.append(sentence_concepts(text, code))
@@ -307,6 +309,18 @@ def _trimmed(
         for start, end in result.deleted
     ]
     return result.text, spans
+
+
+def _is_headline(item: Candidate, document: Document | None, language: str) -> bool:
+    """The document's headline, on a line of its own above its dateline: it names the article,
+    and a headline written as a sentence ("Haiti rescue effort abandoned.") is telegraphic, dense
+    with the story's words and so cheap for the solver, but says less than the lead sentence that
+    follows it. The brief quotes the article; the headline names it."""
+    citations = item.sentence.citations
+    if document is None or item.sentence.position != 0 or len(citations) != 1:
+        return False
+    quoted = citations[0]
+    return is_set_apart_headline(document.text, quoted.start, quoted.end, language)
 
 
 def _fit_for_brief(text: str, language: str) -> bool:

@@ -16,6 +16,7 @@ import re
 from service.pipeline.facts import word_set
 
 _OPENING = "\"'“‘«„(["
+_CONTINUING = ",;:،؛、，；："  # a sentence that opens with one of these was cut from a longer one
 _CLOSING_QUOTE = '"”’»'
 
 # Pronouns and connectives that, opening a sentence, refer to what came before it.
@@ -50,6 +51,8 @@ def reads_alone(text: str, language: str) -> bool:
     """False when the sentence starts mid-clause or points back to something it does not name."""
     code = language.split("-")[0].lower()
     stripped = text.lstrip().lstrip(_OPENING)
+    if stripped and stripped[0] in _CONTINUING:
+        return False  # a fragment: "، حسيب حسين، في شريط الفيديو."
     first = _FIRST_WORD.match(stripped)
     if first is None:
         return True

@@ -402,3 +402,22 @@ def test_each_seed_s_headline_is_found(seed):
 )
 def test_no_headline_before_the_article_means_none(text):
     assert find_headline(text, "en") is None
+
+
+def test_a_headline_set_apart_from_the_article_is_told_from_a_wire_lead():
+    from service.pipeline.cleaning import is_set_apart_headline
+
+    def first_line_is_headline(text: str) -> bool:
+        line = text.split("\n")[0]
+        return is_set_apart_headline(text, 0, len(line), "en")
+
+    assert first_line_is_headline(
+        "Haiti rescue effort abandoned.\n\nSaturday, January 23, 2010\n\nThe UN said so. It ended."
+    )
+    assert not first_line_is_headline(
+        "The Senate voted on Tuesday to raise the debt ceiling by two trillion dollars.\n\n"
+        "The vote came after weeks of talks. It passed 60 to 40."
+    )
+    assert not first_line_is_headline("The Senate voted on Tuesday to raise the debt ceiling.")
+    text = "The Senate voted. The House did not.\n\nTuesday, January 12, 2010"
+    assert not is_set_apart_headline(text, 0, len("The Senate voted."), "en")

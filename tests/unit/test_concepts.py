@@ -36,21 +36,29 @@ def test_a_concept_one_document_states_alone_weighs_nothing():
     second = document_concepts(["More news.", "Troops deployed to Kursk in numbers."], "en")
     weights = concept_weights([first, second])
     assert "harvest good" not in weights
-    # both state it; the first document in its lead (votes 2), the second later (1 + 1/2)
-    assert weights["troop deploy"] == 2.0 + 1.5
+    # both state it; the first document in its first sentence (votes 1), the second in its
+    # second (1/2): a reciprocal-rank vote
+    assert weights["troop deploy"] == 1.0 + 0.5
 
 
 def test_a_single_document_corpus_weighs_its_own_concepts():
     only = document_concepts(["Troops deployed to Kursk."], "en")
-    assert concept_weights([only])["troop deploy"] == 2.0
+    assert concept_weights([only])["troop deploy"] == 1.0
 
 
 def test_what_one_source_alone_states_counts_as_the_brief_has_room():
     first = document_concepts(["Troops deployed to Kursk.", "The harvest was good."], "en")
     second = document_concepts(["More news.", "Troops deployed to Kursk in numbers."], "en")
     weights = concept_weights([first, second], single_source=0.5)
-    assert weights["the harvest"] == 0.5 * (1.0 + 1.0 / 2.0)
-    assert weights["troop deploy"] == 2.0 + 1.5
+    assert weights["the harvest"] == 0.5 * (1.0 / 2.0)
+    assert weights["troop deploy"] == 1.0 + 0.5
+
+
+def test_a_concept_many_documents_lead_with_outweighs_one_they_all_mention_late():
+    leads = [document_concepts(["Troops deployed to Kursk.", "A filler line."], "en")] * 2
+    late = [document_concepts(["A", "B", "C", "D", "The harvest was good."], "en")] * 3
+    weights = concept_weights(leads + late)
+    assert weights["troop deploy"] > weights["the harvest"]
 
 
 def test_the_single_source_share_is_the_brief_against_an_average_document():

@@ -175,3 +175,11 @@ def test_only_sentences_the_chunks_hold_are_read_and_facts_say_so(seeds, embedde
     assert (facts.chunks, facts.truncated, facts.sentences) == (2, True, len(sentences))
     assert facts.tokens == sum(summariser.count_tokens([s.text for s in sentences]))
     assert facts.model == summary.model.name == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_a_sentence_cut_from_a_longer_one_does_not_read_alone():
+    from service.pipeline.readability import reads_alone
+
+    assert not reads_alone("، حسيب حسين، في شريط الفيديو.", "ar")
+    assert not reads_alone("; and the rest followed on Monday.", "en")
+    assert reads_alone("“We will rebuild,” the mayor said on Monday.", "en")

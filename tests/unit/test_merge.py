@@ -310,3 +310,22 @@ def test_no_claim_of_the_seeds_is_stated_twice(embedder, seeds):
     assert {c.document_id for s in brief.sentences for c in s.citations} == {
         d.id for d in documents
     }, "every source is cited"
+
+
+def test_a_headline_is_not_a_brief_sentence_but_its_lead_may_be(embedder):
+    """A headline written as a sentence is dense and cheap; the lead after it says more."""
+    headline = "Quake of magnitude 7.0 strikes Haiti."
+    lead = "A 7.0 magnitude earthquake has struck off the coast of Haiti, the USGS said on Tuesday."
+    text = f"{headline}\n\nTuesday, January 12, 2010\n\n{lead}"
+    start = text.index(lead)
+    document = Document("a", text, "en")
+    sentences = [
+        SummarySentence(headline, [Citation("a", 0, len(headline))], 1.0, 0),
+        SummarySentence(lead, [Citation("a", start, start + len(lead))], 0.9, 1),
+    ]
+    facts = DocumentFacts("a", "en", MODEL.name, tokens=50, chunks=1, truncated=False, sentences=2)
+    summaries = [Summary("a", MODEL, sentences, facts)]
+    # room for the headline only: it is still not shown
+    assert merge_summaries(summaries, [document], embedder.encode, 10).sentences == []
+    texts = [s.text for s in merge_summaries(summaries, [document], embedder.encode, 40).sentences]
+    assert texts == [lead]
