@@ -15,7 +15,8 @@ differently. A block is body text when it is built of sentences; it goes when it
   reader ("you", "your") or call for action ("Subscribe to...", "Become a patron!"). A closing run
   of such sentences is cut from the end of an otherwise real paragraph instead;
 - a caption: several fragments, none over CAPTION_MAX_WORDS words, or a credit as short ("Image:
-  Diego Grez.").
+  Diego Grez."), and the short line just above such a credit, in the same paragraph ("Russell
+  Square after the bombings.").
 
 A label such as "Q: " or "A: " is cut from the start of a block. A headline written as a sentence
 (with a full stop) is kept: nothing in its form tells it from a one-sentence paragraph, and it
@@ -28,6 +29,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from service.pipeline.language import count_words, rules_language
 from service.pipeline.sentences import ends_sentence, is_question, sentence_spans
@@ -75,11 +77,15 @@ def clean_document(document: Document) -> CleanedDocument:
     blocks: list[Span] = []
     removed: list[RemovedSpan] = []
     seen: set[str] = set()
+    judged: list[_Judged] = []
     for start, end in _blocks(text, language):
         label = _LABEL.match(text, start, end)
         body = label.end() if label else start
         block = _Block.read(text[body:end], language)
-        reason = _reason(block, language, seen)
+        judged.append(_Judged(start, end, label, body, block, _reason(block, language, seen)))
+    for at, (start, end, label, body, block, reason) in enumerate(judged):
+        if not reason and at + 1 < len(judged) and _credited(judged[at], judged[at + 1], text):
+            reason = "caption"
         if reason:
             removed.append(RemovedSpan(start, end, reason))
             continue
@@ -91,6 +97,27 @@ def clean_document(document: Document) -> CleanedDocument:
             end = body + block.sentences[block.kept - 1][1]
         blocks.append(Span(body, end))
     return CleanedDocument(document, blocks, removed)
+
+
+class _Judged(NamedTuple):
+    start: int
+    end: int
+    label: re.Match[str] | None
+    body: int
+    block: _Block
+    reason: str  # "" when kept
+
+
+def _credited(line: _Judged, following: _Judged, text: str) -> bool:
+    """A short line whose next line, in the same paragraph, is a credit ("Image: Francis
+    Tyers.") is the caption the credit belongs to ("Russell Square after the bombings.")."""
+    return (
+        following.reason == "caption"
+        and _CREDIT.fullmatch(following.block.text) is not None
+        and text[line.end : following.start].count("\n") == 1
+        and len(line.block.sentences) == 1
+        and count_words(line.block.text) < MIN_UNTERMINATED_PROSE_WORDS
+    )
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from service.pipeline.types import (
 log = logging.getLogger(__name__)
 
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given, or
-# what a summary carries (3: the document's concepts).
-PREPARATION_VERSION = "3"
+# what a summary carries (3: the document's concepts; 4: a caption above a photo credit cut).
+PREPARATION_VERSION = "4"
 
 
 def available_cores() -> int:

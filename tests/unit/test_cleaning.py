@@ -421,3 +421,17 @@ def test_a_headline_set_apart_from_the_article_is_told_from_a_wire_lead():
     assert not first_line_is_headline("The Senate voted on Tuesday to raise the debt ceiling.")
     text = "The Senate voted. The House did not.\n\nTuesday, January 12, 2010"
     assert not is_set_apart_headline(text, 0, len("The Senate voted."), "en")
+
+
+def test_the_line_above_a_photo_credit_is_its_caption():
+    text = (
+        "Three of the bombers were shown in the video. The film was taken at Luton station.\n"
+        "Russell Square after the bombings.\n"
+        "Image: Francis Tyers.\n\n"
+        "The footage was shown to Kingston Crown Court on Thursday."
+    )
+    cleaned = clean_document(Document("d", text, "en"))
+    content = cleaned.content()
+    assert "Russell Square" not in content and "Image:" not in content
+    assert "Luton station." in content and "Kingston Crown Court" in content
+    assert [r.reason for r in cleaned.removed] == ["caption", "caption"]
