@@ -10,6 +10,7 @@ ID, text and metadata) is harmless: it is reported `unchanged`.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +45,15 @@ MAX_URL_CHARS = 2_048
 # Request field of each stored column compared for idempotency (a conflict names the first).
 _REQUEST_FIELDS = {"sha256": "text", "declared_language": "language"}
 _DATE: dict[str, Any] = {"anyOf": [{"format": "date"}, {"format": "date-time"}]}
+# A document's `url`, which pages link to: an http(s) address with a host, nothing else
+# (`javascript:` or `data:` stored and then linked by some client would run in its page). Checked
+# here, on every path that builds a document (the API, the command line), and shown as the
+# OpenAPI document's pattern; it reads the same in Python and ECMA-262.
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])"
+    r"(:[0-9]{1,5})?([/?#][^\u0000]*)?$"
+)
+_URL = re.compile(URL_PATTERN)
 
 
 def _check_published(value: str) -> str:
@@ -55,11 +65,26 @@ def _check_published(value: str) -> str:
     return value
 
 
+def _check_url(value: str) -> str:
+    if not _URL.fullmatch(value):
+        raise ValueError("must be an http or https address, e.g. https://example.org/a")
+    return value
+
+
+# The pattern is only shown (json_schema_extra, replacing StorableStr's, which it implies): the
+# function gives the clearer message.
+HttpUrl = Annotated[
+    StorableStr,
+    Field(max_length=MAX_URL_CHARS, json_schema_extra={"pattern": URL_PATTERN}),
+    AfterValidator(_check_url),
+]
+
+
 class DocumentIn(RequestModel):
     id: DocumentId | None = None
     text: NonBlankStr
     title: Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)] | None = None
-    url: Annotated[StorableStr, Field(max_length=MAX_URL_CHARS)] | None = None
+    url: HttpUrl | None = None
     published: (
         Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
         | None

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from service.errors import InvalidField, InvalidParameter, NotFound
+from service.errors import InvalidParameter, NotFound
 from service.http.inputs import json_body, query_number
 from service.http.resources import get_settings, get_store
+from service.ingest import URL_PATTERN as URL_PATTERN  # for the OpenAPI document
 from service.ingest import IngestResult, ingest, is_batch
 from service.pipeline.language import normalise_language
 from service.store import CREATED, StoredDocument
@@ -21,31 +22,6 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 500
 MAX_OFFSET = 2**63 - 1  # a passage's offsets: any int64 (past the text: an empty passage)
 _LANGUAGE = re.compile(LANGUAGE_PATTERN)
-# A document's `url`, which pages link to: an http(s) address with a host, nothing else
-# (`javascript:` or `data:` stored and then linked by some client would run in its page). The
-# same pattern is in the OpenAPI document, and reads the same in Python and ECMA-262.
-URL_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])"
-    r"(:[0-9]{1,5})?([/?#][^\u0000]*)?$"
-)
-_URL = re.compile(URL_PATTERN)
-
-
-def check_urls(payload: Any) -> None:
-    """Refuse a document whose `url` is a string but not an http(s) address; other mistakes in
-    a `url` (its type, its length) are ingest's to name."""
-    documents = payload.get("documents") if isinstance(payload, dict) else None
-    if isinstance(documents, list):
-        named = [(f"documents[{i}].url", d) for i, d in enumerate(documents)]
-    else:
-        named = [("url", payload)]
-    for field, document in named:
-        url = document.get("url") if isinstance(document, dict) else None
-        if isinstance(url, str) and not _URL.fullmatch(url):
-            raise InvalidField(
-                f"{field}: must be an http or https address, e.g. https://example.org/a",
-                field=field,
-            )
 
 
 def document_to_dict(document: StoredDocument) -> dict[str, Any]:
@@ -81,7 +57,6 @@ def _stored(results: list[IngestResult], status: int, location: str | None) -> R
 def create_documents() -> Response:
     """Store one document or a batch; 201 when any was created, 200 when all were stored already."""
     payload = json_body()
-    check_urls(payload)
     results = ingest(get_store(), get_settings(), payload)
     status = 201 if any(r.status == CREATED for r in results) else 200
     location = None if is_batch(payload) else url_for(".get_document", document_id=results[0].id)
@@ -92,9 +67,9 @@ def create_documents() -> Response:
 def put_document(document_id: str) -> Response:
     """Create or replace the document `document_id`: 201 when created, 200 otherwise."""
     _check_id(document_id)
-    payload = json_body()
-    check_urls(payload)
-    results = ingest(get_store(), get_settings(), payload, replace=True, document_id=document_id)
+    results = ingest(
+        get_store(), get_settings(), json_body(), replace=True, document_id=document_id
+    )
     status = 201 if results[0].status == CREATED else 200
     return _stored(results, status, url_for(".get_document", document_id=document_id))
 

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.unit.test_ingest_urls import HTTP_URLS, REFUSED_URLS
+
 DOCUMENT = {"id": "a1", "text": "The river flooded the valley. Roads were closed."}
 HUGE = "1" + "0" * 400  # above 1e308: float() of it overflows
 
@@ -100,22 +102,7 @@ def test_a_brief_request_keeps_each_document_once(make_app):
     assert len(stored.get(f"/v1/briefs/{job['id']}").get_data()) < 2_000
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "javascript:alert(1)",
-        "JavaScript:alert(1)",
-        " javascript:alert(1)",
-        "data:text/html,<script>alert(1)</script>",
-        "vbscript:msgbox(1)",
-        "file:///etc/passwd",
-        "//evil.example/",
-        "http://",
-        "https:///path",
-        "https://example.org\n",
-        "example.org/a",
-    ],
-)
+@pytest.mark.parametrize("url", REFUSED_URLS)
 def test_only_http_urls_are_stored(client, expect_error, url):
     response = client.post("/v1/documents", json={**DOCUMENT, "url": url})
     expect_error(response, 400, "invalid_field", "url")
@@ -126,15 +113,7 @@ def test_only_http_urls_are_stored(client, expect_error, url):
     assert client.get("/v1/documents").get_json()["documents"] == []
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://example.org/a?q=1#x",
-        "HTTP://EXAMPLE.ORG",
-        "http://127.0.0.1:8080/",
-        "http://[::1]/",
-    ],
-)
+@pytest.mark.parametrize("url", HTTP_URLS)
 def test_http_urls_are_stored(client, url):
     assert client.post("/v1/documents", json={**DOCUMENT, "url": url}).status_code == 201
     assert client.get("/v1/documents/a1").get_json()["url"] == url
