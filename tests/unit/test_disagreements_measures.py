@@ -65,3 +65,10 @@ def test_french_is_read_and_unsupported_languages_give_nothing():
     claim = _one("Selon la police, plus de 300 manifestants ont été arrêtés samedi.", "fr")
     assert claim.qualifier == "plus de" and "samedi" in claim.when
     assert measures("Ο σεισμός σκότωσε 300 ανθρώπους.", "el") == []
+
+
+def test_a_count_after_a_model_name_is_a_count_but_a_durations_second_part_is_not():
+    found = measures("The Airbus A330 carrying 228 passengers vanished from radar.", "en")
+    assert [m.figure.text for m in found] == ["228"]
+    assert "passeng" in found[0].noun
+    assert [m.figure.text for m in measures("It lasted 8 minutes and 50 seconds.", "en")] == ["8"]
