@@ -9,6 +9,7 @@ these tests rather than skipping them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -375,6 +376,50 @@ def _finished_job(database_url: str, brief: dict[str, Any]) -> str:
         return str(job.id)
     finally:
         store.dispose()
+
+
+def test_a_429_while_following_a_brief_is_waited_out_and_never_shown(
+    server: dict[str, str], page: Any, page_errors: list[str], seeds_brief: str
+):
+    """Two tabs on one key served by one worker process: the second's `?wait=` poll is answered
+    `429 too_many_waiters` with Retry-After (a rate limit is a 429 too). The page waits that
+    long, asks again and shows the brief; the progress stays shown meanwhile, never an error."""
+    refusals = [("too_many_waiters", "wait"), ("rate_limited", None)]
+    refused: list[float] = []
+    asked: list[float] = []
+
+    def poll(route: Any) -> None:
+        asked.append(time.monotonic())
+        if len(refused) == len(refusals):
+            route.continue_()
+            return
+        code, field = refusals[len(refused)]
+        refused.append(time.monotonic())
+        error = {"status": 429, "code": code, "message": "ask again later", "field": field}
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "1", "Content-Type": "application/json"},
+            body=json.dumps({"error": error}),
+        )
+
+    page.route(re.compile(r"/v1/briefs/[^/?]+\?wait=1$"), poll)
+    page.goto(f"{server['base']}/")
+    page.fill("#max-words", "170")  # a length no other test asks for: a new job, polled
+    page.get_by_role("button", name="Make a brief of every document").click()
+    progress = _progress_until_the_brief_shows(page)
+    assert len(refused) == 2 and len(asked) >= 3, (asked, progress)
+    for refusal, again in zip(refused, asked[1:], strict=False):
+        assert again - refusal >= 0.95, "asked again before Retry-After"
+    assert all(
+        line.startswith(("Waiting for a worker", "Summarising:", "Merging", "Done:"))
+        for line in progress
+    ), progress
+    assert progress[-1].startswith("Done: a brief of"), progress
+    assert not page.locator("#brief-progress .error").count()
+    # Chromium logs each refused request; those are expected, nothing else is.
+    answered = [e for e in page_errors if "status of 429" in e]
+    assert len(answered) == 2, page_errors
+    page_errors[:] = [e for e in page_errors if e not in answered]
 
 
 def test_with_keys_a_reader_signs_in_adds_a_text_and_signs_out(

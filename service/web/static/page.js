@@ -52,9 +52,54 @@
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
     if (!response.ok) {
-      throw new Error(data && data.error ? data.error.message : `HTTP ${response.status}`);
+      throw failure(response, data && data.error ? data.error.message : `HTTP ${response.status}`);
     }
     return data;
+  }
+
+  function failure(response, message) {
+    const error = new Error(message);
+    error.status = response.status;
+    error.retryAfter = response.headers.get("Retry-After");
+    return error;
+  }
+
+  // A 429 (too many requests of this key or process wait on `?wait=`, e.g. two tabs following
+  // briefs, or a rate limit) refused the request before anything was done: it is the service
+  // asking to be asked later, not a failure. `patiently` waits as its Retry-After says (at most
+  // RETRY_MOST_SECONDS) and asks again, for as long as RETRY_GIVE_UP_MS of 429s in a row.
+  const RETRY_MOST_SECONDS = 30;
+  const RETRY_DEFAULT_SECONDS = 2;
+  const RETRY_GIVE_UP_MS = 5 * 60 * 1000;
+
+  function retryDelayMs(retryAfter) {
+    let seconds = RETRY_DEFAULT_SECONDS;
+    if (retryAfter && /^\s*\d+\s*$/.test(retryAfter)) {
+      seconds = Number(retryAfter);
+    } else if (retryAfter && !Number.isNaN(Date.parse(retryAfter))) {
+      seconds = (Date.parse(retryAfter) - Date.now()) / 1000; // the HTTP-date form
+    }
+    seconds = Math.min(Math.max(seconds, 1), RETRY_MOST_SECONDS);
+    // A little spread, so that two tabs refused together do not ask again together.
+    return seconds * 1000 + Math.random() * 500;
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function patiently(call) {
+    const since = Date.now();
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if (error.status !== 429) throw error;
+        const delay = retryDelayMs(error.retryAfter);
+        if (Date.now() + delay - since > RETRY_GIVE_UP_MS) {
+          throw new Error(`the service has been too busy to answer for minutes (${error.message})`);
+        }
+        await sleep(delay);
+      }
+    }
   }
 
   const documentPath = (id) => `/v1/documents/${encodeURIComponent(id)}`;
@@ -281,8 +326,8 @@
   async function follow(job) {
     const path = `/v1/briefs/${encodeURIComponent(job.id)}`;
     while (job.status === "queued" || job.status === "running") {
-      showProgress(job);
-      job = await api("GET", `${path}?wait=1`);
+      showProgress(job); // it stays shown while a 429 is waited out
+      job = await patiently(() => api("GET", `${path}?wait=1`));
     }
     showProgress(job);
     if (job.status === "done") await showBrief(path);
@@ -290,9 +335,12 @@
 
   async function showBrief(path) {
     // The service renders the brief (one renderer for this page and `?format=html`).
-    const response = await request(`${path}?format=html`, { headers: { Accept: "text/html" } });
-    if (!response.ok) throw new Error(`the brief could not be read (HTTP ${response.status})`);
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const html = await patiently(async () => {
+      const response = await request(`${path}?format=html`, { headers: { Accept: "text/html" } });
+      if (!response.ok) throw failure(response, `the brief could not be read (HTTP ${response.status})`);
+      return response.text();
+    });
+    const page = new DOMParser().parseFromString(html, "text/html");
     const article = page.getElementById("brief");
     if (!article) throw new Error("the brief could not be read");
     $("brief-output").replaceChildren(document.importNode(article, true));
@@ -306,7 +354,7 @@
     $("brief-output").replaceChildren();
     try {
       const maxWords = Number(new FormData(form).get("max_words"));
-      const job = await api("POST", "/v1/briefs", { max_words: maxWords });
+      const job = await patiently(() => api("POST", "/v1/briefs", { max_words: maxWords }));
       history.replaceState(null, "", `?brief=${encodeURIComponent(job.id)}`);
       await follow(job);
     } catch (error) {
@@ -459,7 +507,7 @@
   const shown = $("brief");
   if (shown && (shown.dataset.status === "queued" || shown.dataset.status === "running")) {
     $("brief-output").replaceChildren(); // the script shows the progress from here on
-    api("GET", `/v1/briefs/${encodeURIComponent(shown.dataset.jobId)}`)
+    patiently(() => api("GET", `/v1/briefs/${encodeURIComponent(shown.dataset.jobId)}`))
       .then(follow)
       .catch((error) => say($("brief-progress"), `Cannot follow the brief: ${error.message}`, true));
   }
