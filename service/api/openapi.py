@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from service.api import schemas
-from service.api.documents import MAX_OFFSET, MAX_PAGE, URL_PATTERN
+from service.api.documents import MAX_OFFSET, MAX_PAGE
 from service.config import Settings
 from service.http.formats import FORMATS
 from service.http.resources import get_settings
@@ -302,11 +302,8 @@ DOCUMENT_REPLACEMENT = "DocumentReplacement"
 
 def _add_replacement(schemas: dict[str, Any]) -> None:
     """PUT's body: a document without `id`, which the path gives (one that repeats the path's
-    ID is accepted too). Both say that a `url` is http(s) (`documents.check_urls`)."""
+    ID is accepted too). Both say that a `url` is http(s): `DocumentIn` carries the pattern."""
     document = schemas[DocumentIn.__name__]
-    for branch in document["properties"]["url"]["anyOf"]:
-        if branch.get("type") == "string":
-            branch["pattern"] = URL_PATTERN  # it allows no NUL either
     replacement = {**document, "title": DOCUMENT_REPLACEMENT}
     replacement["properties"] = {k: v for k, v in document["properties"].items() if k != "id"}
     schemas[DOCUMENT_REPLACEMENT] = replacement
