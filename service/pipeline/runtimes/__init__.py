@@ -11,6 +11,7 @@ Each conversion is cached on disk under `runtime_cache_dir()` and made again whe
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 CACHE_FOLDER = ".runtimes"  # under <models_dir>/weights/, which git ignores
@@ -24,6 +25,20 @@ def runtime_cache_dir(models_dir: Path | str | None = None) -> Path:
 
         models_dir = Settings.from_env().models_dir
     return Path(models_dir) / "weights" / CACHE_FOLDER
+
+
+def first_writable(roots: Sequence[Path], what: str) -> Path:
+    """The first of `roots` that exists (made if need be) and can be written; OSError if none."""
+    failures = []
+    for root in roots:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            if os.access(root, os.W_OK):
+                return root
+            failures.append(f"{root}: not writable")
+        except OSError as exc:
+            failures.append(f"{root}: {exc}")
+    raise OSError(f"no writable folder for {what}: " + "; ".join(failures))
 
 
 def user_cache_dir() -> Path:

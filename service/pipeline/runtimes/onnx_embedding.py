@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from service.pipeline.runtimes import first_writable
+
 log = logging.getLogger(__name__)
 
 BUILD_VERSION = "1"  # bump whenever build() changes the graph it writes
@@ -91,17 +93,7 @@ def ensure_built(model_dir: Path, identity: str, roots: list[Path]) -> Path:
         found = root / name / MODEL_FILE
         if found.is_file():
             return found
-    failures = []
-    for root in roots:
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            if not os.access(root, os.W_OK):
-                raise PermissionError(f"{root} is not writable")
-        except OSError as exc:
-            failures.append(f"{root}: {exc}")
-            continue
-        return build(model_dir, root / name)
-    raise OSError("no writable folder for the ONNX build: " + "; ".join(failures))
+    return build(model_dir, first_writable(roots, "the ONNX build") / name)
 
 
 def build(model_dir: Path, dest: Path) -> Path:

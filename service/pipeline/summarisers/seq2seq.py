@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -43,6 +44,12 @@ log = logging.getLogger(__name__)
 ALGORITHM_VERSION = "chunked-aligned-1"
 FLOAT32, INT8 = "float32", "int8"
 RUNTIMES = (FLOAT32, INT8)
+# What runs float32 generation: CTranslate2 (a converted copy, the same tokens as generate(), see
+# runtimes/ct2_seq2seq.py) or torch's generate() itself; int8 is always torch's. Read from
+# SUMMARY_SEQ2SEQ_ENGINE; CTranslate2 falls back to torch, with a warning, when it cannot load.
+CTRANSLATE2, TORCH = "ctranslate2", "torch"
+ENGINES = (CTRANSLATE2, TORCH)
+ENGINE_VARIABLE = "SUMMARY_SEQ2SEQ_ENGINE"
 # Chunks per generate() when the batch size is left to the runtime (measured with
 # `python -m service.bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
 # float32 runs 1.4x faster 4 at a time than 1 at a time, 8 are slower again; int8 gains nothing
@@ -136,6 +143,7 @@ class Seq2SeqSummariser:
         min_support: float = MIN_SUPPORT,
         runtime: str = FLOAT32,
         batch_size: int = AUTO_BATCH,
+        engine: str | None = None,
     ) -> None:
         unknown = set(generation or {}) - GENERATION_KEYS
         if unknown:
@@ -144,7 +152,14 @@ class Seq2SeqSummariser:
             raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         if batch_size < 0:
             raise ValueError(f"batch_size must be 0 (by runtime) or more, not {batch_size}")
+        engine = engine or os.environ.get(ENGINE_VARIABLE, "") or CTRANSLATE2
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.runtime = runtime
+        # int8 is torch's dynamic quantisation: CTranslate2 serves float32 only.
+        self.wanted_engine = engine if runtime == FLOAT32 else TORCH
+        self.engine: str | None = None  # what generates, once the weights are loaded
+        self.fallback_reason: str | None = None
         self.batch_size = batch_size or DEFAULT_BATCH_SIZES[runtime]
         self.source = name_or_path
         self.local = looks_local(name_or_path)
@@ -160,6 +175,7 @@ class Seq2SeqSummariser:
         self._lock = threading.RLock()
         self._checkpoint_parts: _Checkpoint | None = None
         self._model: Any = None
+        self._ct2: Any = None
 
     def _fingerprint(self) -> str | None:
         path = Path(self.source).expanduser()
@@ -174,7 +190,7 @@ class Seq2SeqSummariser:
     @property
     def loaded(self) -> bool:
         """Whether the weights are in memory (not only tokenizer and config)."""
-        return self._model is not None
+        return self._model is not None or self._ct2 is not None
 
     @property
     def max_input_tokens(self) -> int:
@@ -256,9 +272,48 @@ class Seq2SeqSummariser:
     def _loaded_model(self) -> Any:
         self._checkpoint()
         with self._lock:
-            if self._model is None:
-                self._model = self._load_model()
-            return self._model
+            if self._model is None and self._ct2 is None:
+                if self.wanted_engine == CTRANSLATE2:
+                    self._ct2 = self._load_ct2()
+                if self._ct2 is None:
+                    self._model = self._load_model()
+                self.engine = CTRANSLATE2 if self._ct2 is not None else TORCH
+            return self._ct2 if self._ct2 is not None else self._model
+
+    def _load_ct2(self) -> Any:
+        """The checkpoint converted to CTranslate2 (converted now when no copy is cached), or None
+        with a warning: generation then runs on torch, slower, with the same tokens."""
+        if not self.local:
+            self.fallback_reason = "a hub checkpoint: only local folders are converted"
+            return None
+        started = time.monotonic()
+        try:
+            import torch
+
+            from service.pipeline.runtimes import runtime_cache_dir, user_cache_dir
+            from service.pipeline.runtimes.ct2_seq2seq import Ct2Generator, ensure_converted
+
+            source = Path(self._where())
+            folder = ensure_converted(source, [runtime_cache_dir(), user_cache_dir()])
+            generation = _generation_config(self._where(), self._options())
+            generator = Ct2Generator(
+                folder, self._checkpoint().tokenizer, generation, torch.get_num_threads()
+            )
+        except Exception as exc:  # ImportError, conversion or load failures: never fatal
+            self.fallback_reason = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "%s generates on torch, not CTranslate2 (slower, same tokens): %s",
+                self.info.name,
+                self.fallback_reason,
+            )
+            return None
+        log.info(
+            "loaded %s from %s (CTranslate2, float32) in %.1fs",
+            self.info.name,
+            folder,
+            time.monotonic() - started,
+        )
+        return generator
 
     def _load_model(self) -> Any:
         import torch
@@ -310,6 +365,10 @@ class Seq2SeqSummariser:
 
         model = self._loaded_model()
         options = self._checkpoint().generation.generate_options()
+        if self._ct2 is not None:
+            with self._lock:
+                rows = self._ct2.generate(inputs["input_ids"], inputs["attention_mask"], options)
+            return _padded(rows, self._checkpoint().tokenizer.pad_token_id or 0)
         with self._lock, torch.inference_mode():
             return model.generate(**inputs, **options)
 
@@ -374,6 +433,32 @@ def _checkpoint_generation(where: str, options: dict[str, Any]) -> dict[str, Any
             where, config_file_name="config.json", _from_model_config=True, **options
         )
     return found.to_diff_dict()
+
+
+def _padded(rows: list[list[int]], pad: int) -> Any:
+    """Token rows as one tensor, shorter rows padded at the end, as generate() returns them."""
+    import torch
+
+    width = max(len(row) for row in rows)
+    return torch.tensor([row + [pad] * (width - len(row)) for row in rows], dtype=torch.long)
+
+
+def _generation_config(where: str, options: dict[str, Any]) -> Any:
+    """The GenerationConfig generate() uses: the checkpoint's generation_config.json, else one made
+    from its model config (old checkpoints), with the decoder's start token filled in from the
+    model config where it is left out (as generate() does)."""
+    from transformers import AutoConfig, GenerationConfig
+
+    config = AutoConfig.from_pretrained(where, **options)
+    try:
+        generation = GenerationConfig.from_pretrained(where, **options)
+    except OSError:
+        generation = GenerationConfig.from_model_config(config)
+    if generation.decoder_start_token_id is None:
+        generation.decoder_start_token_id = getattr(config, "decoder_start_token_id", None)
+    if generation.decoder_start_token_id is None:
+        generation.decoder_start_token_id = config.pad_token_id  # T5's start token
+    return generation
 
 
 def _input_limit(tokenizer: Any, config: Any, cap: int | None) -> int:
