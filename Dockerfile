@@ -24,9 +24,13 @@ COPY models ./models
 # The same install script `make install` runs in CI.
 RUN scripts/install /opt/venv
 
-# Bake the registry's default checkpoints into the image (the one step that needs the hub).
+# Bake the registry's default checkpoints into the image (the one step that needs the hub), each
+# converted to CTranslate2 as it is fetched; either way, build the embedding model's ONNX graph now
+# (from the weights the install brought), so that no container builds it at its first start.
 RUN if [ "$BAKE_MODELS" = "1" ]; then \
         HF_HUB_OFFLINE=0 python -m service models fetch --dest /app/models/weights; \
+    else \
+        python -m service models fetch --runtimes-only; \
     fi \
     && mkdir -p /app/var \
     && chown -R app:app /app/var

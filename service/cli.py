@@ -470,6 +470,12 @@ def _add_models(commands: Any) -> None:
         metavar="CODE",
         help="only the checkpoint serving this language (repeatable)",
     )
+    fetch.add_argument(
+        "--runtimes-only",
+        action="store_true",
+        help="download nothing: only build the fast runtimes of what is local (the embedding "
+        "model's ONNX graph, CTranslate2 copies of fetched checkpoints)",
+    )
     fetch.set_defaults(run=_models_fetch)
     listing = actions.add_parser(
         "list", help="show the registry and which weights are local", description=None
@@ -489,10 +495,43 @@ def _models_fetch(args: argparse.Namespace) -> int:
     for entry in load_registry(Path(settings.models_dir)):
         if args.language and not set(args.language) & set(entry.languages):
             continue
-        print(f"fetching {entry.name}@{entry.revision} (licence {entry.licence})", file=sys.stderr)
-        path = fetch_weights(entry, weights_dir_in(root, entry))
-        print(f"{entry.name}@{entry.revision} -> {path}")
+        path = weights_dir_in(root, entry)
+        if not args.runtimes_only:
+            print(
+                f"fetching {entry.name}@{entry.revision} (licence {entry.licence})",
+                file=sys.stderr,
+            )
+            path = fetch_weights(entry, path)
+            print(f"{entry.name}@{entry.revision} -> {path}")
+        _convert_checkpoint(entry.name, path, root)
+    _build_embedding_runtime(settings)
     return EXIT_OK
+
+
+def _build_embedding_runtime(settings: Settings) -> None:
+    """The embedding model's ONNX graph, built now rather than at the service's first start."""
+    from service.pipeline.embeddings import Embedder, default_embedding_model
+
+    embedder = Embedder(settings.embedding_model or default_embedding_model(), runtime="onnx")
+    embedder.load()
+    print(f"embedding model {embedder.identity}: {embedder.runtime}")
+
+
+def _convert_checkpoint(name: str, path: Path, weights_root: Path) -> None:
+    """A fetched checkpoint's CTranslate2 copy, beside it under `weights/.runtimes`: the service
+    loads it instead of converting at its first start. A failure leaves it on torch."""
+    from service.pipeline.runtimes import CACHE_FOLDER
+    from service.pipeline.runtimes.ct2_seq2seq import ensure_converted
+    from service.pipeline.summarisers.registry import weights_available
+
+    if not weights_available(path):
+        return
+    try:
+        converted = ensure_converted(path, [weights_root / CACHE_FOLDER])
+    except Exception as exc:  # any converter failure: the checkpoint still serves, on torch
+        print(f"{name}: no CTranslate2 copy ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return
+    print(f"{name} -> {converted} (CTranslate2, float32)")
 
 
 def _models_list(args: argparse.Namespace) -> int:
