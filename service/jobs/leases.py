@@ -10,8 +10,9 @@ Every step is safe to run twice, so a worker that was only slow costs duplicate 
 wrong brief.
 
 A task sent but never taken (its message lost: a broker restarted without persistence) is sent
-again after `unanswered_seconds`, then twice as long each time, and at once when the dispatcher
-sees that the broker lost its data (`Dispatcher.broker_restarted`).
+again after `unanswered_seconds`, or half the time its job has run if that is longer (so a task
+waiting behind a long queue gets a few harmless duplicates, not one a minute), and at once when
+the dispatcher sees that the broker lost its data (`CeleryDispatcher.broker_restarted`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def renew_seconds(settings: Settings) -> float:
 
 
 def unanswered_seconds(settings: Settings) -> float:
-    """How long a task may wait in the queue before it is sent again (then twice as long...)."""
+    """How long a task may wait in the queue before it is sent again (at least)."""
     return max(2 * lease_seconds(settings), 2.0)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, case, delete, func, insert, select, update
 
 from service.store.base import StoreBase
 from service.store.records import DONE, FAILED, QUEUED, RUNNING, SENT, TAKEN, JobRecord, TaskRecord
@@ -297,12 +297,7 @@ class JobStore(StoreBase):
         return conn.execute(select(jobs.c.id).where(owned).with_for_update()).scalar()
 
     def job_tasks(self, job_id: str) -> list[TaskRecord]:
-        query = (
-            select(job_tasks, jobs.c.worker.label("owner"))
-            .join(jobs, jobs.c.id == job_tasks.c.job_id)
-            .where(job_tasks.c.job_id == job_id)
-            .order_by(job_tasks.c.name)
-        )
+        query = _tasks().where(job_tasks.c.job_id == job_id).order_by(job_tasks.c.name)
         with self.engine.connect() as conn:
             return [TaskRecord.from_row(row) for row in conn.execute(query)]
 
@@ -346,14 +341,14 @@ class JobStore(StoreBase):
 
     def overdue_tasks(self, lease_seconds: float, unanswered_seconds: float) -> list[TaskRecord]:
         """Tasks of running jobs to send again: taken under a lease not renewed for
-        `lease_seconds` (the worker vanished), or sent and not taken for `unanswered_seconds`
-        times 2^(sends - 1) (the message may be lost; each re-send waits twice as long)."""
+        `lease_seconds` (the worker vanished), or sent and not taken for `unanswered_seconds`, or
+        for half the time the job has run if longer (the message may be lost; a task waiting
+        behind a long queue is sent again ever more rarely, each time to no harm)."""
         now = self.clock()
         lapsed = now - timedelta(seconds=lease_seconds)
         unanswered = now - timedelta(seconds=unanswered_seconds)
         query = (
-            select(job_tasks, jobs.c.worker.label("owner"))
-            .join(jobs, jobs.c.id == job_tasks.c.job_id)
+            _tasks()
             .where(
                 jobs.c.status == RUNNING,
                 ((job_tasks.c.state == TAKEN) & (job_tasks.c.renewed_at < lapsed))
@@ -367,37 +362,37 @@ class JobStore(StoreBase):
             task
             for task in found
             if task.state == TAKEN
-            or task.sent_at < now - timedelta(seconds=unanswered_seconds * 2 ** (task.sends - 1))
+            or task.job_started_at is None
+            or task.sent_at < now - (now - task.job_started_at) / 2
         ]
 
     def waiting_tasks(self) -> list[TaskRecord]:
         """Tasks of running jobs sent and not taken yet (lost with a broker that restarted)."""
-        query = (
-            select(job_tasks, jobs.c.worker.label("owner"))
-            .join(jobs, jobs.c.id == job_tasks.c.job_id)
-            .where(jobs.c.status == RUNNING, job_tasks.c.state == SENT)
-        )
+        query = _tasks().where(jobs.c.status == RUNNING, job_tasks.c.state == SENT)
         with self.engine.connect() as conn:
             return [TaskRecord.from_row(row) for row in conn.execute(query)]
 
     def resend_task(self, task: TaskRecord, note_text: str | None = None) -> bool:
         """Mark `task`, as read, sent again (False when it changed meanwhile: taken, renewed,
-        done, or sent again by another process). With `note_text`, its work counts as redone:
-        the job's `retries` grows by one and its note says why."""
+        done, or sent again by another process). A task taken and lost counts one more send;
+        with `note_text`, its work counts as redone: the job's `retries` grows by one and its
+        note says why."""
         now = self.clock()
         same = (
             (job_tasks.c.job_id == task.job_id)
             & (job_tasks.c.name == task.name)
             & (job_tasks.c.state == task.state)
             & (job_tasks.c.sends == task.sends)
+            & (job_tasks.c.sent_at == task.sent_at)
         )
         if task.renewed_at is not None:
             same &= job_tasks.c.renewed_at == task.renewed_at
+        sends = task.sends + (1 if task.state == TAKEN else 0)
         with self._write() as conn:
             marked = conn.execute(
                 update(job_tasks)
                 .where(same)
-                .values(state=SENT, holder=None, sent_at=now, renewed_at=None, sends=task.sends + 1)
+                .values(state=SENT, holder=None, sent_at=now, renewed_at=None, sends=sends)
             )
             if marked.rowcount == 1 and note_text is not None:
                 conn.execute(
@@ -430,6 +425,13 @@ class JobStore(StoreBase):
                 .values(dispatched_at=None)
             )
         return int(updated.rowcount)
+
+
+def _tasks() -> Select[Any]:
+    """Tasks with what a `TaskRecord` tells of their job: its owner, when it started."""
+    return select(
+        job_tasks, jobs.c.worker.label("owner"), jobs.c.started_at.label("job_started_at")
+    ).join(jobs, jobs.c.id == job_tasks.c.job_id)
 
 
 def note(now: datetime, text: str) -> str:

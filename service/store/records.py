@@ -138,12 +138,13 @@ class TaskRecord:
     taken_by: str | None
     sent_at: datetime
     renewed_at: datetime | None
-    sends: int
+    sends: int  # deliveries: 1, and one more each time a worker took it and vanished
     owner: str | None = None
+    job_started_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> TaskRecord:
-        return cls(**row_values(row, "sent_at", "renewed_at"))
+        return cls(**row_values(row, "sent_at", "renewed_at", "job_started_at"))
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,17 @@ def test_a_stale_embedded_job_is_requeued_with_a_note(store: Store, clock: Clock
 def test_a_broker_other_than_redis_is_never_taken_for_restarted(store: Store) -> None:
     worker, _celery = dispatcher(store)
     assert not worker.broker_restarted()
+
+
+def test_sending_a_waiting_task_again_is_no_attempt_lost(store: Store, job, clock: Clock) -> None:
+    worker, celery = dispatcher(store, job_max_attempts=2)
+    store.add_tasks(job.id, OWNER, [("map-0000", ["a"])])
+    clock.advance(61)
+    assert worker.recover() == 1  # waited long: perhaps its message was lost
+    assert store.job_tasks(job.id)[0].sends == 1 and store.get_job(job.id).retries == 0
+    assert store.take_task(job.id, "map-0000", "celery:t1", "host:1")
+    clock.advance(31)
+    worker._last_lease_check = float("-inf")
+    assert worker.recover() == 1  # its first worker lost: sent again, not given up
+    assert store.get_job(job.id).status == RUNNING and store.get_job(job.id).retries == 1
+    assert [name for name, _args in celery.sent] == ["briefs.summarise", "briefs.summarise"]
