@@ -6,9 +6,14 @@ distilbart-cnn-12-6's architecture (random weights, see `speed_model`):
 - `naive`: one document at a time through `model.generate()` with the checkpoint's default
   settings (4 beams), as a first script would;
 - the service's `Seq2SeqSummariser` (its `generate` step, with the same decoding settings) in
-  each runtime it offers (`float32`, `int8`), one document per `generate()` call as a brief job
-  runs it today, and `batched` (`--batch-size` documents' chunks per call, sorted by length: 4,
-  the fastest float32 batch here).
+  each runtime it offers: `float32` (on CTranslate2, the default engine), `torch_float32` (the
+  same on torch's generate(), as before CTranslate2), `int8` (torch's dynamic quantisation), one
+  document per `generate()` call as a brief job runs it, and `batched` (`--batch-size`
+  documents' chunks per call, sorted by length: 4, the fastest float32 batch here);
+- `ct2_int8`: the checkpoint converted to CTranslate2 int8 (not a service runtime: its tokens
+  differ), the fastest mode, with its fidelity next to it.
+
+`exact` counts the documents whose tokens equal naive generate()'s, token for token.
 
 Every run generates exactly `--new-tokens` tokens per document (minimum = maximum length), so each
 does the same work: 56 by default, distilbart-cnn's own `min_length` (about the shortest summary it
@@ -50,13 +55,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch-size", type=int, default=4, help="chunks per batched generate()")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every run; best kept")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--skip-quality",
+        action="store_true",
+        help="leave out int8 MiniLM on trained weights (minutes of embedding)",
+    )
     args = parser.parse_args(argv)
-    report = run(args.documents, args.new_tokens, args.batch_size, args.rounds)
+    report = run(args.documents, args.new_tokens, args.batch_size, args.rounds, args.skip_quality)
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
 
 
-def run(documents: int, new_tokens: int, batch_size: int, rounds: int) -> dict[str, Any]:
+def run(
+    documents: int, new_tokens: int, batch_size: int, rounds: int, skip_quality: bool = False
+) -> dict[str, Any]:
     import os
 
     import torch
@@ -65,7 +77,11 @@ def run(documents: int, new_tokens: int, batch_size: int, rounds: int) -> dict[s
     torch.set_num_threads(threads)
     files = news_files()
     with tempfile.TemporaryDirectory(prefix="bench-speed-") as tmp:
-        folder = build_checkpoint(Path(tmp), files)
+        # Conversions of this throwaway checkpoint go under it, not into the service's models.
+        os.environ["SUMMARY_MODELS_DIR"] = tmp
+        (Path(tmp) / "model").mkdir()
+        folder = build_checkpoint(Path(tmp) / "model", files)
+        _convert(folder)
         texts = [path.read_text(encoding="utf-8") for path in files[:documents]]
         chunks = [_one_chunk(str(at), text) for at, text in enumerate(texts)]
         runs = _runs(folder, chunks, new_tokens, batch_size)
@@ -81,6 +97,7 @@ def run(documents: int, new_tokens: int, batch_size: int, rounds: int) -> dict[s
                 seconds[name].append(time.perf_counter() - started)
         drift = _int8_encoder_cosine(folder, chunks[0])
         tokens = _token_counts(folder, chunks)
+        exact = _exact(folder, chunks, new_tokens, batch_size)
     best = {name: min(times) for name, times in seconds.items()}
     naive = len(chunks) / best["naive"]
     return {
@@ -98,11 +115,14 @@ def run(documents: int, new_tokens: int, batch_size: int, rounds: int) -> dict[s
                 "all_rounds": [round(t, 2) for t in seconds[name]],
                 "docs_per_s": round(len(chunks) / best[name], 3),
                 "ratio": round(len(chunks) / best[name] / naive, 2),
+                **({"exact": f"{exact[name]}/{len(chunks)}"} if name in exact else {}),
             }
             for name in runs
         },
         "int8_encoder_cosine_to_float32": round(drift, 4),
-        "int8_on_trained_weights": int8_on_trained_weights(files, QUALITY_DOCUMENTS),
+        "int8_on_trained_weights": (
+            None if skip_quality else int8_on_trained_weights(files, QUALITY_DOCUMENTS)
+        ),
     }
 
 
@@ -133,9 +153,14 @@ def _runs(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) -
 
     forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
 
-    def service(runtime: str, batch: int) -> Run:
+    def service(runtime: str, batch: int, engine: str = "ctranslate2") -> Run:
         summariser = Seq2SeqSummariser(
-            str(folder), Embedder(), generation=forced, runtime=runtime, batch_size=batch
+            str(folder),
+            Embedder(),
+            generation=forced,
+            runtime=runtime,
+            batch_size=batch,
+            engine=engine,
         )
         summariser.load()
 
@@ -150,10 +175,105 @@ def _runs(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) -
 
     return {
         "naive": _naive(folder, new_tokens),
+        "torch_float32": service("float32", 1, "torch"),
         "float32": service("float32", 1),
         "int8": service("int8", 1),
+        "torch_float32_batched": service("float32", batch_size, "torch"),
         "float32_batched": service("float32", batch_size),
         "int8_batched": service("int8", batch_size),
+        "ct2_int8": _ct2_int8(folder, new_tokens),
+    }
+
+
+def _convert(folder: Path) -> None:
+    """Convert the throwaway checkpoint into the temporary models folder (SUMMARY_MODELS_DIR),
+    where the summarisers find it, rather than into the checkout's own models/weights."""
+    from service.pipeline.runtimes import runtime_cache_dir
+    from service.pipeline.runtimes.ct2_seq2seq import ensure_converted
+
+    ensure_converted(folder, [runtime_cache_dir()])
+
+
+def _ct2_int8(folder: Path, new_tokens: int) -> Run:
+    """The checkpoint converted to CTranslate2 int8, one document per call (the service's
+    settings): the fastest mode measured, not a runtime the service offers."""
+    generate = _ct2_int8_generate(folder, new_tokens)
+
+    def measure(some: list[Chunk]) -> None:
+        for chunk in some:
+            generate(chunk)
+
+    return measure
+
+
+def _ct2_int8_generate(folder: Path, new_tokens: int) -> Callable[[Chunk], list[int]]:
+    import torch
+
+    from service.pipeline.embeddings import Embedder
+    from service.pipeline.runtimes import runtime_cache_dir
+    from service.pipeline.runtimes.ct2_seq2seq import Ct2Generator, ensure_converted
+    from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser, _generation_config
+
+    forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
+    summariser = Seq2SeqSummariser(str(folder), Embedder(), generation=forced, engine="torch")
+    converted = ensure_converted(folder, [runtime_cache_dir()], quantization="int8")
+    generator = Ct2Generator(
+        converted,
+        summariser._checkpoint().tokenizer,
+        _generation_config(str(folder), {}),
+        torch.get_num_threads(),
+    )
+    options = summariser._checkpoint().generation.generate_options()
+
+    def generate(chunk: Chunk) -> list[int]:
+        inputs = summariser.preprocess([chunk])
+        return generator.generate(inputs["input_ids"], inputs["attention_mask"], options)[0]
+
+    return generate
+
+
+def _exact(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) -> dict[str, int]:
+    """Documents whose tokens equal naive generate()'s, for each CTranslate2 run."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM
+
+    from service.pipeline.embeddings import Embedder
+    from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
+
+    forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
+    exact = Seq2SeqSummariser(str(folder), Embedder(), generation=forced, engine="torch")
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    pad = exact._checkpoint().tokenizer.pad_token_id
+
+    def tokens(output: Any) -> list[list[int]]:
+        rows = output.tolist() if hasattr(output, "tolist") else output
+        return [[t for t in row if t != pad] for row in rows]
+
+    with torch.inference_mode():
+        naive = [
+            tokens(
+                model.generate(
+                    **exact.preprocess([chunk]),
+                    max_length=new_tokens + 1,
+                    min_length=new_tokens + 1,
+                )
+            )[0]
+            for chunk in chunks
+        ]
+    one = Seq2SeqSummariser(str(folder), Embedder(), generation=forced, engine="ctranslate2")
+    by_one = [tokens(one._forward(one.preprocess([chunk])))[0] for chunk in chunks]
+    order = sorted(range(len(chunks)), key=lambda at: chunks[at].tokens)
+    by_batch: dict[int, list[int]] = {}
+    for first in range(0, len(order), batch_size):
+        rows = order[first : first + batch_size]
+        output = tokens(one._forward(one.preprocess([chunks[at] for at in rows])))
+        by_batch.update(zip(rows, output, strict=True))
+    int8 = _ct2_int8_generate(folder, new_tokens)
+    by_int8 = [int8(chunk) for chunk in chunks]
+    return {
+        "float32": sum(a == b for a, b in zip(naive, by_one, strict=True)),
+        "float32_batched": sum(naive[at] == by_batch[at] for at in range(len(chunks))),
+        "ct2_int8": sum(a == b for a, b in zip(naive, by_int8, strict=True)),
     }
 
 
@@ -205,9 +325,19 @@ def render(report: dict[str, Any]) -> str:
             f"{figures['ratio']:>9.2f}x"
         )
     lines.append(
+        "exact (tokens equal to naive generate()): "
+        + ", ".join(
+            f"{name} {figures['exact']}"
+            for name, figures in report["runs"].items()
+            if "exact" in figures
+        )
+    )
+    lines.append(
         f"int8 encoder output cosine to float32: {report['int8_encoder_cosine_to_float32']}"
     )
     trained = report["int8_on_trained_weights"]
+    if trained is None:
+        return "\n".join(lines)
     lines.append(
         f"int8 on trained weights ({trained['model']}): {trained['sentences']} news sentences, "
         f"embedding cosine to float32 mean {trained['mean_cosine']}, min {trained['min_cosine']}; "

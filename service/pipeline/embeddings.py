@@ -110,10 +110,10 @@ class Embedder:
             self.fallback_reason = "a hub model: only local folders are exported"
             return None
         try:
-            from service.pipeline.runtimes import runtime_cache_dir, user_cache_dir
+            from service.pipeline.runtimes import cache_roots
             from service.pipeline.runtimes.onnx_embedding import OnnxEncoder, ensure_built
 
-            roots = self._cache_dirs or [runtime_cache_dir(), user_cache_dir()]
+            roots = self._cache_dirs or cache_roots()
             path = ensure_built(folder, self.identity, roots)
             return OnnxEncoder(
                 path, folder, threads=self.threads or _cores(), batch_size=BATCH_SIZE

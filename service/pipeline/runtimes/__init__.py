@@ -27,6 +27,18 @@ def runtime_cache_dir(models_dir: Path | str | None = None) -> Path:
     return Path(models_dir) / "weights" / CACHE_FOLDER
 
 
+def cache_roots() -> list[Path]:
+    """Where to look for a converted model, and to put one, in order: the checkout's (or the
+    image's) own `models/weights/.runtimes`, then `SUMMARY_MODELS_DIR`'s when that is elsewhere,
+    then the user's cache. Copies are named by their content, so any process finds one made by any
+    other, whatever models folder each was told to use (a test's or a benchmark's server with
+    a temporary one included) and none converts the same weights twice."""
+    from service.config import REPO_ROOT
+
+    roots = [runtime_cache_dir(REPO_ROOT / "models"), runtime_cache_dir(), user_cache_dir()]
+    return list(dict.fromkeys(roots))
+
+
 def first_writable(roots: Sequence[Path], what: str) -> Path:
     """The first of `roots` that exists (made if need be) and can be written; OSError if none."""
     failures = []

@@ -290,11 +290,11 @@ class Seq2SeqSummariser:
         try:
             import torch
 
-            from service.pipeline.runtimes import runtime_cache_dir, user_cache_dir
+            from service.pipeline.runtimes import cache_roots
             from service.pipeline.runtimes.ct2_seq2seq import Ct2Generator, ensure_converted
 
             source = Path(self._where())
-            folder = ensure_converted(source, [runtime_cache_dir(), user_cache_dir()])
+            folder = ensure_converted(source, cache_roots())
             generation = _generation_config(self._where(), self._options())
             generator = Ct2Generator(
                 folder, self._checkpoint().tokenizer, generation, torch.get_num_threads()
