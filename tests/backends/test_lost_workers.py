@@ -14,15 +14,18 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from prometheus_client import REGISTRY
 
-from service.bench.chaos import Postgres, Redis
+from service.bench._server import GunicornServer
+from service.bench.chaos import Postgres, Redis, wait_done
 from service.config import Settings
 from service.jobs import background_worker, create_brief_job, run_job
 from service.observability.jobs import JobMetrics
@@ -262,3 +265,54 @@ def test_a_redis_restarted_mid_job_loses_no_work(
     assert_whole(store, job.id, fault_free, workers)
     # The dispatcher saw that the broker lost its queues, and sent what was waiting again.
     assert (REGISTRY.get_sample_value("summary_job_work_resent_total", resent) or 0.0) > before
+
+
+def test_the_api_killed_while_a_client_waits_costs_the_job_nothing(
+    pg_url, celery_queue, fault_free, tmp_path
+) -> None:
+    """Every gunicorn worker of the API is killed (SIGKILL) while a client waits on `?wait=`;
+    gunicorn starts new ones, the client asks again, and gets the brief the Celery workers
+    made meanwhile."""
+    from tests.backends.conftest import REDIS_URL
+
+    settings = celery_settings(pg_url, REDIS_URL, celery_queue)
+    env = {
+        key: value
+        for key, value in test_celery.worker_env(settings).items()
+        if key.startswith("SUMMARY_") and key != "SUMMARY_SUMMARISER"
+    }
+    store = Store(pg_url)
+    workers = Workers(settings, tmp_path)
+    with GunicornServer(tmp_path / "api", workers=2, env={**env, "SUMMARY_RATE_LIMIT": ""}) as api:
+        try:
+            store.put_documents([new_document(i, t) for i, t in TEXTS.items()], replace=False)
+            workers.start()
+            request = {"document_ids": list(TEXTS), "max_words": 100}  # as `fault_free`'s
+            response = requests.post(f"{api.url}/v1/briefs", json=request, timeout=60)
+            assert response.status_code == 202, response.text
+            job_id = response.json()["id"]
+            answer: dict[str, Any] = {}
+            client = threading.Thread(
+                target=lambda: answer.update(
+                    job=wait_done(api.url, job_id, time.monotonic() + BOUND_SECONDS)
+                )
+            )
+            client.start()
+
+            def mapping() -> bool:
+                current = store.get_job(job_id)
+                return current is not None and current.progress_done >= 2
+
+            wait_for("the map under way", mapping, workers)
+            killed = api.worker_pids()
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+            client.join()
+            assert answer["job"] is not None, workers.logs()
+            assert answer["job"]["status"] == "done"
+            assert fingerprint(answer["job"]["brief"]) == fault_free
+            assert not set(killed) & set(api.worker_pids())  # the client was answered by others
+            assert_whole(store, job_id, fault_free, workers)
+        finally:
+            workers.stop()
+            store.dispose()
