@@ -75,6 +75,11 @@ class CeleryDispatcher(BackgroundWorker):
             lease_seconds(self.settings), unanswered_seconds(self.settings)
         )
         sent = self._resend(overdue)
+        for job_id in self.store.requeue_taskless(lease_seconds(self.settings)):
+            log.warning(
+                "job %s: its start was lost; queued again", job_id, extra={"job_id": job_id}
+            )
+            observe(self.observer, "work_lost", "start")
         if self.broker_restarted():
             log.warning("the broker lost its queues (restarted?): sending waiting tasks again")
             sent += self._resend(self.store.waiting_tasks(), reason="broker_restart")

@@ -409,6 +409,32 @@ class JobStore(StoreBase):
             job_id, owner, ends=True, status=FAILED, error=reason, finished_at=now
         )
 
+    def requeue_taskless(self, lease_seconds: float) -> list[str]:
+        """Queue again the running jobs that have no task yet and have been silent for
+        `lease_seconds`: their start died between its claim and its first lease (Celery)."""
+        now = self.clock()
+        lost = (
+            (jobs.c.status == RUNNING)
+            & (jobs.c.heartbeat_at < now - timedelta(seconds=lease_seconds))
+            & ~select(job_tasks.c.name).where(job_tasks.c.job_id == jobs.c.id).exists()
+        )
+        with self._write() as conn:
+            found = list(conn.execute(select(jobs.c.id).where(lost)).scalars())
+            if found:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id.in_(found), lost)
+                    .values(
+                        status=QUEUED,
+                        worker=None,
+                        stage=None,
+                        dispatched_at=None,
+                        retries=jobs.c.retries + 1,
+                        note=note(now, "its start was lost with its worker; queued again"),
+                    )
+                )
+        return found
+
     def forget_jobs(self) -> None:
         """Forget every job and cached summary, documents aside, so that the next brief starts
         from nothing (the chaos benchmark runs the same brief again and again)."""

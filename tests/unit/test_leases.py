@@ -207,3 +207,18 @@ def test_sending_a_waiting_task_again_is_no_attempt_lost(store: Store, job, cloc
     assert worker.recover() == 1  # its first worker lost: sent again, not given up
     assert store.get_job(job.id).status == RUNNING and store.get_job(job.id).retries == 1
     assert [name for name, _args in celery.sent] == ["briefs.summarise", "briefs.summarise"]
+
+
+def test_a_job_whose_start_died_before_its_first_lease_is_queued_again(
+    store: Store, job, clock: Clock
+) -> None:
+    worker, _celery = dispatcher(store)
+    busy = store.create_job({"max_words": 50}, ["a"])
+    assert store.claim_job(busy.id, "celery:start-2")
+    store.add_tasks(busy.id, "celery:start-2", [("start", None)])
+    clock.advance(31)  # neither job heard of since: `job` has no task, `busy` has its start's
+    assert worker.recover() == 0
+    requeued = store.get_job(job.id)
+    assert requeued.status == QUEUED and requeued.retries == 1
+    assert "its start was lost" in requeued.note
+    assert store.get_job(busy.id).status == RUNNING  # its start's lease speaks for it
