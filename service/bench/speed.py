@@ -302,7 +302,7 @@ def _int8_encoder_cosine(folder: Path, chunk: Chunk) -> float:
 
     outputs = []
     for runtime in ("float32", "int8"):
-        summariser = Seq2SeqSummariser(str(folder), Embedder(), runtime=runtime)
+        summariser = Seq2SeqSummariser(str(folder), Embedder(), runtime=runtime, engine="torch")
         inputs = summariser.preprocess([chunk])
         with torch.inference_mode():
             encoder = summariser._loaded_model().get_encoder()
