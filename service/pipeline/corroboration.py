@@ -25,6 +25,11 @@ from service.pipeline.grouping import (
 from service.pipeline.types import BriefSentence, Citation, Encode
 
 MIN_SHARED_WORDS = 0.3  # below this word overlap a passage is not even embedded
+# Where the meaning is only related (cosine under SAME_FACT_COSINE), a passage corroborates only
+# when it holds most of the sentence's words: grouping's RELATED_WORD_OVERLAP (0.45) lets a long
+# quotation about the same front ("...losing a large number of their soldiers in Kursk...")
+# stand as a second source of "troops have been killed while fighting alongside Russian forces".
+MOST_WORDS = 0.5
 MAX_PASSAGES = 300
 
 
@@ -64,7 +69,7 @@ def corroborate(
 
 def _same_fact(cosine: float, overlap: float, text: str, passage: str) -> bool:
     if cosine < SAME_FACT_COSINE and not (
-        cosine >= RELATED_COSINE and overlap >= RELATED_WORD_OVERLAP
+        cosine >= RELATED_COSINE and overlap >= max(RELATED_WORD_OVERLAP, MOST_WORDS)
     ):
         return False
     return {f.key for f in figures(text)} <= {f.key for f in figures(passage)}
