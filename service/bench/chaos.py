@@ -370,8 +370,8 @@ def run_brief(
     struck = None
     while fault is not None and struck is None and waiter.is_alive():
         if fault.ready(probe, job_id):
+            struck = time.monotonic()  # a restart's own seconds count as the fault's
             fault.strike(probe, job_id)
-            struck = time.monotonic()
         time.sleep(POLL_SECONDS)
     waiter.join(max(deadline - time.monotonic(), 0))
     ended = time.monotonic()
