@@ -109,9 +109,19 @@ class Settings:
         1.0,
         "How often an idle embedded worker looks for queued jobs.",
     )
+    job_lease_seconds: int = setting(
+        30,
+        "A worker holds what it runs (an embedded worker its job, a Celery worker each task) "
+        "under a lease it renews every sixth of this; work whose lease was not renewed for this "
+        "long lost its worker and is sent to another (see Running at scale).",
+        minimum=1,
+    )
     job_stale_seconds: int = setting(
         300,
-        "A running job whose worker has not reported for this long is queued again.",
+        "Old name of `SUMMARY_JOB_LEASE_SECONDS`, still read: the lease is the shorter of the "
+        "two. With `celery`, also how long a job handed to Celery may stay queued, not started, "
+        "before it is sent again (one worker claims it, so a duplicate does nothing).",
+        minimum=1,
     )
     job_max_attempts: int = setting(
         3,

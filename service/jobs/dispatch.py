@@ -52,9 +52,10 @@ class CeleryDispatcher(BackgroundWorker):
 
     @property
     def stale_seconds(self) -> float:
-        # A Celery job is silent while its tasks wait in the queue; its lost tasks come back after
-        # the broker's visibility timeout. Only a job silent for longer is lost.
-        return max(self.settings.job_stale_seconds, 2 * self.settings.celery_visibility_seconds)
+        # A Celery job is silent while its tasks wait in the queue, and its lost tasks are sent
+        # again under their leases (`recover`); a job silent for twice the broker's visibility
+        # timeout is queued again only as a last resort.
+        return float(2 * self.settings.celery_visibility_seconds)
 
     def run_pending(self) -> int:
         """Requeue stale jobs, send again the tasks whose worker vanished, then send the queued
@@ -178,7 +179,7 @@ class CeleryDispatcher(BackgroundWorker):
         """Send every queued job not yet sent to Celery; how many were sent."""
         from service.jobs.celery_app import START
 
-        resend_after = self.settings.job_stale_seconds
+        resend_after = self.settings.job_stale_seconds  # sent, never started: the message lost?
         sent = 0
         for job_id in self.store.dispatchable_job_ids(resend_after, limit=limit):
             if not self.store.mark_dispatched(job_id, resend_after):

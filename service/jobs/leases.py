@@ -29,15 +29,15 @@ from service.store import Store
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30.0  # work whose lease was not renewed for this long lost its worker
 RENEWALS_PER_LEASE = 6  # a lease is renewed this many times per lease period
 START, MERGE, MAP_PREFIX = "start", "merge", "map-"
 
 
 def lease_seconds(settings: Settings) -> float:
-    """How long work may go without its lease renewed: `LEASE_SECONDS`, or the job stale time
-    (`SUMMARY_JOB_STALE_SECONDS`) when that is shorter (the tests shorten it)."""
-    return float(min(LEASE_SECONDS, settings.job_stale_seconds))
+    """How long work may go without its lease renewed before it counts as lost: the setting
+    `SUMMARY_JOB_LEASE_SECONDS` (30 s), or its old name `SUMMARY_JOB_STALE_SECONDS` when that
+    is shorter (older deployments and tests shorten the lease with it)."""
+    return float(min(settings.job_lease_seconds, settings.job_stale_seconds))
 
 
 def renew_seconds(settings: Settings) -> float:

@@ -34,9 +34,10 @@ from service.store import DatabaseError, JobRecord, Store
 
 log = logging.getLogger(__name__)
 
-# How often a running job tells the store it is alive: well within the time after which a silent
-# job counts as stale; the embedded worker beats as often as a lease is renewed (`leases`).
-HEARTBEAT_SECONDS = 30.0
+# How often a running job tells the store it is alive: well within its lease, after which a silent
+# job counts as lost. The embedded worker beats as often as a lease is renewed (`leases`); this
+# default (a sixth of the default `SUMMARY_JOB_LEASE_SECONDS`) is for callers without settings.
+HEARTBEAT_SECONDS = 5.0
 # A database error (the server restarting) is tried again this many times, after 1, 2, 4... s.
 TRANSIENT_RETRIES = 5
 

@@ -70,6 +70,36 @@ def test_the_lease_is_half_a_minute_unless_the_stale_time_is_shorter() -> None:
     assert (lease_seconds(short), renew_seconds(short)) == (6, 1)
 
 
+def test_the_lease_is_a_setting_and_its_old_name_still_shortens_it() -> None:
+    longer = Settings.from_env(environ={"SUMMARY_JOB_LEASE_SECONDS": "120"})
+    assert (lease_seconds(longer), renew_seconds(longer), unanswered_seconds(longer)) == (
+        120,
+        20,
+        240,
+    )
+    both = Settings.from_env(
+        environ={"SUMMARY_JOB_LEASE_SECONDS": "12", "SUMMARY_JOB_STALE_SECONDS": "60"}
+    )
+    assert lease_seconds(both) == 12
+    old_name = Settings.from_env(environ={"SUMMARY_JOB_STALE_SECONDS": "6"})
+    assert lease_seconds(old_name) == 6
+    with pytest.raises(ValueError, match="SUMMARY_JOB_LEASE_SECONDS must be 1 or more"):
+        Settings.from_env(environ={"SUMMARY_JOB_LEASE_SECONDS": "0"})
+
+
+def test_a_lost_task_is_sent_again_after_the_lease_setting(store: Store, job, clock: Clock) -> None:
+    store.add_tasks(job.id, OWNER, [("map-0000", ["a"])])
+    assert store.take_task(job.id, "map-0000", "celery:t1", "host:11")
+    clock.advance(45)
+    worker, _celery = dispatcher(store, job_lease_seconds=60)
+    assert worker.recover() == 0  # 45 s unrenewed: within a 60 s lease
+    clock.advance(20)
+    worker._last_lease_check = float("-inf")
+    assert worker.recover() == 1
+    shown = job_to_dict(store.get_job(job.id))["progress"]
+    assert shown["retries"] == 1 and "not renewed for 60 s" in shown["note"]
+
+
 def test_tasks_are_added_once_and_only_by_the_jobs_owner(store: Store, job) -> None:
     batches = [("map-0000", ["a", "b"]), ("map-0001", ["c"])]
     assert store.add_tasks(job.id, OWNER, batches) == ["map-0000", "map-0001"]
