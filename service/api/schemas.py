@@ -169,9 +169,23 @@ class Brief(BaseModel):
 
 
 class Progress(BaseModel):
+    """How far the job is; `retries` and `note` appear once work of it had to be redone."""
+
     done: int
     total: int
     stage: str | None
+    retries: int = Field(
+        0,
+        ge=0,
+        description="Times work of this job was sent to another worker because the one running "
+        "it vanished (its lease expired); left out until the first time.",
+    )
+    note: str | None = Field(
+        None,
+        description="When and why work was last redone, e.g. `2026-11-29T10:00:00Z: the worker "
+        "running 8 documents (map-0002) vanished ...; sent again to another worker`; left out "
+        "until work is first redone.",
+    )
 
 
 class JobRequest(BaseModel):

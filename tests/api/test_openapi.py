@@ -172,3 +172,21 @@ def test_what_the_app_answers_conforms_to_the_document(make_app, document, schem
     check(docs, "GET", limited.get(docs, headers=writer))  # 429
     statuses = {status for _, _, status in checks}
     assert statuses >= {200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 415, 429}
+
+
+def test_a_job_whose_work_was_redone_says_so_as_documented(app, client, document, schema):
+    """`progress.retries` and `progress.note`: documented, optional, and what the app answers."""
+    progress = document["components"]["schemas"]["Progress"]
+    assert set(progress["required"]) == {"done", "total", "stage"}
+    assert progress["properties"]["retries"]["type"] == "integer"
+    assert {"type": "string"} in progress["properties"]["note"]["anyOf"]
+    assert all(progress["properties"][name]["description"] for name in ("retries", "note"))
+    client.post("/v1/documents", json={"id": "a", "text": TEXT})
+    job_id = client.post("/v1/briefs", json={"max_words": 60}).get_json()["id"]
+    store = app.extensions["store"]
+    assert store.claim_job(job_id, "worker-that-vanishes")
+    assert store.requeue_stale(-1, max_attempts=3) == [job_id]  # its heartbeat is "stale"
+    response = client.get(f"/v1/briefs/{job_id}")
+    shown = response.get_json()["progress"]
+    assert shown["retries"] == 1 and "queued again" in shown["note"]
+    schema["/v1/briefs/{job_id}"]["GET"].validate_response(response)
