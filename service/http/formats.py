@@ -58,7 +58,27 @@ def brief_markdown(job: Mapping[str, Any]) -> str:
 
 
 def progress_text(job: Mapping[str, Any]) -> str:
-    """One line a person reads: what the job is doing now."""
+    """One line a person reads: what the job is doing now, and, while work a lost worker left is
+    being redone, that it is, how often, and why (`progress.retries` and `progress.note`)."""
+    line = _progress_line(job)
+    redone = redone_text(job)
+    return f"{line} {redone}" if redone else line
+
+
+def redone_text(job: Mapping[str, Any]) -> str:
+    """'Redoing work a lost worker left (retry N): <note>.' for a queued or running job whose
+    work had to be sent to another worker; empty otherwise (a failed job gives its reason)."""
+    progress = job.get("progress") or {}
+    note, retries = progress.get("note"), progress.get("retries") or 0
+    if job.get("status") not in ("queued", "running") or not (note or retries):
+        return ""
+    text = "Redoing work a lost worker left" + (f" (retry {retries})" if retries else "")
+    if note:
+        text += f": {note}"
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _progress_line(job: Mapping[str, Any]) -> str:
     status = job.get("status")
     progress = job.get("progress") or {}
     done, total = progress.get("done") or 0, progress.get("total") or 0

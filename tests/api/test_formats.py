@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from service.http.formats import progress_text
 from tests.web.conftest import elements
 
 DOCUMENTS = [
@@ -85,6 +86,59 @@ def test_an_unfinished_brief_says_where_it_is(queued):
         "value": "0",
         "aria-label": "Documents summarised",
     }
+
+
+NOTE = "2026-11-29T10:00:00Z: the worker running 8 documents (map-0002) vanished"
+
+
+@pytest.mark.parametrize(
+    ("status", "progress", "expected"),
+    [
+        (
+            "running",
+            {"done": 20, "total": 100, "retries": 1, "note": NOTE},
+            f"Summarising: 20 of 100 documents done. Redoing work a lost worker left (retry 1): "
+            f"{NOTE}.",
+        ),
+        (
+            "queued",
+            {"done": 0, "total": 3, "retries": 2, "note": "2026-11-29T10:00:00Z: lost again."},
+            "Waiting for a worker to start the brief of 3 documents. Redoing work a lost worker "
+            "left (retry 2): 2026-11-29T10:00:00Z: lost again.",
+        ),
+        (
+            "running",
+            {"done": 3, "total": 3, "stage": "merging", "retries": 1, "note": None},
+            "Merging the summaries of 3 documents into one brief. Redoing work a lost worker "
+            "left (retry 1).",
+        ),
+        ("running", {"done": 2, "total": 3}, "Summarising: 2 of 3 documents done."),
+        (
+            "done",
+            {"done": 3, "total": 3, "retries": 1, "note": NOTE},
+            "Done: a brief of 3 documents.",
+        ),
+    ],
+)
+def test_the_progress_line_says_when_work_a_lost_worker_left_is_redone(status, progress, expected):
+    assert progress_text({"status": status, "progress": progress}) == expected
+
+
+def test_an_unfinished_brief_whose_work_is_redone_says_so_in_each_format(queued, app):
+    client, job = queued
+    store = app.extensions["store"]
+    assert store.claim_job(job["id"], "a-worker-that-vanishes")
+    assert store.requeue_stale(-1, max_attempts=3) == [job["id"]]  # its heartbeat is "stale"
+    progress = client.get(f"/v1/briefs/{job['id']}").get_json()["progress"]
+    line = (
+        "Waiting for a worker to start the brief of 3 documents. Redoing work a lost worker left "
+        f"(retry 1): {progress['note']}."
+    )
+    assert "queued again" in progress["note"]
+    markdown = client.get(f"/v1/briefs/{job['id']}?format=md").get_data(as_text=True)
+    assert markdown == f"## Brief {job['id']}\n\n_{line}_\n"
+    page = client.get(f"/v1/briefs/{job['id']}?format=html").get_data(as_text=True)
+    assert elements(page, "p", ("class", "job-status"))[0]["text"] == line
 
 
 def test_a_failed_brief_gives_its_reason(queued, make_app):

@@ -187,6 +187,25 @@ def test_a_running_brief_shows_its_progress(app, stored):
     assert elements(page, "progress")
 
 
+def test_a_brief_whose_work_is_redone_shows_why_as_text(app, stored):
+    from sqlalchemy import update
+
+    from service.store.schema import jobs
+
+    job = stored.post("/v1/briefs", json={}).get_json()
+    note = '2026-11-29T10:00:00Z: <img src=x onerror="alert(1)"> vanished'
+    store = app.extensions["store"]
+    with store.engine.begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job["id"]).values(retries=2, note=note))
+    page = stored.get(f"/?brief={job['id']}").get_data(as_text=True)
+    (line,) = elements(page, "p", ("class", "job-status"))
+    assert line["text"] == (
+        "Waiting for a worker to start the brief of 2 documents. "
+        f"Redoing work a lost worker left (retry 2): {note}."
+    )
+    assert "<img src=x" not in page  # shown as text, never as markup
+
+
 def test_the_static_files_are_served(client):
     script = client.get("/web/static/page.js")
     style = client.get("/web/static/page.css")

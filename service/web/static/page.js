@@ -288,7 +288,23 @@
 
   // --- The brief --------------------------------------------------------------------------
 
+  // The same line as the server's (service/http/formats.py progress_text), shown as text.
   function progressText(job) {
+    const line = progressLine(job);
+    const redone = redoneText(job);
+    return redone ? `${line} ${redone}` : line;
+  }
+
+  // While work a lost worker left is being redone: that it is, how often and why.
+  function redoneText(job) {
+    const { note, retries } = job.progress;
+    if ((job.status !== "queued" && job.status !== "running") || !(note || retries)) return "";
+    let text = "Redoing work a lost worker left" + (retries ? ` (retry ${retries})` : "");
+    if (note) text += `: ${note}`;
+    return /[.!?]$/.test(text) ? text : `${text}.`;
+  }
+
+  function progressLine(job) {
     const { done, total, stage } = job.progress;
     if (job.status === "queued") return `Waiting for a worker to start the brief of ${total} documents.`;
     if (job.status === "running" && stage === "merging") {
