@@ -99,7 +99,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     """Hand a job this worker was running back to the queue, for another worker to redo now
-    rather than after `job_stale_seconds`."""
+    rather than after its lease (`job_lease_seconds`) runs out."""
     app = getattr(worker, "wsgi", None)
     if app is not None and "worker" in getattr(app, "extensions", {}):
         app.extensions["worker"].shutdown()
