@@ -60,14 +60,29 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="leave out int8 MiniLM on trained weights (minutes of embedding)",
     )
+    parser.add_argument(
+        "--runs", nargs="+", choices=RUNS, default=None, help="only these runs (naive always)"
+    )
     args = parser.parse_args(argv)
-    report = run(args.documents, args.new_tokens, args.batch_size, args.rounds, args.skip_quality)
+    report = run(
+        args.documents,
+        args.new_tokens,
+        args.batch_size,
+        args.rounds,
+        args.skip_quality,
+        args.runs,
+    )
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
 
 
 def run(
-    documents: int, new_tokens: int, batch_size: int, rounds: int, skip_quality: bool = False
+    documents: int,
+    new_tokens: int,
+    batch_size: int,
+    rounds: int,
+    skip_quality: bool = False,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     import os
 
@@ -84,7 +99,7 @@ def run(
         _convert(folder)
         texts = [path.read_text(encoding="utf-8") for path in files[:documents]]
         chunks = [_one_chunk(str(at), text) for at, text in enumerate(texts)]
-        runs = _runs(folder, chunks, new_tokens, batch_size)
+        runs = _runs(folder, chunks, new_tokens, batch_size, {"naive", *(only or RUNS)})
         for warm in runs.values():
             warm(chunks[:1])  # first calls allocate and pick kernels: not what a warm worker pays
         # Round after round of every run, the best round of each kept: other load on the machine
@@ -147,7 +162,21 @@ def _token_counts(folder: Path, chunks: list[Chunk]) -> list[int]:
 Run = Callable[[list[Chunk]], None]
 
 
-def _runs(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) -> dict[str, Run]:
+RUNS = (
+    "naive",
+    "torch_float32",
+    "float32",
+    "int8",
+    "torch_float32_batched",
+    "float32_batched",
+    "int8_batched",
+    "ct2_int8",
+)
+
+
+def _runs(
+    folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int, only: set[str]
+) -> dict[str, Run]:
     from service.pipeline.embeddings import Embedder
     from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
@@ -173,16 +202,17 @@ def _runs(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) -
 
         return measure
 
-    return {
-        "naive": _naive(folder, new_tokens),
-        "torch_float32": service("float32", 1, "torch"),
-        "float32": service("float32", 1),
-        "int8": service("int8", 1),
-        "torch_float32_batched": service("float32", batch_size, "torch"),
-        "float32_batched": service("float32", batch_size),
-        "int8_batched": service("int8", batch_size),
-        "ct2_int8": _ct2_int8(folder, new_tokens),
+    makers: dict[str, Callable[[], Run]] = {
+        "naive": lambda: _naive(folder, new_tokens),
+        "torch_float32": lambda: service("float32", 1, "torch"),
+        "float32": lambda: service("float32", 1),
+        "int8": lambda: service("int8", 1),
+        "torch_float32_batched": lambda: service("float32", batch_size, "torch"),
+        "float32_batched": lambda: service("float32", batch_size),
+        "int8_batched": lambda: service("int8", batch_size),
+        "ct2_int8": lambda: _ct2_int8(folder, new_tokens),
     }
+    return {name: make() for name, make in makers.items() if not only or name in only}
 
 
 def _convert(folder: Path) -> None:
