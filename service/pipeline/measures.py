@@ -168,9 +168,9 @@ def _is_not_a_count(text: str, figure: Figure, table: LanguageTables) -> bool:
         return True
     if re.search(r"\d\s*[\w.]+\s*[\[(]\s*$", before):
         return True  # "190 miles (306 km)", "1,200km [745 miles]": the same figure converted
-    if re.search(
-        r"(?<!\w)\d+\s+[^\W\d]+\s+(?:(?:et|and|und|y|a|e)\s+)?$", before
-    ) and re.match(r"\s*[^\W\d]", after):
+    if re.search(r"(?<!\w)\d+\s+[^\W\d]+\s+(?:(?:et|and|und|y|a|e)\s+)?$", before) and re.match(
+        r"\s*[^\W\d]", after
+    ):
         return True  # "8 minutes (and) 50 seconds": the second part of one quantity (not "A330
         # carrying 228 passengers", where the number before is part of a name)
     values = figure.values
