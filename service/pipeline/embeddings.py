@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -115,9 +116,14 @@ class Embedder:
 
             roots = self._cache_dirs or cache_roots()
             path = ensure_built(folder, self.identity, roots)
-            return OnnxEncoder(
-                path, folder, threads=self.threads or _cores(), batch_size=BATCH_SIZE
-            )
+            threads = self.threads or _cores()
+            try:
+                return OnnxEncoder(path, folder, threads=threads, batch_size=BATCH_SIZE)
+            except Exception as exc:  # a cached copy that cannot load (cut short, damaged)
+                log.warning("rebuilding the ONNX embedding model %s: %s", path.parent, exc)
+                shutil.rmtree(path.parent, ignore_errors=True)
+                path = ensure_built(folder, self.identity, roots)
+                return OnnxEncoder(path, folder, threads=threads, batch_size=BATCH_SIZE)
         except Exception as exc:  # ImportError, OSError, export or check failures: never fatal
             self.fallback_reason = f"{type(exc).__name__}: {exc}"
             log.warning(

@@ -126,3 +126,32 @@ def test_the_runtime_is_chosen_by_argument_or_environment(monkeypatch: pytest.Mo
     monkeypatch.setenv("SUMMARY_EMBEDDING_RUNTIME", "int8")
     with pytest.raises(ValueError, match="onnx or torch"):
         Embedder()
+
+
+def test_a_damaged_cached_build_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = tmp_path / "embedding-x" / "model.onnx"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"cut short")
+    calls: list[str] = []
+
+    def ensure_built(*args: Any) -> Path:
+        calls.append("ensure")
+        if damaged.is_file():
+            return damaged
+        rebuilt = tmp_path / "embedding-y" / "model.onnx"
+        return rebuilt
+
+    class Encoder:
+        def __init__(self, path: Path, *args: Any, **kwargs: Any) -> None:
+            if path == damaged:
+                raise RuntimeError("INVALID_PROTOBUF")
+            self.path = path
+
+    monkeypatch.setattr(onnx_embedding, "ensure_built", ensure_built)
+    monkeypatch.setattr(onnx_embedding, "OnnxEncoder", Encoder)
+    embedder = Embedder(runtime="onnx", cache_dirs=[tmp_path])
+    embedder.load()
+    assert embedder.runtime == "onnx"
+    assert calls == ["ensure", "ensure"] and not damaged.parent.exists()
