@@ -48,7 +48,7 @@ def test_ctranslate2_generates_what_generate_does(seeds, tiny_seq2seq_dir: Path,
     for first in range(0, len(chunks), batch):
         some = chunks[first : first + batch]
         assert generated(fast, some) == generated(exact, some)
-    assert (fast.engine, exact.engine) == ("ctranslate2", "torch")
+    assert (fast.generator, exact.generator) == ("ctranslate2", "torch")
     assert fast.cache_key == exact.cache_key  # the same tokens: one cache
 
 
@@ -74,7 +74,7 @@ def test_a_forced_end_token_is_ranked_as_generate_ranks_it(
     fast, exact = engines(forced_end_checkpoint, generation=generation, batch_size=1)
     for chunk in chunks_of(seeds, exact, 8):
         assert generated(fast, [chunk]) == generated(exact, [chunk])
-    assert fast.engine == "ctranslate2"
+    assert fast.generator == "ctranslate2"
 
 
 def test_without_ctranslate2_generation_runs_on_torch(
@@ -91,7 +91,7 @@ def test_without_ctranslate2_generation_runs_on_torch(
     summariser = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), engine="ctranslate2")
     with caplog.at_level(logging.WARNING, logger=seq2seq.__name__):
         summariser.load()
-    assert summariser.engine == "torch" and summariser.loaded
+    assert summariser.generator == "torch" and summariser.loaded
     assert "ctranslate2" in (summariser.fallback_reason or "")
     assert "generates on torch" in caplog.text
 
@@ -105,7 +105,7 @@ def test_a_failed_conversion_falls_back_to_torch(
     monkeypatch.setattr(ct2_seq2seq, "ensure_converted", broken)
     summariser = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder())
     summariser.load()
-    assert summariser.engine == "torch"
+    assert summariser.generator == "torch"
     assert summariser.fallback_reason == "ValueError: unsupported architecture"
 
 

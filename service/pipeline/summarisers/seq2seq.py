@@ -158,7 +158,7 @@ class Seq2SeqSummariser:
         self.runtime = runtime
         # int8 is torch's dynamic quantisation: CTranslate2 serves float32 only.
         self.wanted_engine = engine if runtime == FLOAT32 else TORCH
-        self.engine: str | None = None  # what generates, once the weights are loaded
+        self.generator: str | None = None  # what generates, once the weights are loaded
         self.fallback_reason: str | None = None
         self.batch_size = batch_size or DEFAULT_BATCH_SIZES[runtime]
         self.source = name_or_path
@@ -277,7 +277,7 @@ class Seq2SeqSummariser:
                     self._ct2 = self._load_ct2()
                 if self._ct2 is None:
                     self._model = self._load_model()
-                self.engine = CTRANSLATE2 if self._ct2 is not None else TORCH
+                self.generator = CTRANSLATE2 if self._ct2 is not None else TORCH
             return self._ct2 if self._ct2 is not None else self._model
 
     def _load_ct2(self) -> Any:
