@@ -137,6 +137,20 @@ class Settings:
         "layers on CPU, faster, with slightly different wording (see Performance).",
         choices=("float32", "int8"),
     )
+    seq2seq_engine: str = setting(
+        "ctranslate2",
+        "What generates float32 seq2seq summaries: `ctranslate2` (the checkpoint converted once, "
+        "the same tokens as `generate()`, faster) or `torch` (`generate()` itself). CTranslate2 "
+        "falls back to torch, with a warning, when it cannot load.",
+        choices=("ctranslate2", "torch"),
+    )
+    embedding_runtime: str = setting(
+        "onnx",
+        "What runs the embedding model: `onnx` (ONNX Runtime, a graph exported once from the "
+        "same weights, the same vectors, faster) or `torch` (sentence-transformers). ONNX falls "
+        "back to torch, with a warning, when onnxruntime or the export fails.",
+        choices=("onnx", "torch"),
+    )
     seq2seq_batch_size: int = setting(
         0,
         "Chunks of similar length summarised together in one `generate()` call; 0 picks by "

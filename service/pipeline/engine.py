@@ -71,7 +71,11 @@ class Pipeline:
             if self._embedder is None:
                 name = self.settings.embedding_model or default_embedding_model()
                 # ONNX Runtime gets the threads torch would (SUMMARY_TORCH_THREADS, else cores).
-                self._embedder = Embedder(name, threads=self.settings.torch_threads)
+                self._embedder = Embedder(
+                    name,
+                    threads=self.settings.torch_threads,
+                    runtime=self.settings.embedding_runtime,
+                )
             return self._embedder
 
     @property

@@ -118,14 +118,16 @@ def test_models_other_than_mean_pooled_transformers_are_not_exported(tmp_path: P
     onnx_embedding.check_supported(source)
 
 
-def test_the_runtime_is_chosen_by_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_runtime_is_chosen_by_argument_or_setting() -> None:
+    from service.config import Settings
+    from service.pipeline.engine import Pipeline
+
     assert Embedder().wanted_runtime == "onnx"
-    monkeypatch.setenv("SUMMARY_EMBEDDING_RUNTIME", "torch")
-    assert Embedder().wanted_runtime == "torch"
-    assert Embedder(runtime="onnx").wanted_runtime == "onnx"
-    monkeypatch.setenv("SUMMARY_EMBEDDING_RUNTIME", "int8")
+    assert Embedder(runtime="torch").wanted_runtime == "torch"
+    settings = Settings.from_env(environ={"SUMMARY_EMBEDDING_RUNTIME": "torch"})
+    assert Pipeline(settings).embedder.wanted_runtime == "torch"
     with pytest.raises(ValueError, match="onnx or torch"):
-        Embedder()
+        Embedder(runtime="int8")
 
 
 def test_a_damaged_cached_build_is_made_again(

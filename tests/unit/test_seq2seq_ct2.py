@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from service.config import Settings
 from service.pipeline.chunking import chunk_sentences
 from service.pipeline.embeddings import Embedder
 from service.pipeline.runtimes import ct2_seq2seq
@@ -109,17 +110,15 @@ def test_a_failed_conversion_falls_back_to_torch(
     assert summariser.fallback_reason == "ValueError: unsupported architecture"
 
 
-def test_the_engine_is_chosen_by_argument_runtime_or_environment(
-    tiny_seq2seq_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_engine_is_chosen_by_argument_runtime_or_setting(tiny_seq2seq_dir: Path) -> None:
     folder = str(tiny_seq2seq_dir)
     assert Seq2SeqSummariser(folder, Embedder()).wanted_engine == "ctranslate2"
     assert Seq2SeqSummariser(folder, Embedder(), runtime="int8").wanted_engine == "torch"
-    monkeypatch.setenv("SUMMARY_SEQ2SEQ_ENGINE", "torch")
-    assert Seq2SeqSummariser(folder, Embedder()).wanted_engine == "torch"
-    monkeypatch.setenv("SUMMARY_SEQ2SEQ_ENGINE", "onnx")
+    assert Seq2SeqSummariser(folder, Embedder(), engine="torch").wanted_engine == "torch"
     with pytest.raises(ValueError, match="engine"):
-        Seq2SeqSummariser(folder, Embedder())
+        Seq2SeqSummariser(folder, Embedder(), engine="onnx")
+    settings = Settings.from_env(environ={"SUMMARY_SEQ2SEQ_ENGINE": "torch"})
+    assert settings.seq2seq_engine == "torch"
 
 
 def test_conversions_are_cached_by_the_checkpoint_files(tmp_path: Path, tiny_seq2seq_dir) -> None:

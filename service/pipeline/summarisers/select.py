@@ -134,6 +134,7 @@ class SummariserChoice:
             prefix=entry.prefix if entry else None,
             max_sentences=sentences,
             runtime=self.settings.seq2seq_runtime,
+            engine=self.settings.seq2seq_engine,
             batch_size=self.settings.seq2seq_batch_size,
         )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -49,7 +48,6 @@ RUNTIMES = (FLOAT32, INT8)
 # SUMMARY_SEQ2SEQ_ENGINE; CTranslate2 falls back to torch, with a warning, when it cannot load.
 CTRANSLATE2, TORCH = "ctranslate2", "torch"
 ENGINES = (CTRANSLATE2, TORCH)
-ENGINE_VARIABLE = "SUMMARY_SEQ2SEQ_ENGINE"
 # Chunks per generate() when the batch size is left to the runtime (measured with
 # `python -m service.bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
 # float32 runs 1.4x faster 4 at a time than 1 at a time, 8 are slower again; int8 gains nothing
@@ -152,7 +150,7 @@ class Seq2SeqSummariser:
             raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         if batch_size < 0:
             raise ValueError(f"batch_size must be 0 (by runtime) or more, not {batch_size}")
-        engine = engine or os.environ.get(ENGINE_VARIABLE, "") or CTRANSLATE2
+        engine = engine or CTRANSLATE2
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.runtime = runtime
