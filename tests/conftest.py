@@ -8,7 +8,8 @@ nonsense, which is the point: what it says must still be tied to real evidence, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,24 @@ CORPUS = REPO / "corpus"
 MULTILING_ENGLISH = REPO.parent / "shared" / "data" / "multiling2011" / "english"
 TINY_VOCABULARY = 2000
 TINY_LIMIT = 128  # the tiny model's positions and its tokenizer's model_max_length
+
+
+@pytest.fixture
+def without_package(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """`without_package("onnxruntime")`: from now on in the test, importing the package or any
+    of its modules raises ImportError, as where it is not installed."""
+
+    def hide(package: str) -> None:
+        real_import = builtins.__import__
+
+        def refuse(name: str, *args: Any, **kwargs: Any) -> Any:
+            if name.startswith(package):
+                raise ImportError(f"No module named {package!r}")
+            return real_import(name, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", refuse)
+
+    return hide
 
 
 @pytest.fixture(scope="session")

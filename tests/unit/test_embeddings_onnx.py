@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +60,11 @@ def test_the_build_is_cached_and_not_made_again(
 
 
 def test_without_onnxruntime_it_embeds_on_torch_and_says_why(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    without_package: Callable[[str], None],
 ) -> None:
-    real_import = builtins.__import__
-
-    def no_onnxruntime(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.startswith("onnxruntime"):
-            raise ImportError("No module named 'onnxruntime'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_onnxruntime)
+    without_package("onnxruntime")
     monkeypatch.setattr(Embedder, "_load_torch", lambda self: "torch model")
     embedder = Embedder(runtime="onnx")
     with caplog.at_level(logging.WARNING, logger=embeddings.__name__):

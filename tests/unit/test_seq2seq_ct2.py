@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +79,11 @@ def test_a_forced_end_token_is_ranked_as_generate_ranks_it(
 
 
 def test_without_ctranslate2_generation_runs_on_torch(
-    tiny_seq2seq_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tiny_seq2seq_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    without_package: Callable[[str], None],
 ) -> None:
-    real_import = builtins.__import__
-
-    def no_ctranslate2(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.startswith("ctranslate2"):
-            raise ImportError("No module named 'ctranslate2'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_ctranslate2)
+    without_package("ctranslate2")
     summariser = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), engine="ctranslate2")
     with caplog.at_level(logging.WARNING, logger=seq2seq.__name__):
         summariser.load()
