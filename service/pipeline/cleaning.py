@@ -302,10 +302,10 @@ def is_set_apart_headline(text: str, start: int, end: int, language: str) -> boo
     line_end = len(text) if line_end < 0 else line_end
     if text[line_start:start].strip() or text[end:line_end].strip():
         return False
+    rules = rules_language(language)
     for line in text[line_end:].split("\n", 8)[:8]:
         if line.strip():
-            block = _Block.read(line.strip(), rules_language(language))
-            return bool(_reason(block, rules_language(language), set()))
+            return bool(_reason(_Block.read(line.strip(), rules), rules, set()))
     return False
 
 

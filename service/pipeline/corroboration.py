@@ -17,7 +17,6 @@ from service.pipeline.disagreements import Statement
 from service.pipeline.facts import figures
 from service.pipeline.grouping import (
     RELATED_COSINE,
-    RELATED_WORD_OVERLAP,
     SAME_FACT_COSINE,
     content_words,
     word_overlap,
@@ -68,8 +67,6 @@ def corroborate(
 
 
 def _same_fact(cosine: float, overlap: float, text: str, passage: str) -> bool:
-    if cosine < SAME_FACT_COSINE and not (
-        cosine >= RELATED_COSINE and overlap >= max(RELATED_WORD_OVERLAP, MOST_WORDS)
-    ):
+    if cosine < SAME_FACT_COSINE and not (cosine >= RELATED_COSINE and overlap >= MOST_WORDS):
         return False
     return {f.key for f in figures(text)} <= {f.key for f in figures(passage)}
