@@ -1,5 +1,6 @@
-"""A real gunicorn serving the service on loopback, for the load benchmark and the fault and
-contract tests: start it, wait until it is ready, find and kill its workers, restart it.
+"""A real gunicorn serving the service on loopback, for the benchmarks and the fault and contract
+tests: start it, wait until it is ready, find and kill its workers, restart it; and Celery worker
+processes of the service, each in its own process group (`start_celery_worker`, `kill_group`).
 
 Not a benchmark itself: the leading underscore keeps it out of `python -m service.bench`'s list.
 """
@@ -27,6 +28,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process started in a session of its own, with all it started, and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(30)
+
+
+def start_celery_worker(
+    queue: str, hostname: str, env: Mapping[str, str], log: Path, loglevel: str = "WARNING"
+) -> subprocess.Popen[bytes]:
+    """A Celery worker process of the service (one pool process) on `queue`, in its own process
+    group so that `kill_group` kills it as a lost machine would; its output appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "service.jobs.celery_app", "worker"),
+                *(f"--queues={queue}", "--concurrency=1", f"--hostname={hostname}@%h"),
+                *("--without-gossip", "--without-mingle", f"--loglevel={loglevel}"),
+            ],
+            cwd=REPO,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 class ServerFailed(RuntimeError):
@@ -141,11 +169,8 @@ class GunicornServer:
 
     def kill_all(self) -> None:
         """The whole service dies at once (SIGKILL to master and workers): a crash or power cut."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(30)
+        if self.process is not None:
+            kill_group(self.process)
 
     def restart(self) -> None:
         self.stop()

@@ -32,7 +32,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -44,7 +43,13 @@ from typing import Any
 
 import requests
 
-from service.bench._server import REPO, GunicornServer, free_port
+from service.bench._server import (
+    REPO,
+    GunicornServer,
+    free_port,
+    kill_group,
+    start_celery_worker,
+)
 from service.store import DatabaseError, JobRecord, Store
 from service.store.records import TAKEN, TaskRecord
 
@@ -65,14 +70,15 @@ def run(*command: str, timeout: float = 60) -> None:
 
 
 class Postgres:
-    """A PostgreSQL cluster: the shared `main` one, or one made for the benchmark."""
+    """A database of the benchmark's own (`<prefix>_<random>`, dropped at the end), in the shared
+    `main` cluster on 127.0.0.1:5432 or in a cluster made for the benchmark."""
 
-    def __init__(self, shared: bool) -> None:
+    def __init__(self, shared: bool, prefix: str = "summary_chaos") -> None:
         self.version = sorted(os.listdir("/etc/postgresql"))[-1]
         self.shared = shared
         self.cluster = "main" if shared else f"chaos{uuid.uuid4().hex[:6]}"
         self.port = 5432 if shared else free_port()
-        self.database = f"summary_chaos_{uuid.uuid4().hex[:8]}"
+        self.database = f"{prefix}_{uuid.uuid4().hex[:8]}"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{self.database}"
 
     def __enter__(self) -> Postgres:
@@ -186,31 +192,22 @@ class Service:
 
     def __exit__(self, *_exc: object) -> None:
         for process in self.celery:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(30)
+            kill_group(process)
         if self.api is not None:
             self.api.kill_all()
 
     def start_worker(self) -> None:
         assert self.api is not None
         number = len(self.celery)
-        log = (self.workdir / f"celery-{number}.log").open("ab")
         self.celery.append(
-            subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "celery", "-A", "service.jobs.celery_app", "worker"),
-                    *(f"--queues={self.queue}", "--concurrency=1", f"--hostname=chaos{number}@%h"),
-                    *("--without-gossip", "--without-mingle", "--loglevel=INFO"),
-                ],
-                cwd=REPO,
-                env={**self.api.env, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as one
+            start_celery_worker(
+                self.queue,
+                f"chaos{number}",
+                {**self.api.env, **self.env},
+                self.workdir / f"celery-{number}.log",
+                loglevel="INFO",
             )
         )
-        log.close()
 
     @property
     def url(self) -> str:

@@ -21,12 +21,9 @@ speed-up over the first count.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -35,8 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from service.bench._server import REPO
-from service.bench.chaos import run as run_command
+from service.bench._server import kill_group, start_celery_worker
+from service.bench.chaos import Postgres
 from service.bench.fresh import MAX_WORDS, documents
 
 POLL_SECONDS = 0.05
@@ -73,51 +70,23 @@ def main(argv: list[str]) -> int:
 
 
 @contextmanager
-def database() -> Iterator[str]:
-    """A PostgreSQL database of the benchmark's own on 127.0.0.1:5432, dropped at the end."""
-    name = f"summary_bench_{uuid.uuid4().hex[:8]}"
-
-    def admin(statement: str) -> None:
-        run_command(
-            *("psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", "postgres"),
-            *("-v", "ON_ERROR_STOP=1", "-c", statement),
-        )
-
-    admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
 def workers(count: int, env: dict[str, str], workdir: Path) -> Iterator[None]:
     """`count` Celery worker processes, one pool process each, killed with their groups."""
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for number in range(count):
-            with (workdir / f"celery-{number}.log").open("ab") as log:
-                processes.append(
-                    subprocess.Popen(
-                        [
-                            *(sys.executable, "-m", "celery", "-A", "service.jobs.celery_app"),
-                            *("worker", f"--queues={env['SUMMARY_CELERY_QUEUE']}"),
-                            *("--concurrency=1", f"--hostname=scaleout{number}@%h"),
-                            *("--without-gossip", "--without-mingle", "--loglevel=WARNING"),
-                        ],
-                        cwd=REPO,
-                        env={**os.environ, **env},
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,  # its own process group, killed as one
-                    )
+            processes.append(
+                start_celery_worker(
+                    env["SUMMARY_CELERY_QUEUE"],
+                    f"scaleout{number}",
+                    {**os.environ, **env},
+                    workdir / f"celery-{number}.log",
                 )
+            )
         yield
     finally:
         for process in processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(30)
+            kill_group(process)
 
 
 def brief(
@@ -173,7 +142,11 @@ def measure(count: int, size: int, batch: int, threads: int, timeout: float) -> 
     threads = threads or max(len(os.sched_getaffinity(0)) // count, 1)  # the README's: cores / N
     warm = 2 * count * batch
     made = documents(size + warm)  # the warm-up's copies are perturbed differently: no cache hit
-    with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp, database() as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp,
+        Postgres(shared=True, prefix="summary_bench") as postgres,
+    ):
+        url = postgres.url
         env = {
             "SUMMARY_DATABASE_URL": url,
             "SUMMARY_JOB_BACKEND": "celery",
