@@ -187,29 +187,36 @@ class DocumentStore(StoreBase):
         """Which of `keys` have a cached summary (without loading them)."""
         return {row.key for row in self._rows_in(select(summaries.c.key), summaries.c.key, keys)}
 
-    def put_summaries(self, rows: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
-        """Cache many new summaries at once, `(key, document_id, summary)` each (tools filling a
-        store; keys must not be cached yet)."""
+    def put_summaries(self, rows: Sequence[tuple[str, str, dict[str, Any]]]) -> list[bool]:
+        """Cache (or re-cache) summaries, `(key, document_id, summary)` each, in one transaction;
+        False for each whose document has been deleted meanwhile (nothing is written for it).
+
+        The documents are read under a key-share lock (PostgreSQL; SQLite's writer holds the
+        whole database): a concurrent delete waits for the commit and then takes the new
+        summaries with it, as it takes the older ones.
+        """
+        if not rows:
+            return []
+        latest = {key: (document_id, summary) for key, document_id, summary in rows}
+        wanted = [document_id for document_id, _summary in latest.values()]
         now = self.clock()
-        values = [
-            {"key": key, "document_id": document_id, "summary": summary, "created_at": now}
-            for key, document_id, summary in rows
-        ]
         with self._write() as conn:
+            present: set[str] = set()
+            for chunk in chunks(list(dict.fromkeys(wanted))):
+                query = select(documents.c.id).where(documents.c.id.in_(chunk))
+                present.update(conn.execute(query.with_for_update(key_share=True)).scalars())
+            for chunk in chunks(list(latest)):
+                conn.execute(delete(summaries).where(summaries.c.key.in_(chunk)))
+            values = [
+                {"key": key, "document_id": document_id, "summary": summary, "created_at": now}
+                for key, (document_id, summary) in latest.items()
+                if document_id in present
+            ]
             for at in range(0, len(values), IN_CLAUSE_SIZE):
                 conn.execute(insert(summaries), values[at : at + IN_CLAUSE_SIZE])
+        return [document_id in present for _key, document_id, _summary in rows]
 
     def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
         """Cache (or re-cache) a summary; False, and nothing written, if the document has been
         deleted meanwhile."""
-        try:
-            with self._write() as conn:
-                conn.execute(delete(summaries).where(summaries.c.key == key))
-                conn.execute(
-                    insert(summaries).values(
-                        key=key, document_id=document_id, summary=summary, created_at=self.clock()
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return self.put_summaries([(key, document_id, summary)])[0]

@@ -43,6 +43,10 @@ def test_documents_conflicts_and_the_summary_cache(store: Store) -> None:
     assert stored.text == TEXTS["a"] and stored.created_at.tzinfo is not None
     assert store.delete_document("a") and store.get_summary("k") is None
     assert not store.put_summary("k2", "a", {"sentences": []})  # foreign key: document gone
+    store.put_documents([new_document("b", TEXTS["b"])], replace=False)
+    rows = [("k3", "a", {"sentences": []}), ("k4", "b", {"sentences": ["b"]})]
+    assert store.put_summaries(rows) == [False, True]  # `a` is gone: skipped, the rest written
+    assert store.get_summaries(["k3", "k4"]) == {"k4": {"sentences": ["b"]}}
 
 
 def test_one_of_many_concurrent_claims_wins(store: Store, pg_url: str) -> None:

@@ -169,6 +169,26 @@ def test_summary_cache_follows_its_document(store):
     assert not store.delete_document("a")
 
 
+def test_many_summaries_are_cached_in_one_write_skipping_deleted_documents(store):
+    store.put_documents(
+        [new_document("a", "Alpha text."), new_document("b", "Beta text.")], replace=False
+    )
+    assert store.put_summary("k1", "a", {"sentences": ["old"]})
+    stored = store.put_summaries(
+        [
+            ("k1", "a", {"sentences": ["again"]}),  # re-caching replaces
+            ("k2", "gone", {"sentences": []}),  # no such document: skipped, nothing written
+            ("k3", "b", {"sentences": ["b"]}),
+        ]
+    )
+    assert stored == [True, False, True]
+    assert store.get_summaries(["k1", "k2", "k3"]) == {
+        "k1": {"sentences": ["again"]},
+        "k3": {"sentences": ["b"]},
+    }
+    assert store.put_summaries([]) == []
+
+
 def test_only_one_of_two_claims_wins(store):
     job = store.create_job({"max_words": 50}, ["a"])
     assert store.claim_job(job.id, "worker-1")
