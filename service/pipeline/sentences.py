@@ -23,8 +23,8 @@ from pysbd.languages import LANGUAGE_CODES
 from service.pipeline.language import rules_language
 from service.pipeline.types import CleanedDocument, Sentence
 
-# pysbd.Segmenter.segment keeps the text it works on in an attribute, so one segmenter must not
-# serve two threads at once: each thread caches its own, one per language.
+# pysbd.Segmenter.segment keeps the text it works on in an attribute; _pysbd no longer calls it,
+# but pysbd promises nothing about threads, so each thread still caches its own, one per language.
 _segmenters = threading.local()
 PYSBD_LANGUAGES = frozenset(LANGUAGE_CODES) - {"ar", "fa"}
 PYSBD_WINDOW = 2000  # characters given to pysbd at once
@@ -159,7 +159,45 @@ def _segment(text: str, language: str) -> list[str]:
     if language not in PYSBD_LANGUAGES:
         return list(sentencex.segment(language, text))
     segmenter = _pysbd_segmenter(language)
-    return [segment for window in _windows(text, language) for segment in segmenter.segment(window)]
+    return [segment for window in _windows(text, language) for segment in _pysbd(segmenter, window)]
+
+
+def _pysbd(segmenter: pysbd.Segmenter, text: str) -> list[str]:
+    """What `segmenter.segment(text)` returns, without its costly offsets.
+
+    pysbd finds each sentence it made in the text with a regular expression of its own (the
+    sentence, escaped, then any spaces), searched from the start of the text, and keeps the first
+    match that ends after the previous sentence's; one it cannot find is left out. Compiling one
+    expression per sentence took a third of pysbd's time and flushed `re`'s cache of pysbd's other
+    expressions, so the same search is done here with `str.find`.
+    """
+    if not text:
+        return []
+    segments, prior_end = [], 0
+    for sentence in segmenter.processor(text).process():
+        span = _pysbd_match(text, sentence, prior_end)
+        if span is not None:
+            segments.append(text[span[0] : span[1]])
+            prior_end = span[1]
+    return segments
+
+
+def _pysbd_match(text: str, sentence: str, prior_end: int) -> tuple[int, int] | None:
+    """The first of `re.finditer(re.escape(sentence) + r"\\s*", text)` ending after `prior_end`."""
+    if not sentence:  # an empty match steps on differently: leave it to `re`
+        for match in re.finditer(r"\s*", text):
+            if match.end() > prior_end:
+                return match.span()
+        return None
+    cursor = 0
+    while (at := text.find(sentence, cursor)) >= 0:
+        end = at + len(sentence)
+        while end < len(text) and text[end].isspace():  # what `\s` matches in a str pattern
+            end += 1
+        if end > prior_end:
+            return at, end
+        cursor = end
+    return None
 
 
 def _windows(text: str, language: str) -> list[str]:
