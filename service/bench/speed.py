@@ -196,9 +196,9 @@ def _runs(
         def measure(some: list[Chunk]) -> None:
             if batch == 1:  # as a brief job runs it: one document's chunks per call
                 for chunk in some:
-                    summariser.summarise_chunks([chunk], "en")
+                    summariser.summarise_chunks([chunk], ["en"])
             else:
-                summariser.summarise_chunks(some, "en")
+                summariser.summarise_chunks(some, ["en"] * len(some))
 
         return measure
 

@@ -10,9 +10,12 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
+
+import numpy as np
 
 from service.config import Settings
 from service.pipeline.chunking import chunk_sentences
@@ -22,7 +25,7 @@ from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.merge import merge_summaries
 from service.pipeline.sentences import split_sentences
 from service.pipeline.story_brief import DEFAULT_MODE, Earlier, brief_of_stories
-from service.pipeline.summarisers.base import Summariser
+from service.pipeline.summarisers.base import Prepared, Summariser
 from service.pipeline.summarisers.select import SummariserChoice
 from service.pipeline.types import (
     Brief,
@@ -38,6 +41,9 @@ log = logging.getLogger(__name__)
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given, or
 # what a summary carries (3: the document's concepts; 4: a caption above a photo credit cut).
 PREPARATION_VERSION = "4"
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def available_cores() -> int:
@@ -118,8 +124,43 @@ class Pipeline:
     def clean(self, document: Document) -> CleanedDocument:
         return clean_document(document)
 
+    def documents_per_call(self, document: DocumentHead) -> int:
+        """How many documents like `document` `summarise_many` is best given at once."""
+        return self.choice.for_language(document.language).documents_per_call
+
     def summarise(self, document: Document) -> Summary:
-        summariser = self.summariser_for(document)
+        """`document`'s summary: `summarise_many` of one, raising what it could not."""
+        result = self.summarise_many([document])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def summarise_many(self, documents: Sequence[Document]) -> list[Summary | Exception]:
+        """Each document's summary, or the exception that stopped it, in order.
+
+        Each is cleaned, split and chunked alone; then each summariser's documents are
+        summarised in one call (a seq2seq model's chunks generated together, an embedding
+        model's sentences embedded together), which gives each document what it gets alone. A
+        document that fails fails alone: when a call for many raises, each is tried on its own.
+        """
+        results: dict[int, Summary | Exception] = {}
+        groups: dict[int, tuple[Summariser, list[int], list[Prepared]]] = {}
+        for at, document in enumerate(documents):
+            try:
+                summariser = self.summariser_for(document)
+                prepared = self._prepare(document, summariser)
+            except Exception as exc:
+                results[at] = exc
+                continue
+            group = groups.setdefault(id(summariser), (summariser, [], []))
+            group[1].append(at)
+            group[2].append(prepared)
+        for summariser, places, items in groups.values():
+            summarised = each_alone_on_failure(partial(self._summarised, summariser), items)
+            results.update(zip(places, summarised, strict=True))
+        return [results[at] for at in range(len(documents))]
+
+    def _prepare(self, document: Document, summariser: Summariser) -> Prepared:
         cleaned = self.clean(document)
         sentences = split_sentences(cleaned)
         chunks, truncated = chunk_sentences(
@@ -129,23 +170,39 @@ class Pipeline:
             overlap_sentences=self.settings.chunk_overlap_sentences,
             max_chunks=self.settings.max_chunks_per_document,
         )
-        summary = summariser.summarise(document, sentences, chunks, truncated)
         removed = sum(span.end - span.start for span in cleaned.removed)
-        summary = replace(
-            summary,
-            facts=replace(summary.facts, removed_chars=removed),
-            concepts=document_concepts([s.text for s in sentences], document.language),
-        )
-        return self._with_vectors(summary)
+        return Prepared(document, sentences, chunks, truncated, removed_chars=removed)
 
-    def _with_vectors(self, summary: Summary) -> Summary:
-        """The summary with its sentences' embeddings, cached with it so that no brief embeds
-        them again (the extractive summariser has them already; a generated text has not)."""
+    def _summarised(self, summariser: Summariser, items: Sequence[Prepared]) -> list[Summary]:
+        """The summaries of `items` by one call of `summariser`, with what it does not know
+        (the characters cleaning removed, the document's concepts) and their vectors."""
+        summaries = [
+            replace(
+                summary,
+                facts=replace(summary.facts, removed_chars=item.removed_chars),
+                concepts=document_concepts(
+                    [s.text for s in item.sentences], item.document.language
+                ),
+            )
+            for summary, item in zip(summariser.summarise_many(items), items, strict=True)
+        ]
+        return self._with_vectors(summaries)
+
+    def _with_vectors(self, summaries: list[Summary]) -> list[Summary]:
+        """The summaries with their sentences' embeddings, cached with them so that no brief
+        embeds them again (the extractive summariser and the aligner of generated text have
+        them already; an extractive summary in a language the model does not know has not),
+        embedded in one call for all that lack them."""
         identity = self.embedder.identity
-        if summary.sentences and summary.vectors_by(identity) is None:
-            rows = self.embedder.encode([s.text for s in summary.sentences])
-            summary = replace(summary, vectors=SentenceVectors.of(identity, rows))
-        return summary
+        lacking = [
+            at for at, s in enumerate(summaries) if s.sentences and s.vectors_by(identity) is None
+        ]
+        if lacking:
+            texts = [s.text for at in lacking for s in summaries[at].sentences]
+            ends = np.cumsum([len(summaries[at].sentences) for at in lacking])[:-1]
+            for at, rows in zip(lacking, np.split(self.embedder.encode(texts), ends), strict=True):
+                summaries[at] = replace(summaries[at], vectors=SentenceVectors.of(identity, rows))
+        return summaries
 
     def merge(
         self,
@@ -176,3 +233,25 @@ class Pipeline:
             stories=stories,
             earlier=earlier,
         )
+
+
+def each_alone_on_failure(
+    call: Callable[[Sequence[Item]], Sequence[Result]], items: Sequence[Item]
+) -> list[Result | Exception]:
+    """`call(items)`, one result per item; when it raises, `call([item])` for each item, so
+    that what one item raises is its own result and costs the others nothing but time."""
+    try:
+        return list(call(items))
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+        log.warning(
+            "a call for %d items raised %s; trying each alone", len(items), type(exc).__name__
+        )
+    results: list[Result | Exception] = []
+    for item in items:
+        try:
+            results.extend(call([item]))
+        except Exception as exc:
+            results.append(exc)
+    return results

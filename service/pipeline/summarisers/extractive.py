@@ -18,7 +18,7 @@ from service.pipeline.embeddings import Embedder
 from service.pipeline.grouping import LexicalEncoder, embeds_well
 from service.pipeline.readability import reads_alone
 from service.pipeline.sentences import is_question
-from service.pipeline.summarisers.base import document_facts
+from service.pipeline.summarisers.base import Prepared, document_facts
 from service.pipeline.types import (
     Chunk,
     Citation,
@@ -39,6 +39,9 @@ MMR_LAMBDA = 0.7  # importance against novelty when picking the next sentence
 REDUNDANT_COSINE = 0.8  # a sentence this close to one already picked is never picked
 MIN_WORDS, MAX_WORDS = 5, 80
 LEANING_WEIGHT = 0.5  # a sentence that leans on the one before it ("They are...") reads badly alone
+# Documents summarised together: their sentences (about 15 a news article) embedded in one call,
+# in batches of similar length, instead of a call per document of a few short, ragged batches.
+DOCUMENTS_PER_CALL = 32
 
 
 def lexrank(vectors: np.ndarray) -> np.ndarray:
@@ -131,17 +134,45 @@ class ExtractiveSummariser:
             ]
         )
 
+    @property
+    def documents_per_call(self) -> int:
+        return DOCUMENTS_PER_CALL
+
     def summarise(
         self, document: Document, sentences: list[Sentence], chunks: list[Chunk], truncated: bool
     ) -> Summary:
-        read = sentences_read(sentences, chunks)
+        return self.summarise_many([Prepared(document, sentences, chunks, truncated)])[0]
+
+    def summarise_many(self, prepared: Sequence[Prepared]) -> list[Summary]:
+        """The sentences of every document in a language the model embeds well are embedded in
+        one call, which cuts them into fuller batches of similar length than one document's."""
+        reads = [sentences_read(item.sentences, item.chunks) for item in prepared]
+        embedded = [
+            bool(read) and embeds_well(item.document.language)
+            for item, read in zip(prepared, reads, strict=True)
+        ]
+        texts = [
+            s.text for read, wanted in zip(reads, embedded, strict=True) if wanted for s in read
+        ]
+        rows = self.embedder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        counts = [len(read) for read, wanted in zip(reads, embedded, strict=True) if wanted]
+        vectors = iter(np.split(rows, np.cumsum(counts)[:-1]) if counts else [])
+        return [
+            self._summary(item, read, next(vectors) if wanted else None)
+            for item, read, wanted in zip(prepared, reads, embedded, strict=True)
+        ]
+
+    def _summary(self, item: Prepared, read: list[Sentence], vectors: np.ndarray | None) -> Summary:
+        """`item`'s summary from the sentences it read and their embeddings (None: the model does
+        not know its language, and its sentences are compared by their words instead)."""
+        document = item.document
         picked: list[SummarySentence] = []
         kept: SentenceVectors | None = None
         if read:
             texts = [sentence.text for sentence in read]
-            lexical = not embeds_well(document.language)
-            encode = LexicalEncoder(texts) if lexical else self.embedder.encode
-            vectors = encode(texts)
+            lexical = vectors is None
+            if vectors is None:
+                vectors = LexicalEncoder(texts)(texts)
             scores = importance(vectors, [sentence.index for sentence in read])
             scores *= [
                 1.0 if reads_alone(sentence.text, document.language) else LEANING_WEIGHT
@@ -153,7 +184,7 @@ class ExtractiveSummariser:
             picked = [_quote(read[row], float(scores[row])) for row in rows]
             if not lexical:  # kept with the summary: the merge will not embed them again
                 kept = SentenceVectors.of(self.embedder.identity, vectors[rows])
-        facts = document_facts(self, document, sentences, chunks, truncated)
+        facts = document_facts(self, document, item.sentences, item.chunks, item.truncated)
         return Summary(document.id, self.info, picked, facts, kept)
 
 

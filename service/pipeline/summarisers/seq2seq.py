@@ -21,7 +21,7 @@ from service.pipeline.embeddings import Embedder
 from service.pipeline.language import rules_language
 from service.pipeline.sentences import sentence_spans
 from service.pipeline.summarisers.alignment import MIN_SUPPORT, cite_drafts
-from service.pipeline.summarisers.base import document_facts
+from service.pipeline.summarisers.base import Prepared, document_facts
 from service.pipeline.summarisers.registry import (
     GENERATION_KEYS,
     ModelLoadError,
@@ -370,51 +370,75 @@ class Seq2SeqSummariser:
         with self._lock, torch.inference_mode():
             return model.generate(**inputs, **options)
 
-    def postprocess(self, output_ids: Any, language: str) -> list[list[str]]:
+    def postprocess(self, output_ids: Any, languages: Sequence[str]) -> list[list[str]]:
         """Each decoded output cut into sentences with the rules for its language."""
         tokenizer = self._checkpoint().tokenizer
         with self._lock:
             decoded = tokenizer.batch_decode(output_ids, skip_special_tokens=True)
-        rules = rules_language(language)
         outputs = []
-        for raw in decoded:
+        for raw, language in zip(decoded, languages, strict=True):
             text = " ".join(raw.replace("<n>", " ").split())  # PEGASUS writes newlines as <n>
+            rules = rules_language(language)
             outputs.append([text[start:end] for start, end in sentence_spans(text, rules)])
         return outputs
 
-    def summarise_chunks(self, chunks: Sequence[Chunk], language: str) -> list[list[str]]:
-        """The generated sentences of each chunk, in the order given.
+    def summarise_chunks(
+        self, chunks: Sequence[Chunk], languages: Sequence[str]
+    ) -> list[list[str]]:
+        """The generated sentences of each chunk (in `languages[i]` for `chunks[i]`), in order.
 
         Chunks are generated `batch_size` at a time, sorted by length so that a batch pads little:
         on CPU a batch of similar inputs keeps the matrix products busy where one input leaves
-        most of each product's width idle, above all in the decoder.
+        most of each product's width idle, above all in the decoder. A batch gives each chunk
+        the tokens it gets alone (CTranslate2's batches are exact; `bench speed` checks it).
         """
         order = sorted(range(len(chunks)), key=lambda at: chunks[at].tokens)
         outputs: list[list[str]] = [[] for _ in chunks]
         for first in range(0, len(order), self.batch_size):
             batch = order[first : first + self.batch_size]
             generated = self.postprocess(
-                self._forward(self.preprocess([chunks[at] for at in batch])), language
+                self._forward(self.preprocess([chunks[at] for at in batch])),
+                [languages[at] for at in batch],
             )
             for at, sentences in zip(batch, generated, strict=True):
                 outputs[at] = sentences
         return outputs
 
+    @property
+    def documents_per_call(self) -> int:
+        """Twice a generate() batch of documents: a news article is a chunk or two, so their
+        chunks fill whole batches, sorted by length among more of them."""
+        return 2 * self.batch_size
+
     def summarise(
         self, document: Document, sentences: list[Sentence], chunks: list[Chunk], truncated: bool
     ) -> Summary:
-        generated = self.summarise_chunks(chunks, document.language)
+        return self.summarise_many([Prepared(document, sentences, chunks, truncated)])[0]
+
+    def summarise_many(self, prepared: Sequence[Prepared]) -> list[Summary]:
+        """The chunks of all `prepared` generated together (`summarise_chunks`), then each
+        document's sentences tied to its own evidence."""
+        chunks = [chunk for item in prepared for chunk in item.chunks]
+        languages = [item.document.language for item in prepared for _chunk in item.chunks]
+        generated = iter(self.summarise_chunks(chunks, languages))
+        return [
+            self._summary(item, [next(generated) for _chunk in item.chunks]) for item in prepared
+        ]
+
+    def _summary(self, item: Prepared, generated: list[list[str]]) -> Summary:
         drafts = [
-            (text, chunk) for chunk, texts in zip(chunks, generated, strict=True) for text in texts
+            (text, chunk)
+            for chunk, texts in zip(item.chunks, generated, strict=True)
+            for text in texts
         ]
         picked: list[SummarySentence] = []
         vectors: SentenceVectors | None = None
         if drafts:
             picked, vectors = cite_drafts(
-                drafts, sentences, self.embedder, self.min_support, self.max_sentences
+                drafts, item.sentences, self.embedder, self.min_support, self.max_sentences
             )
-        facts = document_facts(self, document, sentences, chunks, truncated)
-        return Summary(document.id, self.info, picked, facts, vectors)
+        facts = document_facts(self, item.document, item.sentences, item.chunks, item.truncated)
+        return Summary(item.document.id, self.info, picked, facts, vectors)
 
 
 def _checkpoint_generation(where: str, options: dict[str, Any]) -> dict[str, Any]:
