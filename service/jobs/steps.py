@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from service.jobs.observe import NO_OBSERVER, JobObserver, observe
+from service.pipeline.engine import each_alone_on_failure
 from service.pipeline.render import brief_to_dict
 from service.pipeline.story_brief import DEFAULT_MODE, Earlier
 from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
@@ -37,7 +38,11 @@ class PipelineLike(Protocol):
 
     def summary_key(self, document: DocumentHead) -> str: ...
 
+    def documents_per_call(self, document: DocumentHead) -> int: ...
+
     def summarise(self, document: Document) -> Summary: ...
+
+    def summarise_many(self, documents: Sequence[Document]) -> list[Summary | Exception]: ...
 
     def merge(
         self,
@@ -198,29 +203,58 @@ def start(ctx: JobContext) -> list[str] | None:
 
 
 def summarise_documents(ctx: JobContext, document_ids: Sequence[str]) -> int:
-    """Summarise these documents of the job (each one cached), recording each outcome as it
-    comes; returns how many of the job's documents are done, all steps together."""
+    """Summarise these documents of the job (each one cached) a batch at a time, recording the
+    outcomes of each batch as it ends; returns how many of the job's documents are done, all
+    steps together."""
     total = ctx.running_job().progress_total
     done = 0
-    for batch in documents_in_order(ctx.store, document_ids):
-        for document in batch:
-            outcome = summarise_one(ctx, document)
-            done = ctx.record([outcome], total)
+    for loaded in documents_in_order(ctx.store, document_ids):
+        for batch in model_batches(ctx.pipeline, loaded):
+            done = ctx.record(summarise_batch(ctx, batch), total)
     return done
 
 
-def summarise_one(ctx: JobContext, document: Document) -> Outcome:
-    """Summarise and cache `document` unless cached; a failure is an outcome, not an exception,
-    and the merge names it in the brief's notes."""
-    try:
-        key = ctx.pipeline.summary_key(document)
-        if key in ctx.store.cached_keys([key]):
-            ctx.observe("cache_hits", ctx.job_id, 1)
+def model_batches(pipeline: PipelineLike, documents: list[Document]) -> Iterator[list[Document]]:
+    """`documents` in order, cut into batches of the size the summariser of each batch's first
+    document is best given at once (`documents_per_call`)."""
+    at = 0
+    while at < len(documents):
+        size = max(pipeline.documents_per_call(documents[at]), 1)
+        yield documents[at : at + size]
+        at += size
+
+
+def summarise_batch(ctx: JobContext, documents: Sequence[Document]) -> list[Outcome]:
+    """Summarise and cache those of `documents` not cached, in one pipeline call and one write;
+    each document's outcome, in order. A failure is an outcome, not an exception (the merge
+    names it in the brief's notes), and one document's failure is its own: when the call for
+    the batch raises, each document is summarised alone."""
+    keys: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    for document in documents:
+        try:
+            keys[document.id] = ctx.pipeline.summary_key(document)
+        except Exception as exc:
+            failures[document.id] = _logged_failure(exc, document, ctx.job_id)
+    cached = ctx.store.cached_keys(list(keys.values()))
+    if cached:
+        ctx.observe("cache_hits", ctx.job_id, len([i for i in keys if keys[i] in cached]))
+    todo = [d for d in documents if d.id in keys and keys[d.id] not in cached]
+    results = each_alone_on_failure(ctx.pipeline.summarise_many, todo)
+    made: list[Summary] = []
+    for document, result in zip(todo, results, strict=True):
+        if isinstance(result, Exception):
+            failures[document.id] = _logged_failure(result, document, ctx.job_id)
         else:
-            _summarise_and_cache(ctx, document, key)
-        return Outcome(document.id, key)
-    except Exception as exc:
-        return Outcome(document.id, None, _logged_failure(exc, document, ctx.job_id))
+            made.append(result)
+    # False for a document deleted meanwhile: nothing is cached for it, and the merge sees it.
+    ctx.store.put_summaries([(keys[s.document_id], s.document_id, s.to_dict()) for s in made])
+    for summary in made:
+        ctx.observe("summarised", ctx.job_id, summary)
+    return [
+        Outcome(d.id, None, failures[d.id]) if d.id in failures else Outcome(d.id, keys[d.id])
+        for d in documents
+    ]
 
 
 def _summarise_and_cache(ctx: JobContext, document: Document, key: str) -> Summary:
@@ -232,10 +266,11 @@ def _summarise_and_cache(ctx: JobContext, document: Document, key: str) -> Summa
 
 
 def _logged_failure(exc: Exception, document: Document, job_id: str) -> str:
-    log.exception(
+    log.error(
         "job %s: document %s could not be summarised",
         job_id,
         document.id,
+        exc_info=exc,
         extra={"job_id": job_id, "document_id": document.id},
     )
     return describe_exception(exc)

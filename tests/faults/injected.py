@@ -19,7 +19,7 @@ from pathlib import Path
 from service.config import Settings
 from service.pipeline.engine import Pipeline
 from service.pipeline.story_brief import Earlier
-from service.pipeline.types import Brief, Document, Summary
+from service.pipeline.types import Brief, Document, DocumentHead, Summary
 
 # Comma-separated document IDs, read by `create_app_with_faults` in each gunicorn worker.
 FAULT_ENV = {
@@ -55,7 +55,8 @@ Fault = BaseException | str | KillOnce
 
 
 class FaultInjectingPipeline(Pipeline):
-    """The real pipeline, but `summarise` fails as told for the documents named in `faults`.
+    """The real pipeline, but `summarise_many` (and so `summarise`) fails as told for the
+    documents named in `faults`.
 
     `faults` maps a document ID to an exception to raise, to "kill" (SIGKILL this process) or to a
     `KillOnce`. `before_summarise(document)`, when set, runs first (to act while a job is under
@@ -86,21 +87,29 @@ class FaultInjectingPipeline(Pipeline):
             self.summarised.clear()
             self.merged.clear()
 
-    def summarise(self, document: Document) -> Summary:
-        with self._record_lock:
-            self.summarised.append(document.id)
-        if self.before_summarise is not None:
-            self.before_summarise(document)
-        if self.seconds_per_document:
-            time.sleep(self.seconds_per_document)
-        fault = self.faults.get(document.id)
-        if fault == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)
-        if isinstance(fault, KillOnce):
-            fault.strike()
-        if isinstance(fault, BaseException):
-            raise fault
-        return super().summarise(document)
+    def documents_per_call(self, document: DocumentHead) -> int:
+        """Two documents per call while each is slowed down: a batch still, and a job's progress
+        still moves soon enough for a test to catch it half-way."""
+        return 2 if self.seconds_per_document else super().documents_per_call(document)
+
+    def summarise_many(self, documents: Sequence[Document]) -> list[Summary | Exception]:
+        """The real pipeline's, but a fault named for one of `documents` strikes the whole
+        call, as a model call for a batch fails (the job then summarises each alone)."""
+        for document in documents:
+            with self._record_lock:
+                self.summarised.append(document.id)
+            if self.before_summarise is not None:
+                self.before_summarise(document)
+            if self.seconds_per_document:
+                time.sleep(self.seconds_per_document)
+            fault = self.faults.get(document.id)
+            if fault == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if isinstance(fault, KillOnce):
+                fault.strike()
+            if isinstance(fault, BaseException):
+                raise fault
+        return super().summarise_many(documents)
 
     def merge(
         self,

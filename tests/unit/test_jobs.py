@@ -25,6 +25,7 @@ from service.jobs import (
     run_job,
 )
 from service.jobs.dispatch import CeleryDispatcher
+from service.jobs.steps import JobContext, start, summarise_documents
 from service.pipeline.types import Document
 from service.store import DONE, FAILED, QUEUED, RUNNING, DocumentDigest, Store
 from tests.faults.injected import InjectedFault
@@ -159,7 +160,49 @@ def test_a_failing_document_is_noted_and_the_others_are_briefed(store, pipeline,
     facts = {f["document_id"]: f["error"] for f in finished.result["document_facts"]}
     assert facts["a"] is None and facts["b"] == "InjectedFault: cannot read b"
     failed_logs = [r for r in caplog.records if getattr(r, "document_id", None) == "b"]
-    assert failed_logs and failed_logs[0].job_id == job.id
+    assert failed_logs and failed_logs[0].job_id == job.id and failed_logs[0].exc_info
+    assert pipeline.summarised == ["a", "b", "a", "b"]  # the batch failed: each tried alone
+
+
+def test_the_map_step_works_a_batch_at_a_time(store, pipeline, monkeypatch):
+    """One cached-summary query, one pipeline call, one summary write and one progress write per
+    batch of `documents_per_call` documents; documents cached meanwhile are not summarised."""
+    store.put_documents([new_document("d", LATER)], replace=False)
+    assert run_job(store, pipeline, create_brief_job(store, ["b"], None, 100).id).status == DONE
+    pipeline.reset()
+    monkeypatch.setattr(pipeline, "documents_per_call", lambda document: 2)
+    calls: dict[str, list[list[str]]] = {}
+
+    def spy(owner: Any, name: str, ids: Any) -> None:
+        real = getattr(owner, name)
+        calls[name] = []
+
+        def spying(first: Any, *args: Any) -> Any:
+            calls[name].append(ids(first))
+            return real(first, *args)
+
+        monkeypatch.setattr(owner, name, spying)
+
+    spy(pipeline, "summarise_many", lambda documents: [d.id for d in documents])
+    spy(store, "put_summaries", lambda rows: [row[1] for row in rows])
+    spy(store, "cached_keys", lambda keys: keys)
+    job = create_brief_job(store, ["a", "b", "c", "d"], None, 100)
+    assert store.claim_job(job.id, "w1")
+    progress: list[tuple[int, int, str]] = []
+    ctx = JobContext(store, pipeline, job.id, "w1", on_progress=lambda *p: progress.append(p))
+    assert start(ctx) == ["a", "c", "d"] and progress == [(1, 4, "summarising")]
+    # As a map task sent again would: `b` among them, cached since.
+    assert summarise_documents(ctx, ["a", "b", "c", "d"]) == 4
+    assert calls["summarise_many"] == [["a"], ["c", "d"]]
+    assert calls["put_summaries"] == [["a"], ["c", "d"]]
+    assert len(calls["cached_keys"]) == 1 + 2  # the job's start, then one per batch
+    assert progress[1:] == [(2, 4, "summarising"), (4, 4, "summarising")]
+    assert {o.document_id for o in store.job_outcomes(job.id).values() if o.summary_key} == {
+        "a",
+        "b",
+        "c",
+        "d",
+    }
 
 
 def test_the_job_fails_when_every_document_fails(store, pipeline):
@@ -237,7 +280,8 @@ def test_run_job_stops_when_the_job_is_taken_away(store, pipeline):
     pipeline.before_summarise = lambda d: store.release_job(job.id, "w1")
     result = run_job(store, pipeline, job.id, worker="w1")
     assert result.status == QUEUED  # released, not finished or failed by the lost worker
-    assert pipeline.summarised == ["a"]
+    assert pipeline.summarised == ["a", "b"]  # one batch: the loss is seen as it is recorded
+    assert store.job_outcomes(job.id) == {}  # and nothing of it counts for the lost job
 
 
 def test_job_to_dict_has_the_documented_shape(store, pipeline):
