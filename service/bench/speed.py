@@ -8,8 +8,10 @@ distilbart-cnn-12-6's architecture (random weights, see `speed_model`):
 - the service's `Seq2SeqSummariser` (its `generate` step, with the same decoding settings) in
   each runtime it offers: `float32` (on CTranslate2, the default engine), `torch_float32` (the
   same on torch's generate(), as before CTranslate2), `int8` (torch's dynamic quantisation), one
-  document per `generate()` call as a brief job runs it, and `batched` (`--batch-size`
-  documents' chunks per call, sorted by length: 4, the fastest float32 batch here);
+  document per `generate()` call (as `Pipeline.summarise` does for one document, and as a brief
+  job did before it summarised in batches), and `..._batched` as a brief job runs it now:
+  `documents_per_call` documents per `summarise_many` (twice the batch size), their chunks
+  sorted by length and generated `--batch-size` at a time (4, the fastest float32 batch here);
 - `ct2_int8`: the checkpoint converted to CTranslate2 int8 (not a service runtime: its tokens
   differ), the fastest mode, with its fidelity next to it.
 
@@ -194,11 +196,16 @@ def _runs(
         summariser.load()
 
         def measure(some: list[Chunk]) -> None:
-            if batch == 1:  # as a brief job runs it: one document's chunks per call
+            if batch == 1:  # one document's chunks per call, as `summarise` of one document
                 for chunk in some:
                     summariser.summarise_chunks([chunk], ["en"])
-            else:
-                summariser.summarise_chunks(some, ["en"] * len(some))
+                return
+            # As a brief job's map step: `documents_per_call` documents (one chunk each here)
+            # per summarise_many, whose chunks are generated `batch` at a time by length.
+            step = summariser.documents_per_call
+            for first in range(0, len(some), step):
+                batch_of_documents = some[first : first + step]
+                summariser.summarise_chunks(batch_of_documents, ["en"] * len(batch_of_documents))
 
         return measure
 
@@ -290,14 +297,19 @@ def _exact(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) 
             )[0]
             for chunk in chunks
         ]
-    one = Seq2SeqSummariser(str(folder), Embedder(), generation=forced, engine="ctranslate2")
+    one = Seq2SeqSummariser(
+        str(folder), Embedder(), generation=forced, engine="ctranslate2", batch_size=batch_size
+    )
     by_one = [tokens(one._forward(one.preprocess([chunk])))[0] for chunk in chunks]
-    order = sorted(range(len(chunks)), key=lambda at: chunks[at].tokens)
     by_batch: dict[int, list[int]] = {}
-    for first in range(0, len(order), batch_size):
-        rows = order[first : first + batch_size]
-        output = tokens(one._forward(one.preprocess([chunks[at] for at in rows])))
-        by_batch.update(zip(rows, output, strict=True))
+    step = one.documents_per_call  # as the batched run (and a brief job) groups them
+    for start in range(0, len(chunks), step):
+        group = range(start, min(start + step, len(chunks)))
+        order = sorted(group, key=lambda at: chunks[at].tokens)
+        for first in range(0, len(order), batch_size):
+            rows = order[first : first + batch_size]
+            output = tokens(one._forward(one.preprocess([chunks[at] for at in rows])))
+            by_batch.update(zip(rows, output, strict=True))
     int8 = _ct2_int8_generate(folder, new_tokens)
     by_int8 = [int8(chunk) for chunk in chunks]
     return {
