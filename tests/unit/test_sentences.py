@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pysbd
 import pytest
 
 from service.pipeline import sentences as sentences_module
@@ -267,3 +268,47 @@ def test_a_danda_ends_a_sentence_even_without_a_space(fast: bool) -> None:
         "सरकार ने कहा कि राहत भेजी जाएगी।",
         "लोग सुरक्षित हैं।",
     ]
+
+
+def test_repeated_sentences_and_abbreviations_before_names_and_numbers() -> None:
+    assert texts("Yes. Yes. Yes. No.") == ["Yes.", "Yes.", "Yes.", "No."]
+    assert texts(
+        "He met Gen. Smith at 9 a.m. on Jan. 5. It was No. 5 on the list. "
+        "{mr} Then the U.S. Army left."
+    ) == [
+        "He met Gen. Smith at 9 a.m. on Jan. 5.",
+        "It was No. 5 on the list.",
+        "{mr} Then the U.S. Army left.",
+    ]
+
+
+PYSBD_CASES = [
+    ("en", "Yes. Yes. Yes. No. Yes."),
+    ("en", "He met Gen. Smith at 9 a.m. on Jan. 5. It was No. 5. {mr} Then the U.S. Army left."),
+    ("en", "Mr. Smith said so. mr. jones did not. MR. JONES LEFT. Dr.Who? p.m. Fine... ok!"),
+    ("en", "“It is over,” said Sen. Kerry. “Is it?” asked Prof. Lee (Ph.D.) at 3.50 p.m.\r Yes."),
+    ("en", "Items: 1) one 2) two. a. first b. second. i. roman ii. numerals. Done."),
+    # pysbd looks for the letter after a literal "{etc} " to judge "etc. 5"
+    ("en", "We bought fruit, etc. 5 more. {etc} Z"),
+    ("fr", "M. Dupont est arrivé vers 9 h. Il a dit : « Non. » Puis il est parti, etc. Fin."),
+    ("el", "Ο κ. Παπαδόπουλος ήρθε στις 8 π.μ. Έφυγε αργότερα; Ναι. Ναι."),
+    ("hi", "डॉ. शर्मा ने कहा कि बारिश हुई। क्या राहत भेजी जाएगी? हाँ। हाँ।"),
+    ("ru", "Г-н Иванов приехал в 5 ч. утра. Т.е. рано. Он ушёл."),
+    ("nl", "Het is 2d. ca. 5 km. Dhr. Jansen kwam. Hij ging weg."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), PYSBD_CASES)
+def test_pysbd_is_read_as_its_own_segment_method_reads_it(language: str, text: str) -> None:
+    """_pysbd skips pysbd's costly offsets and scans that cannot match: the same segments."""
+    ours = sentences_module._pysbd(sentences_module._pysbd_segmenter(language), text)
+    assert ours == pysbd.Segmenter(language=language, clean=False).segment(text)
+
+
+def test_pysbd_reads_every_corpus_block_as_its_own_segment_method_does() -> None:
+    stock = pysbd.Segmenter(language="en", clean=False)
+    segmenter = sentences_module._pysbd_segmenter("en")
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8").replace("\n", " ")
+        for window in sentences_module._windows(text, "en"):
+            assert sentences_module._pysbd(segmenter, window) == stock.segment(window)
