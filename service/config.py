@@ -84,7 +84,11 @@ class Settings:
     max_batch_documents: int = setting(500, "Most documents in one `POST /v1/documents` batch.")
     max_wait_seconds: int = setting(60, "Longest `?wait=` a request may ask for.")
     default_max_words: int = setting(250, "Brief length when a request names no `max_words`.")
-    summary_sentences: int = setting(5, "Most sentences taken from one document's summary.")
+    summary_sentences: int = setting(
+        8,
+        "Most sentences taken from one document's summary (the extractive summary is also the"
+        " brief's candidate pool: see Quality).",
+    )
     unsupported_sentences: str = setting(
         "drop",
         "What a brief does with a sentence that fails the faithfulness check (a number or name "

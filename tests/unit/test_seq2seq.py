@@ -224,9 +224,8 @@ def test_generation_settings_reach_generate(tiny_seq2seq_dir: Path) -> None:
 def test_a_long_document_is_read_chunk_by_chunk_through_the_production_path(
     seeds, embedder, tiny_seq2seq_dir, monkeypatch
 ) -> None:
-    choice = SummariserChoice(
-        settings(summariser="seq2seq", seq2seq_model=str(tiny_seq2seq_dir)), embedder
-    )
+    configured = settings(summariser="seq2seq", seq2seq_model=str(tiny_seq2seq_dir))
+    choice = SummariserChoice(configured, embedder)
     summariser = choice.for_language("en")
     assert isinstance(summariser, Seq2SeqSummariser)
     calls = count_forward_calls(summariser, monkeypatch)
@@ -239,7 +238,7 @@ def test_a_long_document_is_read_chunk_by_chunk_through_the_production_path(
     ]  # every chunk generated, `batch_size` chunks per generate()
     assert max(tokens for _, tokens in calls) <= 128
     assert summary.model.name == str(tiny_seq2seq_dir)
-    assert len(summary.sentences) <= 5  # settings.summary_sentences
+    assert len(summary.sentences) <= configured.summary_sentences
     assert_cites_real_sentences(summary, document, sentences)
 
 
