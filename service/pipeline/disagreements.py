@@ -150,6 +150,23 @@ def _same_noun(a: Measure, b: Measure, close: bool) -> bool:
     return close and not (a.noun < b.noun or b.noun < a.noun)
 
 
+def same_count(a: Measure, b: Measure) -> bool:
+    """Two mentions that restate one count: the same counted thing, unit and scope, and figures
+    that overlap ("more than 10,000 troops" sent, "approximately 10,000-12,000 troops"
+    deployed). The verb is not compared: a count that two sources give alike is one claim, worded
+    with "sent" or with "deployed"; nor is the place, which a clause names as often as not."""
+    if not a.noun or a.noun != b.noun or a.unit != b.unit or a.scope != b.scope:
+        return False
+    low_a, high_a = _interval(a)
+    low_b, high_b = _interval(b)
+    return low_a <= high_b and low_b <= high_a
+
+
+def _interval(measure: Measure) -> tuple[float, float]:
+    values = [float(v) for v in measure.figure.values]
+    return min(values), max(values)
+
+
 def _same_place(a: Measure, b: Measure) -> bool:
     """Named places that overlap ("Kursk", "Russia's Kursk Oblast"), or one left unnamed."""
     return not (a.place and b.place) or bool(a.place & b.place)

@@ -40,9 +40,11 @@ from service.pipeline.concepts import (
 )
 from service.pipeline.corroboration import corroborate
 from service.pipeline.disagreements import (
+    EVENT_COSINE,
     Statement,
     document_statements,
     find_disagreements,
+    same_count,
 )
 from service.pipeline.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
 from service.pipeline.grouping import (
@@ -53,6 +55,7 @@ from service.pipeline.grouping import (
     embeds_well,
     group_candidates,
 )
+from service.pipeline.measures import Measure, measures
 from service.pipeline.neighbours import similar_pairs
 from service.pipeline.readability import reads_alone
 from service.pipeline.selection import Option, choose
@@ -254,7 +257,7 @@ class _Options:
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = [
             [m.row for m in g.members] for g in groups if len(g.members) > 1
-        ] + _near_copies(said, vectors, owners)
+        ] + _near_copies(said, vectors, owners, _Counts(self.texts, language))
 
     def coverage(self, at: int) -> float:
         """The weight of what the sentence says (the sources it cites not counted)."""
@@ -336,12 +339,14 @@ def _fit_for_brief(text: str, language: str) -> bool:
 
 
 def _near_copies(
-    concepts: list[frozenset[str]], vectors: np.ndarray, owners: np.ndarray
+    concepts: list[frozenset[str]], vectors: np.ndarray, owners: np.ndarray, counts: _Counts
 ) -> list[list[int]]:
     """Pairs that would say one thing twice: embeddings closer than `NEAR_DUPLICATE_COSINE`
     (`SAME_DOCUMENT_COSINE` within one document, which restates its own headline and lead in
-    other words), or half or more of the shorter sentence's concepts shared. Concepts are
-    compared only between sentences at least `RELATED_COSINE` apart, found without comparing
+    other words), half or more of the shorter sentence's concepts shared, or the same count of
+    the same thing about the same event ("more than 10,000 troops" sent and "approximately
+    10,000-12,000 troops" deployed: one claim, whose figures "Where sources differ" sets side by
+    side). Pairs are compared only when at least `RELATED_COSINE` apart, found without comparing
     all pairs (`neighbours.py`): two sentences that share half their bigrams share most of their
     words, and a corpus's common bigrams would otherwise pair every sentence with every other."""
     count = len(concepts)
@@ -350,15 +355,34 @@ def _near_copies(
     rows, cols, cosines = similar_pairs(vectors, np.arange(count), RELATED_COSINE)
     pairs: list[list[int]] = []
     for a, b, cosine in zip(rows.tolist(), cols.tolist(), cosines.tolist(), strict=True):
-        if cosine >= NEAR_DUPLICATE_COSINE or (
+        close = cosine >= NEAR_DUPLICATE_COSINE or (
             cosine >= SAME_DOCUMENT_COSINE and owners[a] == owners[b]
-        ):
-            pairs.append([a, b])
-            continue
+        )
         shared = len(concepts[a] & concepts[b])
-        if shared and shared >= SHARED_CONCEPTS * min(len(concepts[a]), len(concepts[b])):
+        overlapping = bool(shared) and shared >= SHARED_CONCEPTS * min(
+            len(concepts[a]), len(concepts[b])
+        )
+        if close or overlapping or (cosine >= EVENT_COSINE and counts.restate(a, b)):
             pairs.append([a, b])
     return sorted(pairs)
+
+
+class _Counts:
+    """The figures of each sentence read as counts (`measures.py`), read when first compared."""
+
+    def __init__(self, texts: list[str], language: str) -> None:
+        self.texts, self.language = texts, language
+        self.read: dict[int, list[Measure]] = {}
+
+    def of(self, row: int) -> list[Measure]:
+        if row not in self.read:
+            text = self.texts[row]
+            self.read[row] = measures(text, self.language) if _DIGIT.search(text) else []
+        return self.read[row]
+
+    def restate(self, a: int, b: int) -> bool:
+        """Whether the two sentences give one count of the same thing."""
+        return any(same_count(x, y) for x in self.of(a) for y in self.of(b))
 
 
 class _Picker:

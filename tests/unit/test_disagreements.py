@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from service.pipeline.disagreements import Statement, find_disagreements
+from service.pipeline.disagreements import Statement, find_disagreements, same_count
+from service.pipeline.measures import measures
 from service.pipeline.types import Citation
 
 pytestmark = pytest.mark.slow  # frames are compared with the real MiniLM embedder
@@ -147,3 +148,34 @@ def test_each_figure_says_how_and_by_whom_it_is_stated(embedder):
         "300": ("", "Police", "on Saturday"),
         "500": ("more than", "organisers", "on Saturday"),
     }
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        (  # one count, two verbs: the same claim
+            "Pyongyang has sent more than 10,000 troops to Russia.",
+            "About 10,000-12,000 troops have been deployed to Russia.",
+            True,
+        ),
+        (  # counts that do not overlap
+            "Pyongyang has sent 3,000 troops to Russia.",
+            "About 10,000-12,000 troops have been deployed to Russia.",
+            False,
+        ),
+        (  # the same figure of another thing
+            "Some 300 soldiers were killed in the fighting.",
+            "Some 300 civilians were killed in the fighting.",
+            False,
+        ),
+        (  # another scope
+            "At least 30 soldiers were killed over the weekend.",
+            "At least 30 soldiers were killed in December.",
+            False,
+        ),
+    ],
+)
+def test_same_count_is_one_count_of_one_thing(first, second, same):
+    pairs = [(a, b) for a in measures(first, "en") for b in measures(second, "en")]
+    assert pairs
+    assert any(same_count(a, b) for a, b in pairs) is same

@@ -158,7 +158,8 @@ def test_every_citation_span_is_the_text_at_its_offsets(embedder, seeds):
     summaries = [summariser.summarise(d, sentences, [], False) for d, sentences in seeds]
     brief = merge_summaries(summaries, documents, embedder.encode, 250)
     by_id = {d.id: d for d in documents}
-    assert sum(len(s.document_ids) >= 2 for s in brief.sentences) >= 2
+    # spans of several sources are checked too (the seeds' capture of two soldiers: two sources)
+    assert any(len(s.document_ids) >= 2 for s in brief.sentences)
     for sentence in brief.sentences:
         passages = [by_id[c.document_id].text[c.start : c.end] for c in sentence.citations]
         assert _untrimmed(sentence, by_id) in passages
@@ -291,15 +292,27 @@ def test_vectors_of_another_model_are_not_used(embedder):
 def test_no_claim_of_the_seeds_is_stated_twice(embedder, seeds):
     """The seeds state "minimal protection" in three sentences of one article; the brief once.
     No two sentences share half of the shorter one's concepts, and no filler opening is left."""
+    from service.config import Settings
     from service.pipeline.concepts import sentence_concepts
+    from service.pipeline.disagreements import same_count
+    from service.pipeline.measures import measures
     from service.pipeline.summarisers.extractive import ExtractiveSummariser
 
-    summariser = ExtractiveSummariser(embedder)
+    summariser = ExtractiveSummariser(embedder, Settings().summary_sentences)
     documents = [document for document, _ in seeds]
     summaries = [summariser.summarise(d, sentences, [], False) for d, sentences in seeds]
     brief = merge_summaries(summaries, documents, embedder.encode, 250)
     texts = [s.text for s in brief.sentences]
     assert sum("minimal protection" in text for text in texts) <= 1
+    counts = [measures(text, "en") for text in texts]
+    for i in range(len(counts)):
+        for j in range(
+            i + 1, len(counts)
+        ):  # "more than 10,000 troops" sent, 10,000-12,000 deployed
+            assert not any(same_count(a, b) for a in counts[i] for b in counts[j]), (
+                texts[i],
+                texts[j],
+            )
     concepts = [sentence_concepts(text, "en") for text in texts]
     for i in range(len(concepts)):
         for j in range(i + 1, len(concepts)):
@@ -329,3 +342,30 @@ def test_a_headline_is_not_a_brief_sentence_but_its_lead_may_be(embedder):
     assert merge_summaries(summaries, [document], embedder.encode, 10).sentences == []
     texts = [s.text for s in merge_summaries(summaries, [document], embedder.encode, 40).sentences]
     assert texts == [lead]
+
+
+def test_one_count_stated_by_two_sources_is_shown_once(embedder):
+    """Two sources give the same count of the same thing, worded with different verbs: one claim,
+    so the brief shows one of the two sentences; a different count of the same thing stays."""
+    texts = {
+        "a": "Ukraine and South Korea say more than 10,000 North Korean troops were sent to Russia "
+        "to fight in the war.",
+        "b": "About 10,000-12,000 North Korean troops have been deployed to Russia to fight "
+        "against Ukraine, officials say.",
+        "c": "Some 300 North Korean soldiers have been killed in the fighting in Kursk, a South "
+        "Korean lawmaker said.",
+    }
+    documents = [Document(i, t, "en") for i, t in texts.items()]
+    summaries = []
+    for document in documents:
+        sentence = SummarySentence(
+            document.text, [Citation(document.id, 0, len(document.text))], 1.0, 0
+        )
+        facts = DocumentFacts(
+            document.id, "en", MODEL.name, tokens=30, chunks=1, truncated=False, sentences=1
+        )
+        summaries.append(Summary(document.id, MODEL, [sentence], facts))
+    brief = merge_summaries(summaries, documents, embedder.encode, 250)
+    shown = [s.text for s in brief.sentences]
+    assert sum("10,000" in text for text in shown) == 1, shown
+    assert any("300" in text for text in shown), shown
