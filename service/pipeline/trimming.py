@@ -10,6 +10,11 @@ a span of the stored text, so the brief can say exactly what was left out.
 
 What may be deleted is deliberately narrow:
 
+- a wire dateline opening the sentence: the place in capitals, perhaps its region or country and
+  a date, perhaps the agency in brackets, then a dash ("PHNOM PENH, Cambodia (AP) _",
+  "WASHINGTON --", "LONDON, March 3 (Reuters) -"): it labels where the copy was filed, and the
+  citation already says which article it is; a capitalised word of three letters or fewer before
+  the dash ("AP -", "BBC -", "UN -") names who says something, not where, and stays;
 - an opening connective from the language's list, with the comma after it;
 - an opening "In a(n) ...," phrase of at most five lower-case words (English): an indefinite
   noun phrase points at nothing specific ("In a startling development,", "In an abrupt
@@ -47,6 +52,15 @@ _CONNECTIVES = {
 _FLOURISH = {  # English only: "In a startling development,", "In an abrupt about-face,"
     "en": re.compile(r"In an? (?:[a-z-]+ ){0,3}[a-z-]+\s*,\s+"),
 }
+_PLACE = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*"  # "PHNOM PENH", "ST. LOUIS", "WASHINGTON"
+_DATELINE = re.compile(
+    rf"(?P<place>{_PLACE})"
+    r"(?:,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)?"  # ", Cambodia", ", Calif."
+    r"(?:,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"  # ", March 3", ", Jan. 12"
+    r"(?P<agency>\s*\([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*\))?"  # " (AP)", " (Reuters)"
+    r"\s*(?:_|--|—|–|-)\s+(?=[\"“'‘A-Z0-9])"
+)
+_MIN_PLACE_LETTERS = 4  # "AP -", "BBC -", "UN -" name a source, not a place
 _PARENTHETICAL = re.compile(r"\s+\(([^()\d]{1,60})\)(?=[\s,.;:!?])")
 _MAX_ASIDE_WORDS = 5
 _MIN_LEFT_WORDS = 5  # a trimmed sentence keeps at least this many words
@@ -87,6 +101,9 @@ def trim(text: str, language: str) -> Trim:
 
 def _opening(text: str, code: str) -> int:
     """Length of a deletable opening (with its comma and the space after it), or 0."""
+    dateline = _dateline(text)
+    if dateline:
+        return dateline
     flourish = _FLOURISH.get(code)
     if flourish is not None:
         found = flourish.match(text)
@@ -99,6 +116,17 @@ def _opening(text: str, code: str) -> int:
             if found:
                 return found.end()
     return 0
+
+
+def _dateline(text: str) -> int:
+    """Length of a wire dateline opening `text` (with the dash and the space after it), or 0."""
+    found = _DATELINE.match(text)
+    if found is None:
+        return 0
+    letters = sum(c.isalpha() for c in found.group("place"))
+    if letters < _MIN_PLACE_LETTERS and not found.group("agency"):
+        return 0
+    return found.end()
 
 
 def _is_aside(inside: str) -> bool:

@@ -67,3 +67,48 @@ def test_every_kept_word_is_in_the_sentence_in_order():
 
 def test_a_sentence_is_not_trimmed_to_a_fragment():
     assert trim("However, it did.", "en").text == "However, it did."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "PHNOM PENH, Cambodia (AP) _ Cambodia's opposition asked the bank to stop its loans.",
+            "Cambodia's opposition asked the bank to stop its loans.",
+        ),
+        (
+            "WASHINGTON -- President Clinton said Tuesday that the talks would resume soon.",
+            "President Clinton said Tuesday that the talks would resume soon.",
+        ),
+        (
+            "LONDON, March 3 (Reuters) - Police released photographs of one of the bombers.",
+            "Police released photographs of one of the bombers.",
+        ),
+        (
+            "TEXAS, USA - A US army court martial found the corporal guilty of abusing prisoners.",
+            "A US army court martial found the corporal guilty of abusing prisoners.",
+        ),
+        (
+            "PARIS (AFP) – Le gouvernement a annoncé un plan de soutien aux sinistrés.",
+            "Le gouvernement a annoncé un plan de soutien aux sinistrés.",
+        ),
+    ],
+)
+def test_a_wire_dateline_is_deleted(text, expected):
+    language = "fr" if "AFP" in text else "en"
+    result = trim(text, language)
+    assert result.text == expected
+    assert result.deleted == ((0, len(text) - len(expected)),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'AP - "confirmed death toll passed 121,000, and 5 million people were homeless."',
+        "BBC - the toll is nearing 150,000 and may never be known, the UN says.",
+        "NATO said on Monday that the talks - which began in May - would resume.",
+        "U.S. officials - speaking on condition of anonymity - confirmed the deaths.",
+    ],
+)
+def test_a_source_or_a_capitalised_subject_before_a_dash_stays(text):
+    assert trim(text, "en").text == text
