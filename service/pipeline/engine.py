@@ -39,8 +39,9 @@ from service.pipeline.types import (
 log = logging.getLogger(__name__)
 
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given, or
-# what a summary carries (3: the document's concepts; 4: a caption above a photo credit cut).
-PREPARATION_VERSION = "4"
+# what a summary carries (3: the document's concepts; 4: a caption above a photo credit cut;
+# 5: concepts without a wire dateline).
+PREPARATION_VERSION = "5"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

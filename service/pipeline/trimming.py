@@ -101,7 +101,7 @@ def trim(text: str, language: str) -> Trim:
 
 def _opening(text: str, code: str) -> int:
     """Length of a deletable opening (with its comma and the space after it), or 0."""
-    dateline = _dateline(text)
+    dateline = dateline_end(text)
     if dateline:
         return dateline
     flourish = _FLOURISH.get(code)
@@ -118,7 +118,7 @@ def _opening(text: str, code: str) -> int:
     return 0
 
 
-def _dateline(text: str) -> int:
+def dateline_end(text: str) -> int:
     """Length of a wire dateline opening `text` (with the dash and the space after it), or 0."""
     found = _DATELINE.match(text)
     if found is None:

@@ -66,3 +66,15 @@ def test_the_single_source_share_is_the_brief_against_an_average_document():
     assert single_source_share(250, [500, 0, 500]) == 0.5
     assert single_source_share(2000, [300]) == 1.0
     assert single_source_share(100, []) == 0.0
+
+
+def test_a_wire_dateline_is_not_what_a_document_says():
+    concepts = document_concepts(
+        [
+            "PHNOM PENH, Cambodia (AP) _ The opposition asked the bank to stop its loans.",
+            "Officials in Phnom Penh did not comment.",
+        ],
+        "en",
+    )
+    assert concepts["phnom penh"] == 1  # stated by the second sentence, not the dateline
+    assert "cambodia ap" not in concepts and concepts["opposit ask"] == 0
