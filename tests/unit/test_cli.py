@@ -245,13 +245,13 @@ def test_a_brief_of_the_seeds_with_a_progress_bar(monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_a_brief_where_every_document_fails_exits_1(monkeypatch, capsys):
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.summarisers.extractive import ExtractiveSummariser
 
-    def broken(self, document):
+    def broken(self, items):
         raise RuntimeError("the model fell over")
 
     monkeypatch.setenv("SUMMARY_SUMMARISER", "extractive")
-    monkeypatch.setattr(Pipeline, "summarise", broken)
+    monkeypatch.setattr(ExtractiveSummariser, "summarise_many", broken)
     assert main(["brief", str(CORPUS)]) == EXIT_FAILED
     error = _one_line_error(capsys.readouterr())
     assert error.startswith("error: the brief failed: ") and "the model fell over" in error
