@@ -95,6 +95,7 @@ def tokens(text: str, language: str) -> list[tuple[str, bool]]:
     ]
 
 
+@lru_cache(maxsize=1 << 16)
 def sentence_concepts(text: str, language: str) -> frozenset[str]:
     """Bigrams of stemmed words with at least one content word."""
     found = tokens(text, language)

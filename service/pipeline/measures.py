@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 
@@ -144,11 +144,13 @@ def tables(language: str) -> LanguageTables | None:
     return TABLES.get(language.split("-")[0].lower())
 
 
-def measures(text: str, language: str) -> list[Measure]:
-    """Every figure of the sentence `text` that counts something we can name."""
+@lru_cache(maxsize=1 << 14)
+def measures(text: str, language: str) -> tuple[Measure, ...]:
+    """Every figure of the sentence `text` that counts something we can name (read once per
+    text: the merge compares a sentence's counts, and the disagreement finder reads them again)."""
     table = tables(language)
     if table is None:
-        return []
+        return ()
     found = []
     for figure in figures(text):
         if _is_not_a_count(text, figure, table):
@@ -156,7 +158,7 @@ def measures(text: str, language: str) -> list[Measure]:
         measure = _measure(text, figure, table)
         if measure is not None:
             found.append(measure)
-    return found
+    return tuple(found)
 
 
 def _is_not_a_count(text: str, figure: Figure, table: LanguageTables) -> bool:

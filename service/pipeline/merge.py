@@ -253,7 +253,7 @@ class _Options:
                 Option(len(text.split()), said[at] | sources, float(importance[at]))
             )
         # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
-        self.eligible = fit or list(range(len(candidates)))
+        self.eligible = _one_per_text(fit or list(range(len(candidates))), self.texts, self.options)
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = [
             [m.row for m in g.members] for g in groups if len(g.members) > 1
@@ -262,6 +262,24 @@ class _Options:
     def coverage(self, at: int) -> float:
         """The weight of what the sentence says (the sources it cites not counted)."""
         return sum(self.weights.get(c, 0.0) for c in self.options[at].concepts if c[0] != _SOURCE)
+
+
+def _one_per_text(rows: list[int], texts: list[str], options: list[Option]) -> list[int]:
+    """One of each text: wire copy repeats a sentence word for word across documents, and the
+    brief can show it once. The copy kept is the one citing the most sources, then the most
+    central. The others could only be picked instead of it (one fact group, or a cosine of 1,
+    excludes them from each other), and each would be one more variable to the solver: ten
+    copies of a story make its problem ten times as large and as symmetric, and slow to prove."""
+    kept: dict[str, int] = {}
+    for row in rows:
+        other = kept.get(texts[row])
+        if other is None or _standing(options[row]) > _standing(options[other]):
+            kept[texts[row]] = row
+    return sorted(kept.values())
+
+
+def _standing(option: Option) -> tuple[int, float]:
+    return sum(c[:1] == _SOURCE for c in option.concepts), option.bonus
 
 
 def _citations(writer: Candidate, group: Group | None) -> list[Citation]:
@@ -372,12 +390,12 @@ class _Counts:
 
     def __init__(self, texts: list[str], language: str) -> None:
         self.texts, self.language = texts, language
-        self.read: dict[int, list[Measure]] = {}
+        self.read: dict[int, tuple[Measure, ...]] = {}
 
-    def of(self, row: int) -> list[Measure]:
+    def of(self, row: int) -> tuple[Measure, ...]:
         if row not in self.read:
             text = self.texts[row]
-            self.read[row] = measures(text, self.language) if _DIGIT.search(text) else []
+            self.read[row] = measures(text, self.language) if _DIGIT.search(text) else ()
         return self.read[row]
 
     def restate(self, a: int, b: int) -> bool:

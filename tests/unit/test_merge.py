@@ -369,3 +369,39 @@ def test_one_count_stated_by_two_sources_is_shown_once(embedder):
     shown = [s.text for s in brief.sentences]
     assert sum("10,000" in text for text in shown) == 1, shown
     assert any("300" in text for text in shown), shown
+
+
+def test_wire_copy_repeated_word_for_word_is_one_option_citing_every_copy(embedder):
+    """Seventy outlets print one agency sentence (more copies than the similar-pair search keeps
+    neighbours for): the brief shows it once, citing every copy."""
+    wire = "The agency said 30 people were rescued from the collapsed building on Tuesday night."
+    own = "A local official said the search for survivors would go on through the weekend."
+    documents = [Document(f"d{at:02d}", wire, "en") for at in range(70)]
+    documents.append(Document("local", own, "en"))
+    summaries = []
+    for document in documents:
+        sentence = SummarySentence(
+            document.text, [Citation(document.id, 0, len(document.text))], 1.0, 0
+        )
+        facts = DocumentFacts(
+            document.id, "en", MODEL.name, tokens=20, chunks=1, truncated=False, sentences=1
+        )
+        summaries.append(Summary(document.id, MODEL, [sentence], facts))
+    brief = merge_summaries(summaries, documents, embedder.encode, 100)
+    shown = [s.text for s in brief.sentences]
+    assert shown.count(wire) == 1 and own in shown
+    cited = next(s for s in brief.sentences if s.text == wire).document_ids
+    assert len(cited) == 70
+
+
+def test_the_solver_sees_one_option_per_text_the_one_citing_most():
+    from service.pipeline.merge import _SOURCE, _one_per_text
+    from service.pipeline.selection import Option
+
+    def option(sources: int, bonus: float) -> Option:
+        return Option(10, frozenset({"a b"} | {f"{_SOURCE}{i}" for i in range(sources)}), bonus)
+
+    texts = ["wire", "own", "wire", "wire"]
+    options = [option(1, 0.9), option(1, 0.5), option(3, 0.1), option(3, 0.2)]
+    assert _one_per_text([0, 1, 2, 3], texts, options) == [1, 3]
+    assert _one_per_text([0, 1], texts, options) == [0, 1]
