@@ -148,6 +148,7 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     import service.pipeline.engine as engine
     from service.config import Settings
     from service.pipeline.summarisers.extractive import ExtractiveSummariser
+    from service.pipeline.types import Document
     from service.store import Store
 
     service.ingest.detect_language = watch.wrap("language", service.ingest.detect_language)
@@ -167,6 +168,10 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     pipeline.load()
     # langdetect reads its language profiles on first use: once per process, as the models load.
     service.ingest.detect_language("Warm the language profiles up once per process.")
+    # So do the sentence rules, the stemmer and the stop words: once per process and language.
+    warm = Document("warm-up", "Warm the sentence rules up. The stemmer and stop words too.", "en")
+    sentences = engine.split_sentences(pipeline.clean(warm))
+    engine.document_concepts([s.text for s in sentences], warm.language)
     embedder = pipeline.embedder
     embedder.encode = watch.wrap("embedding", embedder.encode)  # type: ignore[method-assign]
     return pipeline, Store
