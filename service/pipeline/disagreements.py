@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.pipeline.cleaning import clean_document
 from service.pipeline.measures import Measure, measures
 from service.pipeline.neighbours import star_clusters
-from service.pipeline.sentences import split_sentences
+from service.pipeline.reading import document_sentences
 from service.pipeline.types import Citation, Disagreement, Document, Encode, FigureClaim
 
 EVENT_COSINE = 0.5  # two sentences this close report on the same event
@@ -91,7 +90,7 @@ def document_statements(
     found: list[Statement] = []
     for document_id in list(dict.fromkeys(cited))[:MAX_SCANNED_DOCUMENTS]:
         document = by_id[document_id]
-        for sentence in split_sentences(clean_document(document)):
+        for sentence in document_sentences(document):
             if digits and not re.search(r"\d", sentence.text):
                 continue
             citation = Citation(document.id, sentence.start, sentence.end)

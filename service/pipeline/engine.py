@@ -23,6 +23,7 @@ from service.pipeline.cleaning import clean_document
 from service.pipeline.concepts import document_concepts
 from service.pipeline.embeddings import Embedder, default_embedding_model
 from service.pipeline.merge import merge_summaries
+from service.pipeline.reading import remember_sentences
 from service.pipeline.sentences import split_sentences
 from service.pipeline.story_brief import DEFAULT_MODE, Earlier, brief_of_stories
 from service.pipeline.summarisers.base import Prepared, Summariser
@@ -164,6 +165,7 @@ class Pipeline:
     def _prepare(self, document: Document, summariser: Summariser) -> Prepared:
         cleaned = self.clean(document)
         sentences = split_sentences(cleaned)
+        remember_sentences(document, sentences)  # the merge reads the documents it cites again
         chunks, truncated = chunk_sentences(
             sentences,
             summariser.count_tokens,
