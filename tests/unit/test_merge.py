@@ -355,17 +355,7 @@ def test_one_count_stated_by_two_sources_is_shown_once(embedder):
         "c": "Some 300 North Korean soldiers have been killed in the fighting in Kursk, a South "
         "Korean lawmaker said.",
     }
-    documents = [Document(i, t, "en") for i, t in texts.items()]
-    summaries = []
-    for document in documents:
-        sentence = SummarySentence(
-            document.text, [Citation(document.id, 0, len(document.text))], 1.0, 0
-        )
-        facts = DocumentFacts(
-            document.id, "en", MODEL.name, tokens=30, chunks=1, truncated=False, sentences=1
-        )
-        summaries.append(Summary(document.id, MODEL, [sentence], facts))
-    brief = merge_summaries(summaries, documents, embedder.encode, 250)
+    brief = _merge([_summary(i, t) for i, t in texts.items()], embedder, max_words=250)
     shown = [s.text for s in brief.sentences]
     assert sum("10,000" in text for text in shown) == 1, shown
     assert any("300" in text for text in shown), shown
@@ -376,18 +366,8 @@ def test_wire_copy_repeated_word_for_word_is_one_option_citing_every_copy(embedd
     neighbours for): the brief shows it once, citing every copy."""
     wire = "The agency said 30 people were rescued from the collapsed building on Tuesday night."
     own = "A local official said the search for survivors would go on through the weekend."
-    documents = [Document(f"d{at:02d}", wire, "en") for at in range(70)]
-    documents.append(Document("local", own, "en"))
-    summaries = []
-    for document in documents:
-        sentence = SummarySentence(
-            document.text, [Citation(document.id, 0, len(document.text))], 1.0, 0
-        )
-        facts = DocumentFacts(
-            document.id, "en", MODEL.name, tokens=20, chunks=1, truncated=False, sentences=1
-        )
-        summaries.append(Summary(document.id, MODEL, [sentence], facts))
-    brief = merge_summaries(summaries, documents, embedder.encode, 100)
+    pairs = [_summary(f"d{at:02d}", wire) for at in range(70)] + [_summary("local", own)]
+    brief = _merge(pairs, embedder, max_words=100)
     shown = [s.text for s in brief.sentences]
     assert shown.count(wire) == 1 and own in shown
     cited = next(s for s in brief.sentences if s.text == wire).document_ids
