@@ -29,9 +29,10 @@ def _key(document: Document) -> _Key:
 
 def remember_sentences(document: Document, sentences: list[Sentence]) -> None:
     """Keep `sentences`, the result of `split_sentences(clean_document(document))`."""
+    key = _key(document)
     with _lock:
-        _recent[_key(document)] = sentences
-        _recent.move_to_end(_key(document))
+        _recent[key] = sentences
+        _recent.move_to_end(key)
         while len(_recent) > REMEMBERED:
             _recent.popitem(last=False)
 

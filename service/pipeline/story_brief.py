@@ -25,8 +25,7 @@ from datetime import date
 from typing import Any
 
 from service.pipeline.chronology import document_date
-from service.pipeline.cleaning import clean_document
-from service.pipeline.sentences import split_sentences
+from service.pipeline.reading import document_sentences
 from service.pipeline.stories import StoryGroup, group_stories
 from service.pipeline.types import (
     Brief,
@@ -169,7 +168,7 @@ def headline(document: Document, summary: Summary) -> Headline | None:
     if quoted:
         first = min(quoted, key=lambda s: s.position)
         return Headline(first.text, first.citations[0])
-    sentences = split_sentences(clean_document(document))
+    sentences = document_sentences(document)
     if not sentences:
         return None
     lead = sentences[0]
