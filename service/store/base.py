@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, text
 
@@ -23,8 +23,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    """`items` in slices small enough for one `IN (...)` clause."""
+Item = TypeVar("Item")
+
+
+def chunks(items: Sequence[Item]) -> Iterator[Sequence[Item]]:
+    """`items` in slices small enough for one `IN (...)` clause (or one multi-row insert)."""
     for start in range(0, len(items), IN_CLAUSE_SIZE):
         yield items[start : start + IN_CLAUSE_SIZE]
 

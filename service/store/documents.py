@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.pipeline.types import Document
-from service.store.base import IN_CLAUSE_SIZE, StoreBase, chunks
+from service.store.base import StoreBase, chunks
 from service.store.records import DocumentDigest, NewDocument, StoredDocument
 from service.store.schema import documents, summaries
 
@@ -212,8 +212,8 @@ class DocumentStore(StoreBase):
                 for key, (document_id, summary) in latest.items()
                 if document_id in present
             ]
-            for at in range(0, len(values), IN_CLAUSE_SIZE):
-                conn.execute(insert(summaries), values[at : at + IN_CLAUSE_SIZE])
+            for part in chunks(values):
+                conn.execute(insert(summaries), part)
         return [document_id in present for _key, document_id, _summary in rows]
 
     def put_summary(self, key: str, document_id: str, summary: dict[str, Any]) -> bool:
