@@ -1,6 +1,7 @@
 # The two commands a new machine needs: `make brief` (a brief of corpus/) and `make test`.
 # Both create the virtual environment and install everything on first use; `make test` also
-# installs Debian's chromium for the browser tests (scripts/install-browser) when it is missing.
+# installs what the tests drive when it is missing (Debian's chromium and nginx:
+# scripts/install-test-tools) and starts the local PostgreSQL and Redis (scripts/start-services).
 
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 MAX_WORDS ?= 250
 
-.PHONY: install browser brief test lint serve
+.PHONY: install test-tools services brief test lint serve
 
 $(BIN)/.installed: pyproject.toml
 	TORCH="$(TORCH)" EDITABLE=1 scripts/install $(VENV) dev
@@ -17,14 +18,17 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# First, so that a machine where chromium cannot be installed stops before the venv is built.
-browser:
-	scripts/install-browser
+# First, so that a machine where chromium or nginx cannot be installed stops before the venv is built.
+test-tools:
+	scripts/install-test-tools
+
+services:
+	scripts/start-services
 
 brief: install
 	$(BIN)/python -m service brief corpus/ --max-words $(MAX_WORDS)
 
-test: browser install
+test: test-tools services install
 	$(BIN)/python -m pytest
 
 lint: install

@@ -3,7 +3,7 @@
 A reader uploads the five seeds, asks for a brief, watches it appear, clicks a citation and sees
 the cited span of the right document highlighted and scrolled into view; screenshots of the brief
 and of the highlighted source are saved under test-artifacts/. Debian's chromium is required:
-`make test` installs it (scripts/install-browser), and a browser that cannot be launched fails
+`make test` installs it (scripts/install-test-tools), and a browser that cannot be launched fails
 these tests rather than skipping them.
 """
 
@@ -73,7 +73,7 @@ def browser() -> Iterator[Any]:
         playwright.stop()
         pytest.fail(
             f"cannot launch {CHROMIUM} ({str(exc).splitlines()[0]}); "
-            "run scripts/install-browser, which installs it or says how"
+            "run scripts/install-test-tools, which installs it or says how"
         )
     yield chromium
     chromium.close()
