@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from service.bench._labels import precision_recall, read_labels
 from service.pipeline.disagreements import document_statements, find_disagreements
 from service.pipeline.types import Disagreement, Document
 
@@ -41,11 +42,7 @@ def main(argv: list[str]) -> int:
     for folder, language in LANGUAGES.items():
         for cluster in sorted((args.data / folder).iterdir()):
             found[language, cluster.name] = _cluster_disagreements(cluster, language, embedder)
-    pairs = [
-        json.loads(line)
-        for line in PAIRS.read_text(encoding="utf-8").splitlines()
-        if line[:1] == "{"
-    ]
+    pairs = read_labels(PAIRS)
     scores = _scores(pairs, found)
     result: dict[str, Any] = {
         **scores,
@@ -90,15 +87,7 @@ def _scores(
 ) -> dict[str, Any]:
     truth = [bool(pair["label"]) for pair in pairs]
     said = [_found(pair, found.get((pair["language"], pair["cluster"]), [])) for pair in pairs]
-    right = sum(t and s for t, s in zip(truth, said, strict=True))
-    return {
-        "pairs": len(pairs),
-        "true": sum(truth),
-        "found": sum(said),
-        "right": right,
-        "precision": right / sum(said) if any(said) else None,
-        "recall": right / sum(truth) if any(truth) else None,
-    }
+    return precision_recall(truth, said)
 
 
 def _found(pair: dict[str, Any], disagreements: list[Disagreement]) -> bool:

@@ -23,7 +23,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -179,24 +179,37 @@ def main(argv: list[str]) -> int:
         "--jobs", type=int, default=os.cpu_count() or 1, help="languages run at once (processes)"
     )
     args = parser.parse_args(argv)
-    if not args.directory.is_dir():
-        parser.error(f"{args.directory} is not a folder")
-    languages = clusters_by_language(args.directory)
-    if not any(languages.values()):
-        parser.error(f"{args.directory} holds no <cluster>/docs folder")
     started = time.perf_counter()
     report: dict[str, Any] = {"words": args.words, "languages": {}, "clusters": {}}
-    jobs = max(1, min(args.jobs, len(languages)))
-    with ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess() as pool:
-        runs = {name: pool.submit(run_language, c, args.words) for name, c in languages.items()}
-        for name, run in runs.items():
-            results = run.result()
-            report["clusters"][name] = results
-            report["languages"][name] = summarise_language(results)
-            print(f"{name}: {len(results)} clusters", file=sys.stderr)
+    for name, results in by_language(parser, args.directory, args.jobs, run_language, args.words):
+        report["clusters"][name] = results
+        report["languages"][name] = summarise_language(results)
+        print(f"{name}: {len(results)} clusters", file=sys.stderr)
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
     return 0
+
+
+def by_language(
+    parser: argparse.ArgumentParser,
+    directory: Path,
+    jobs: int,
+    run: Callable[..., list[dict[str, Any]]],
+    *args: Any,
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(language, `run(clusters, *args)`) for each language folder of `directory`, `jobs`
+    languages at once in processes of their own; a folder without clusters is the caller's
+    usage error."""
+    if not directory.is_dir():
+        parser.error(f"{directory} is not a folder")
+    languages = clusters_by_language(directory)
+    if not any(languages.values()):
+        parser.error(f"{directory} holds no <cluster>/docs folder")
+    workers = max(1, min(jobs, len(languages)))
+    with ProcessPoolExecutor(workers) if workers > 1 else _InProcess() as pool:
+        runs = {name: pool.submit(run, c, *args) for name, c in languages.items()}
+        for name, result in runs.items():
+            yield name, result.result()
 
 
 class _InProcess:

@@ -3,8 +3,9 @@
 A document's summary holds a handful of its sentences, so a fact two articles state may reach the
 merge from only one of them. For each brief sentence, the content sentences of the other documents
 that share enough of its words are embedded and compared with it by the merge's own same-fact test
-(cosine and word overlap, every figure of the sentence present); the best match in each document
-is cited too. Work is bounded: `MAX_SCANNED_DOCUMENTS` documents, `MAX_PASSAGES` embedded.
+(cosine and word overlap); the best match in each document that also carries the sentence
+(`backing.py`: every number and name of it, no other figure for one of its counts) is cited too.
+Work is bounded: `MAX_SCANNED_DOCUMENTS` documents, `MAX_PASSAGES` embedded.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from service.pipeline.backing import carries
 from service.pipeline.disagreements import Statement
-from service.pipeline.facts import figures
 from service.pipeline.grouping import (
     RELATED_COSINE,
     SAME_FACT_COSINE,
@@ -37,6 +38,7 @@ def corroborate(
     vectors: np.ndarray,
     passages: Sequence[Statement],
     encode: Encode,
+    language: str = "en",
 ) -> None:
     """Add to each sentence (row i of `vectors`) a citation from every other document that
     states the same fact; changes `sentences` in place."""
@@ -57,7 +59,7 @@ def corroborate(
     best: dict[tuple[int, str], tuple[float, Citation]] = {}
     for (at, passage, overlap), vector in zip(pairs, passage_vectors, strict=True):
         cosine = float(vector @ vectors[at])
-        if not _same_fact(cosine, overlap, sentences[at].text, passage.text):
+        if not _same_fact(cosine, overlap, sentences[at].text, passage.text, language):
             continue
         key = (at, passage.citation.document_id)
         if key not in best or cosine > best[key][0]:
@@ -66,7 +68,7 @@ def corroborate(
         sentences[at].citations.append(citation)
 
 
-def _same_fact(cosine: float, overlap: float, text: str, passage: str) -> bool:
+def _same_fact(cosine: float, overlap: float, text: str, passage: str, language: str) -> bool:
     if cosine < SAME_FACT_COSINE and not (cosine >= RELATED_COSINE and overlap >= MOST_WORDS):
         return False
-    return {f.key for f in figures(text)} <= {f.key for f in figures(passage)}
+    return carries(text, [passage], language)

@@ -30,6 +30,7 @@ from datetime import date
 
 import numpy as np
 
+from service.pipeline.backing import carries
 from service.pipeline.chronology import document_date
 from service.pipeline.cleaning import is_set_apart_headline
 from service.pipeline.concepts import (
@@ -55,6 +56,7 @@ from service.pipeline.grouping import (
     embeds_well,
     group_candidates,
 )
+from service.pipeline.leaning import after_what_they_lean_on, leaning_on
 from service.pipeline.measures import Measure, measures
 from service.pipeline.neighbours import similar_pairs
 from service.pipeline.readability import reads_alone
@@ -111,8 +113,8 @@ def merge_summaries(
     # The cited documents' sentences, split once (as their summaries were split): where other
     # sources of a picked fact are found, and where figures that differ are looked for.
     passages = document_statements(documents, _by_citations(shown), language, digits=False)
-    corroborate(shown, vectors[rows], passages, encode)
-    sentences = _in_reading_order(picked, by_id)
+    corroborate(shown, vectors[rows], passages, encode, language)
+    sentences = after_what_they_lean_on(_in_reading_order(picked, by_id), options.requires)
     scanned = {p.citation.document_id for p in passages}
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
@@ -237,6 +239,7 @@ class _Options:
         group_of = {m.row: g for g in groups for m in g.members}
         said: list[frozenset[str]] = []
         fit: list[int] = []
+        leaning: set[int] = set()
         for at, item in enumerate(candidates):
             document = documents.get(item.document_id)
             code = document.language if document else language
@@ -245,7 +248,9 @@ class _Options:
             self.trimmed.append(trimmed)
             if _fit_for_brief(text, code) and not _is_headline(item, document, code):
                 fit.append(at)
-            self.cited.append(_citations(item, group_of.get(item.row)))
+            if not reads_alone(text, code):
+                leaning.add(at)
+            self.cited.append(_citations(item, group_of.get(item.row), text, documents, code))
             said.append(sentence_concepts(text, code))
             sources = frozenset(_SOURCE + c.document_id for c in self.cited[at])
             self.weights.update(dict.fromkeys(sources, SOURCE_WEIGHT))
@@ -253,7 +258,10 @@ class _Options:
                 Option(len(text.split()), said[at] | sources, float(importance[at]))
             )
         # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
-        self.eligible = _one_per_text(fit or list(range(len(candidates))), self.texts, self.options)
+        eligible = _one_per_text(fit or list(range(len(candidates))), self.texts, self.options)
+        # what leans on the sentence before it is shown only with that one (`readability.py`)
+        self.requires = leaning_on(candidates, self.texts, eligible, leaning)
+        self.eligible = [at for at in eligible if at not in leaning or at in self.requires]
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = [
             [m.row for m in g.members] for g in groups if len(g.members) > 1
@@ -282,18 +290,26 @@ def _standing(option: Option) -> tuple[int, float]:
     return sum(c[:1] == _SOURCE for c in option.concepts), option.bonus
 
 
-def _citations(writer: Candidate, group: Group | None) -> list[Citation]:
-    """Its own evidence, and that of each member of its fact group that states every figure it
-    states (a source without the figure does not back it). Every member is close to the group's
-    leader, not always to another member: a member other than the leader cites only the leader
-    besides itself (corroboration finds the others by its own test)."""
+def _citations(
+    writer: Candidate,
+    group: Group | None,
+    text: str,
+    documents: dict[str, Document],
+    language: str,
+) -> list[Citation]:
+    """Its own evidence, and that of each member of its fact group whose cited passage carries
+    the sentence `text` (`backing.py`: every number and name of it, no other figure for its
+    counts): a source that states the fact otherwise does not back it. Every member is close to
+    the group's leader, not always to another member: a member other than the leader cites only
+    the leader besides itself (corroboration finds the others by its own test)."""
     members = [writer]
     if group is not None:
         members = group.members if writer is group.leader else [group.leader, writer]
     found: list[Citation] = []
     for member in sorted(members, key=lambda m: m.doc_order):
-        if member is writer or writer.figures <= member.figures:
-            found.extend(c for c in member.sentence.citations if c not in found)
+        cited = member.sentence.citations
+        if member is writer or carries(text, evidence_passages(cited, documents), language):
+            found.extend(c for c in cited if c not in found)
     return found
 
 
@@ -345,11 +361,12 @@ def _is_headline(item: Candidate, document: Document | None, language: str) -> b
 
 
 def _fit_for_brief(text: str, language: str) -> bool:
-    """Reads on its own, and is not a long quotation: a quotation of more than
+    """Not a fragment, and not a long quotation: a quotation of more than
     `LONG_QUOTATION_WORDS` words or one that runs over several sentences is a poor brief sentence
-    (a shorter sentence with the same concepts is preferred, and the solver finds it)."""
+    (a shorter sentence with the same concepts is preferred, and the solver finds it). Whether
+    it reads on its own is settled in the selection (`leaning_on`)."""
     words = len(text.split())
-    if words < MIN_SENTENCE_WORDS or not reads_alone(text, language):
+    if words < MIN_SENTENCE_WORDS:
         return False
     quoting = any(mark in text for mark in QUOTE_MARKS)
     inner_stops = len(_INNER_STOP.findall(text))
@@ -433,6 +450,11 @@ class _Picker:
                 options.weights,
                 max_words,
                 [[row[i] for i in group if i in row] for group in options.exclusive],
+                requires={
+                    row[i]: row.get(needed, -1)
+                    for i, needed in options.requires.items()
+                    if i in row
+                },
             )
             picked = [allowed[at] for at in choice.picked]
             for at in picked:
@@ -477,7 +499,7 @@ class _Picker:
 
 def _in_reading_order(
     picked: list[tuple[BriefSentence, Candidate]], documents: dict[str, Document]
-) -> list[BriefSentence]:
+) -> list[tuple[BriefSentence, Candidate]]:
     dates: dict[str, date | None] = {}
 
     def when(writer: Candidate) -> tuple[int, date, int]:
@@ -489,8 +511,7 @@ def _in_reading_order(
         found = dates[document_id]
         return (0, found, writer.sentence.position) if found else (1, date.max, 0)
 
-    ranked = sorted(
+    return sorted(
         picked,
         key=lambda item: (-len(item[0].document_ids), when(item[1]), -item[0].score),
     )
-    return [sentence for sentence, _ in ranked]

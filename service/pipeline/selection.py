@@ -6,7 +6,11 @@ the word budget, that covers the greatest total weight, each concept counted onc
 picked sentences carry it: two sentences that say the same thing add little more than one, so
 the choice itself avoids repetition (Gillick & Favre 2009, "A scalable global model for
 summarization"). Sentences that must not appear together (the same fact in other words, a
-near-copy) are excluded in pairs or groups.
+near-copy) are excluded in pairs or groups. A sentence that leans on the one before it in its
+document ("The two stations...", "“...,” he said.") may be picked only with that one
+(`x_dependent <= x_predecessor`: the coherence constraint of extractive summarisers that keep a
+sentence's context, e.g. Durrett, Berg-Kirkpatrick & Klein 2016, "Learning-based single-document
+summarization with compression and anaphoricity constraints").
 
 It is solved exactly as an integer linear program with HiGHS (`scipy.optimize.milp`) under a time
 bound. A problem too large for that, or one the solver cannot finish in time, is solved by the
@@ -56,18 +60,41 @@ def choose(
     exclusive: Sequence[Sequence[int]] = (),
     *,
     time_limit: float = TIME_LIMIT_SECONDS,
+    requires: Mapping[int, int] | None = None,
 ) -> Choice:
     """The options, within `budget` words, that cover the most concept weight; at most one of
-    each set in `exclusive`."""
+    each set in `exclusive`; an option `requires` maps to another is picked only with it."""
+    needs = dict(requires or {})
     fitting = [i for i, o in enumerate(options) if 0 < o.words <= budget]
+    fitting = _with_what_they_need(fitting, needs, options, budget)
     if not fitting:
         return Choice([], 0.0, "exact")
-    problem = _Problem(options, weights, fitting, exclusive)
+    problem = _Problem(options, weights, fitting, exclusive, needs)
     if len(fitting) <= MAX_EXACT_OPTIONS and problem.nonzeros <= MAX_EXACT_NONZEROS:
         found = problem.solve_exact(budget, time_limit)
         if found is not None:
             return found
     return problem.solve_greedy(budget)
+
+
+def _with_what_they_need(
+    fitting: list[int], needs: dict[int, int], options: Sequence[Option], budget: int
+) -> list[int]:
+    """The fitting options whose chain of requirements fits too, within the budget together."""
+    inside = set(fitting)
+    kept = []
+    for option in fitting:
+        words, at, seen = options[option].words, option, {option}
+        while at in needs and words <= budget:
+            at = needs[at]
+            if at in seen or at not in inside:
+                words = budget + 1
+                break
+            seen.add(at)
+            words += options[at].words
+        if words <= budget:
+            kept.append(option)
+    return kept
 
 
 class _Problem:
@@ -77,6 +104,7 @@ class _Problem:
         weights: Mapping[str, float],
         fitting: list[int],
         exclusive: Sequence[Sequence[int]],
+        needs: Mapping[int, int],
     ) -> None:
         self.options, self.fitting = options, fitting
         inside = set(fitting)
@@ -92,7 +120,8 @@ class _Problem:
             for group in exclusive
             if sum(i in inside for i in set(group)) > 1
         ]
-        self.nonzeros = sum(len(c) for c in self.covers) + len(names)
+        self.needs = {at[i]: at[needed] for i, needed in needs.items() if i in inside}
+        self.nonzeros = sum(len(c) for c in self.covers) + len(names) + 2 * len(self.needs)
         bonus = np.asarray([options[i].bonus for i in fitting], dtype=np.float64)
         # The bonus only breaks ties: all of it together weighs a thousandth of the least concept.
         smallest = float(self.weights.min()) if len(self.weights) else 1.0
@@ -137,6 +166,8 @@ class _Problem:
             constraint([(sentences + c, 1.0)] + [(s, -1.0) for s in carried_by], -np.inf, 0)
         for group in self.exclusive:
             constraint([(s, 1.0) for s in group], -np.inf, 1)
+        for s, needed in self.needs.items():  # picked only with what it leans on
+            constraint([(s, 1.0), (needed, -1.0)], -np.inf, 0)
         matrix = coo_matrix((values, (rows, cols)), shape=(len(lower), width)).tocsr()
         objective = -np.concatenate([self.bonus, self.weights])
         integrality = np.concatenate([np.ones(sentences), np.zeros(concepts)])
@@ -160,7 +191,8 @@ class _Problem:
     def solve_greedy(self, budget: int) -> Choice:
         """Cost-scaled greedy (gain per word), compared with the best single option. Lazy: a
         sentence's gain only falls as concepts get covered, so a stale score on the heap is an
-        upper bound, and only the top of the heap is scored again before it is taken."""
+        upper bound, and only the top of the heap is scored again before it is taken. An option
+        that needs another waits until that one is taken."""
         covered = np.zeros(len(self.weights), dtype=bool)
         banned = np.zeros(len(self.fitting), dtype=bool)
         groups_of: dict[int, list[int]] = {}
@@ -177,10 +209,15 @@ class _Problem:
         heap = [(-ratio(s), s) for s in range(len(self.fitting))]
         heapq.heapify(heap)
         picked: list[int] = []
+        waiting: dict[int, list[int]] = {}
         words = 0
         while heap:
             _, s = heapq.heappop(heap)
             if banned[s] or words + lengths[s] > budget:
+                continue
+            needed = self.needs.get(s)
+            if needed is not None and needed not in picked:
+                waiting.setdefault(needed, []).append(s)
                 continue
             fresh = ratio(s)
             if heap and fresh < -heap[0][0]:
@@ -194,7 +231,12 @@ class _Problem:
             banned[s] = True
             for at in groups_of.get(s, []):
                 banned[self.exclusive[at]] = True
-        singles = [float(self.weights[c].sum()) for c in covers]
+            for follower in waiting.pop(s, []):
+                heapq.heappush(heap, (-ratio(follower), follower))
+        singles = [
+            float(self.weights[c].sum()) if s not in self.needs else 0.0
+            for s, c in enumerate(covers)
+        ]
         single = int(np.argmax(singles)) if singles else 0
         if singles and singles[single] > self.coverage(picked):
             picked = [single]

@@ -84,3 +84,22 @@ def test_the_greedy_respects_exclusive_groups(monkeypatch):
     monkeypatch.setattr(selection, "MAX_EXACT_OPTIONS", 0)
     choice = choose(OPTIONS, WEIGHTS, 30, [[0, 1, 2]])
     assert len({0, 1, 2} & set(choice.picked)) <= 1
+
+
+def test_a_sentence_that_leans_is_picked_only_with_what_it_leans_on():
+    """Option 1 covers the most per word but leans on option 0: alone it may not be shown; with
+    room for both, both are shown; without, the best choice that reads alone is."""
+    options = [Option(6, frozenset("d")), Option(4, frozenset("ab")), Option(5, frozenset("c"))]
+    assert choose(options, WEIGHTS, 10).picked == [1, 2]
+    assert choose(options, WEIGHTS, 10, requires={1: 0}).picked == [0, 1]
+    assert choose(options, WEIGHTS, 9, requires={1: 0}).picked == [2]
+    assert choose(options, WEIGHTS, 10, requires={1: 7}).picked == [2], "missing: never shown"
+
+
+def test_the_greedy_keeps_a_leaning_sentence_with_what_it_leans_on(monkeypatch):
+    monkeypatch.setattr(selection, "MAX_EXACT_OPTIONS", 0)
+    options = [Option(6, frozenset("d")), Option(4, frozenset("ab")), Option(5, frozenset("c"))]
+    assert choose(options, WEIGHTS, 10, requires={1: 0}).method == "greedy"
+    for budget in range(1, 20):
+        picked = choose(options, WEIGHTS, budget, requires={1: 0}).picked
+        assert 1 not in picked or 0 in picked, budget
