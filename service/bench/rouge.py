@@ -9,8 +9,11 @@ Also reported per language, for the brief and both baselines: redundancy as the 
 sentence pairs that say one thing twice, by two stricter tests than the merge's own (cosine >=
 0.6, compared by embeddings or, where the embedding model does not know the language, TF-IDF
 word vectors; and half or more of the shorter sentence's concepts, stemmed content bigrams,
-shared); for the brief, the share of sentences whose cited evidence contains every number and
-name they state, and how many words trimming deleted.
+shared), and the number of claims stated twice (`claims.py`: the same count of the same thing
+about the same people or places, however worded); for the brief, the share of sentences whose
+cited evidence contains every number and name they state, how many words trimming deleted, and
+how many briefs show a sentence that leans on the one before it in its document
+(`readability.py`) without that one just before it.
 
 Languages run in parallel processes (`--jobs`), each with its own pipeline and models.
 """
@@ -33,11 +36,14 @@ import numpy as np
 from service.bench.rouge_baselines import lead, lexrank, stemmer_name
 from service.bench.rouge_scoring import ROUGE_TYPES, recall
 from service.config import Settings
+from service.pipeline.claims import claim_pairs
 from service.pipeline.concepts import sentence_concepts
 from service.pipeline.engine import Pipeline
 from service.pipeline.faithfulness import evidence_passages, unbacked_facts
 from service.pipeline.grouping import LexicalEncoder, embeds_well
 from service.pipeline.language import detect_language
+from service.pipeline.readability import reads_alone
+from service.pipeline.reading import document_sentences
 from service.pipeline.sentences import split_sentences
 from service.pipeline.types import Brief, Document
 
@@ -89,15 +95,42 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
         for c in s.trimmed
     )
     result["disagreements"] = len(brief.disagreements)
+    result["leaning"] = [_leaning_alone(brief, documents_by_id), len(brief.sentences)]
     return result
+
+
+def _leaning_alone(brief: Brief, documents: dict[str, Document]) -> int:
+    """Sentences that lean on the one before them in their document (`readability.py`) and are
+    not shown right after it."""
+    found = 0
+    previous: tuple[str, int] | None = None
+    for sentence in brief.sentences:
+        own = sentence.citations[0] if sentence.citations else None
+        document = documents.get(own.document_id) if own else None
+        index = _sentence_index(document, own.start) if own and document else None
+        here = (own.document_id, index) if own and index is not None else None
+        code = document.language if document else "und"
+        after_its_own = here is not None and previous == (here[0], here[1] - 1)
+        if not reads_alone(sentence.text, code) and not after_its_own:
+            found += 1
+        previous = here
+    return found
+
+
+def _sentence_index(document: Document, start: int) -> int | None:
+    for sentence in document_sentences(document):
+        if sentence.start <= start < sentence.end:
+            return sentence.index
+    return None
 
 
 def _redundancy(
     encode: Callable[[list[str]], np.ndarray], sentences: list[str], language: str
 ) -> list[int]:
-    """[pairs as close as cosine 0.6, pairs sharing half their concepts, pairs] of a summary."""
+    """[pairs as close as cosine 0.6, pairs sharing half their concepts, pairs stating one
+    claim (`claims.py`), pairs] of a summary."""
     if len(sentences) < 2:
-        return [0, 0, 0]
+        return [0, 0, 0, 0]
     vectors = encode(sentences)
     concepts = [sentence_concepts(s, language) for s in sentences]
     pairs = list(itertools.combinations(range(len(sentences)), 2))
@@ -107,7 +140,7 @@ def _redundancy(
         >= SHARED_CONCEPTS * max(1, min(len(concepts[i]), len(concepts[j])))
         for i, j in pairs
     )
-    return [close, shared, len(pairs)]
+    return [close, shared, len(claim_pairs(sentences, language)), len(pairs)]
 
 
 def _evidence_coverage(brief: Brief, documents: list[Document]) -> tuple[int, int]:
@@ -133,13 +166,18 @@ def summarise_language(results: list[dict[str, Any]]) -> dict[str, Any]:
             name: round(float(np.mean([r[system][name] for r in results])), 2)
             for name in ROUGE_TYPES
         }
-        close, shared, pairs = (sum(r[system]["redundancy"][i] for r in results) for i in range(3))
+        close, shared, claims, pairs = (
+            sum(r[system]["redundancy"][i] for r in results) for i in range(4)
+        )
         summary[system]["redundancy_cosine"] = round(close / pairs, 4) if pairs else 0.0
         summary[system]["redundancy_concepts"] = round(shared / pairs, 4) if pairs else 0.0
+        summary[system]["repeated_claims"] = claims
     covered = [sum(r["evidence_coverage"][i] for r in results) for i in (0, 1)]
     summary["evidence_coverage"] = round(covered[0] / covered[1], 4) if covered[1] else 1.0
     summary["trimmed_words"] = sum(r["trimmed_words"] for r in results)
     summary["disagreements"] = sum(r["disagreements"] for r in results)
+    summary["leaning_sentences"] = sum(r["leaning"][0] for r in results)
+    summary["briefs_leaning"] = sum(r["leaning"][0] > 0 for r in results)
     return summary
 
 
@@ -157,15 +195,19 @@ def table(report: dict[str, Any]) -> str:
     lines.append(
         "| Language | Redundancy, cosine >= 0.6: brief / LexRank / lead "
         "| Half the concepts shared: brief / LexRank / lead "
-        "| Evidence coverage | Words trimmed | Disagreements found |"
+        "| Claims stated twice: brief / LexRank / lead "
+        "| Evidence coverage | Words trimmed | Disagreements found "
+        "| Briefs with a sentence leaning on one not shown |"
     )
-    lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for language, figures in report["languages"].items():
         cosine = " / ".join(f"{figures[s]['redundancy_cosine']:.1%}" for s in SYSTEMS)
         shared = " / ".join(f"{figures[s]['redundancy_concepts']:.1%}" for s in SYSTEMS)
+        claims = " / ".join(str(figures[s]["repeated_claims"]) for s in SYSTEMS)
         lines.append(
-            f"| {language} | {cosine} | {shared} | {figures['evidence_coverage']:.1%} | "
-            f"{figures['trimmed_words']} | {figures['disagreements']} |"
+            f"| {language} | {cosine} | {shared} | {claims} | {figures['evidence_coverage']:.1%} | "
+            f"{figures['trimmed_words']} | {figures['disagreements']} | "
+            f"{figures['briefs_leaning']} of {figures['clusters']} |"
         )
     return "\n".join(lines)
 

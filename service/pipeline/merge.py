@@ -10,12 +10,14 @@
    budget, never cutting a sentence (`selection.py`): a concept is a stemmed bigram
    (`concepts.py`), weighted by how many documents state it and how early; each counts once,
    so a second sentence saying the same thing gains nothing. Sentences that state one fact, or
-   share half their concepts or their meaning (cosine), exclude each other. Sentences that lean
-   on one the brief does not show (`readability.py`) and long quotations are not candidates.
+   share half their concepts or their meaning (cosine), or restate one claim (`claims.py`: the
+   same count of the same thing about the same people or places), exclude each other. A
+   sentence that leans on the one before it (`readability.py`) is chosen only with that one
+   (`leaning.py`) and shown after it; long quotations are not candidates.
 5. Each picked sentence is checked against its cited evidence (`faithfulness.py`): an
    unsupported one is left out (and counted) and the choice made again, or kept and flagged,
    per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
-   (`corroboration.py`).
+   (`corroboration.py`), each only where its passage carries the sentence (`backing.py`).
 6. Sentences are shown by number of sources, then in the order of their documents' dates where
    the documents carry dates, then by the weight of what they cover.
 7. Sources that give different figures for the same thing are reported (`disagreements.py`).
@@ -32,6 +34,7 @@ import numpy as np
 
 from service.pipeline.backing import carries
 from service.pipeline.chronology import document_date
+from service.pipeline.claims import claim_pairs
 from service.pipeline.cleaning import is_set_apart_headline
 from service.pipeline.concepts import (
     concept_weights,
@@ -263,9 +266,11 @@ class _Options:
         self.requires = leaning_on(candidates, self.texts, eligible, leaning)
         self.eligible = [at for at in eligible if at not in leaning or at in self.requires]
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
-        self.exclusive = [
-            [m.row for m in g.members] for g in groups if len(g.members) > 1
-        ] + _near_copies(said, vectors, owners, _Counts(self.texts, language))
+        self.exclusive = (
+            [[m.row for m in g.members] for g in groups if len(g.members) > 1]
+            + _near_copies(said, vectors, owners, _Counts(self.texts, language))
+            + [list(pair) for pair in claim_pairs(self.texts, language)]
+        )
 
     def coverage(self, at: int) -> float:
         """The weight of what the sentence says (the sources it cites not counted)."""

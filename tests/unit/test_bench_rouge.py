@@ -40,6 +40,8 @@ def test_two_clusters_in_the_benchmark_layout(tmp_path, capsys):
         assert 0 <= figures[system]["redundancy_concepts"] <= 1
     assert figures["evidence_coverage"] == 1.0
     assert figures["brief"]["redundancy_concepts"] == 0, "the merge never lets that through"
+    assert figures["brief"]["repeated_claims"] == 0, "nor one claim twice"
+    assert figures["leaning_sentences"] == 0, "nor a sentence without what it leans on"
     assert figures["trimmed_words"] >= 0
 
 
