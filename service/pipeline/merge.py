@@ -18,6 +18,8 @@
    unsupported one is left out (and counted) and the choice made again, or kept and flagged,
    per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
    (`corroboration.py`), each only where its passage carries the sentence (`backing.py`).
+   Of several copies of one sentence the best-formed is the candidate (`wire.py`), and wire
+   conventions are shown as print shows them (``...'' as quotation marks, "dlrs" as dollars).
 6. Sentences are shown by number of sources, then in the order of their documents' dates where
    the documents carry dates, then by the weight of what they cover.
 7. Sources that give different figures for the same thing are reported (`disagreements.py`).
@@ -64,8 +66,10 @@ from service.pipeline.measures import Measure, measures
 from service.pipeline.neighbours import similar_pairs
 from service.pipeline.readability import reads_alone
 from service.pipeline.selection import Option, choose
+from service.pipeline.sentences import ends_sentence
 from service.pipeline.trimming import trim
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Encode, Summary
+from service.pipeline.wire import copies, readable
 
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief
 SAME_DOCUMENT_COSINE = 0.6  # nor two of one document this close: it restates itself
@@ -118,6 +122,8 @@ def merge_summaries(
     passages = document_statements(documents, _by_citations(shown), language, digits=False)
     corroborate(shown, vectors[rows], passages, encode, language)
     sentences = after_what_they_lean_on(_in_reading_order(picked, by_id), options.requires)
+    for sentence in sentences:  # shown as print shows it; the citations keep the stored text
+        sentence.text = readable(sentence.text)
     scanned = {p.citation.document_id for p in passages}
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
@@ -262,6 +268,7 @@ class _Options:
             )
         # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
         eligible = _one_per_text(fit or list(range(len(candidates))), self.texts, self.options)
+        eligible = self._best_copies(eligible, documents, language)
         # what leans on the sentence before it is shown only with that one (`readability.py`)
         self.requires = leaning_on(candidates, self.texts, eligible, leaning)
         self.eligible = [at for at in eligible if at not in leaning or at in self.requires]
@@ -271,6 +278,26 @@ class _Options:
             + _near_copies(said, vectors, owners, _Counts(self.texts, language))
             + [list(pair) for pair in claim_pairs(self.texts, language)]
         )
+
+    def _best_copies(
+        self, eligible: list[int], documents: dict[str, Document], language: str
+    ) -> list[int]:
+        """One of each sentence that several documents carry with a letter or a word changed
+        (`wire.copies`): the best-formed copy, citing each other copy that carries it."""
+        left_out: set[int] = set()
+        counts = Counter(self.texts)
+        for best, *others in copies(eligible, self.texts, self.vectors, counts):
+            cited = self.cited[best]
+            for other in others:
+                theirs = self.candidates[other].sentence.citations
+                if carries(self.texts[best], evidence_passages(theirs, documents), language):
+                    cited.extend(c for c in theirs if c not in cited)
+            option = self.options[best]
+            sources = frozenset(_SOURCE + c.document_id for c in cited)
+            self.weights.update(dict.fromkeys(sources, SOURCE_WEIGHT))
+            self.options[best] = Option(option.words, option.concepts | sources, option.bonus)
+            left_out.update(others)
+        return [at for at in eligible if at not in left_out]
 
     def coverage(self, at: int) -> float:
         """The weight of what the sentence says (the sources it cites not counted)."""
@@ -371,8 +398,8 @@ def _fit_for_brief(text: str, language: str) -> bool:
     (a shorter sentence with the same concepts is preferred, and the solver finds it). Whether
     it reads on its own is settled in the selection (`leaning_on`)."""
     words = len(text.split())
-    if words < MIN_SENTENCE_WORDS:
-        return False
+    if words < MIN_SENTENCE_WORDS or not ends_sentence(text, language):
+        return False  # a fragment, or an editing note ("The fast-spreading, 3rd graf pvs")
     quoting = any(mark in text for mark in QUOTE_MARKS)
     inner_stops = len(_INNER_STOP.findall(text))
     return not (quoting and (words > LONG_QUOTATION_WORDS or inner_stops >= 2))

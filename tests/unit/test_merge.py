@@ -403,3 +403,27 @@ def test_a_source_that_places_the_fact_elsewhere_is_not_cited(embedder, seeds):
         for citation in sentence.citations:
             passage = by_id[citation.document_id].text[citation.start : citation.end]
             assert not unbacked(sentence.text, passage, "en"), (sentence.text, passage)
+
+
+def test_of_wire_copies_the_best_formed_is_quoted_citing_every_copy(embedder):
+    sentence = "{} Carlsson, a Swedish engineer, was named head of the rescue team on Friday."
+    pairs = [
+        _summary("a", sentence.format("Hand"), "The harvest in France was the largest in years."),
+        _summary("b", sentence.format("Hans")),
+        _summary("c", sentence.format("Hans")),
+    ]
+    brief = _merge(pairs, embedder, max_words=40)
+    named = [s for s in brief.sentences if "Carlsson" in s.text]
+    assert len(named) == 1 and named[0].text.startswith("Hans Carlsson")
+    assert set(named[0].document_ids) == {"a", "b", "c"}
+
+
+def test_wire_conventions_are_shown_clean_and_cited_as_stored(embedder):
+    text = "``We will rebuild the whole town,'' the mayor of Lagos said _ before the rain."
+    pairs = [_summary("a", text)]
+    brief = _merge(pairs, embedder, max_words=40)
+    assert brief.sentences[0].text == (
+        "“We will rebuild the whole town,” the mayor of Lagos said — before the rain."
+    )
+    citation = brief.sentences[0].citations[0]
+    assert pairs[0][0].text[citation.start : citation.end] == text
