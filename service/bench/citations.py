@@ -16,7 +16,9 @@ For every citation of every brief sentence it reports:
   precision (of the pairs it cites, the share labelled true) and recall (of the pairs labelled
   true, the share it cites).
 
-`--dump FILE` writes every citation of every brief (JSON lines) for reading and labelling.
+`--dump FILE` writes every citation of every brief (JSON lines); with `--candidates`, also each
+other document's passage most like each brief sentence, with its cosine and word overlap: the
+pairs `data/citations.jsonl` was labelled from. `--labels-only` scores the labels alone.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ from service.bench._labels import precision_recall, read_labels
 from service.bench.rouge import by_language
 from service.config import Settings
 from service.pipeline.backing import carries, unbacked
+from service.pipeline.corroboration import MIN_SHARED_WORDS, alike
+from service.pipeline.disagreements import document_statements
 from service.pipeline.engine import Pipeline
+from service.pipeline.grouping import LexicalEncoder, content_words, embeds_well, word_overlap
 from service.pipeline.language import detect_language
 from service.pipeline.types import Document
 
@@ -43,8 +48,11 @@ LABELS = Path(__file__).with_name("data") / "citations.jsonl"
 MULTILING = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "multiling2011"
 
 
-def run_language(clusters: list[Path], budgets: list[int]) -> list[dict[str, Any]]:
-    """Every citation of every brief of one language's clusters, at each budget."""
+def run_language(
+    clusters: list[Path], budgets: list[int], candidates: bool = False
+) -> list[dict[str, Any]]:
+    """Every citation of every brief of one language's clusters, at each budget; with
+    `candidates`, also each other document's passage most like each brief sentence."""
     pipeline = Pipeline(Settings.from_env({"summariser": "extractive"}))
     rows: list[dict[str, Any]] = []
     for cluster in clusters:
@@ -75,15 +83,64 @@ def run_language(clusters: list[Path], budgets: list[int]) -> list[dict[str, Any
                             "unbacked": unbacked(sentence.text, passage, document.language),
                         }
                     )
+                if candidates:
+                    rows.extend(_candidates(pipeline, documents, cluster.name, words, sentence))
     return rows
+
+
+def _candidates(
+    pipeline: Pipeline, documents: list[Document], cluster: str, words: int, sentence: Any
+) -> list[dict[str, Any]]:
+    """For each document the sentence does not cite first, its content sentence most like the
+    sentence (by the merge's encoder), where it shares `MIN_SHARED_WORDS` of the words: what the
+    merge's same-fact test weighs, to be labelled by reading."""
+    language = documents[0].language
+    own = sentence.citations[0].document_id
+    passages = [
+        p
+        for p in document_statements(documents, [d.id for d in documents], language, digits=False)
+        if p.citation.document_id != own
+    ]
+    words_of = content_words(sentence.text)
+    near = [(p, word_overlap(words_of, content_words(p.text))) for p in passages]
+    near = [(p, overlap) for p, overlap in near if overlap >= MIN_SHARED_WORDS]
+    if not near:
+        return []
+    encode = pipeline.embedder.encode
+    if not embeds_well(language):
+        encode = LexicalEncoder(p.text for p in passages)
+    vectors = encode([sentence.text] + [p.text for p, _ in near])
+    best: dict[str, dict[str, Any]] = {}
+    for (passage, overlap), vector in zip(near, vectors[1:], strict=True):
+        cosine = float(vector @ vectors[0])
+        document = passage.citation.document_id
+        if document not in best or cosine > best[document]["cosine"]:
+            best[document] = {
+                "kind": "candidate",
+                "language": language,
+                "cluster": cluster,
+                "words": words,
+                "sentence": sentence.text,
+                "document": document,
+                "start": passage.citation.start,
+                "end": passage.citation.end,
+                "passage": passage.text,
+                "cosine": round(cosine, 4),
+                "overlap": round(overlap, 4),
+                "alike": alike(cosine, overlap),
+                "carries": carries(sentence.text, [passage.text], language),
+                "cited": any(c.document_id == document for c in sentence.citations),
+            }
+    return list(best.values())
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Containment and sources per sentence over one language's citations."""
+    rows = [r for r in rows if r.get("kind") != "candidate"]
     added = [r for r in rows if not r["first"]]
-    sentences: dict[tuple[str, int, int], set[str]] = {}
+    sentences: dict[tuple[str, str, int, int], set[str]] = {}
     for row in rows:
-        key = (row["cluster"], row["words"], row["sentence_number"])
+        key = (row["language"], row["cluster"], row["words"], row["sentence_number"])
         sentences.setdefault(key, set()).add(row["document"])
     return {
         "citations": len(rows),
@@ -99,8 +156,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def score_labels(labels: list[dict[str, Any]]) -> dict[str, Any]:
-    """The merge's test (`carries`) on the labelled pairs, against the labels."""
-    said = [carries(p["sentence"], [p["passage"]], p["language"]) for p in labels]
+    """The merge's test on the labelled pairs, against the labels: alike enough (`alike`, on
+    the cosine and word overlap stored with the pair) and carried (`carries`)."""
+    said = [
+        alike(p["cosine"], p["overlap"]) and carries(p["sentence"], [p["passage"]], p["language"])
+        for p in labels
+    ]
     truth = [bool(p["label"]) for p in labels]
     scores = precision_recall(truth, said)
     scores["wrongly_cited"] = [
@@ -121,6 +182,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--words", type=int, nargs="+", default=[100, 250])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--dump", type=Path, help="write every citation here (JSON lines)")
+    parser.add_argument(
+        "--candidates",
+        action="store_true",
+        help="dump also each other document's passage most like each brief sentence",
+    )
+    parser.add_argument(
+        "--labels-only", action="store_true", help="score the labelled pairs, make no brief"
+    )
     parser.add_argument("--labels", type=Path, default=LABELS, help="labelled pairs (JSON lines)")
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="languages run at once (processes)"
@@ -129,7 +198,13 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {"words": args.words, "languages": {}}
     every: list[dict[str, Any]] = []
-    for name, rows in by_language(parser, args.directory, args.jobs, run_language, args.words):
+    if args.labels_only:
+        print(json.dumps(score_labels(read_labels(args.labels)), ensure_ascii=False, indent=1))
+        return 0
+    languages = by_language(
+        parser, args.directory, args.jobs, run_language, args.words, args.candidates
+    )
+    for name, rows in languages:
         every.extend(rows)
         report["languages"][name] = summarise(rows)
         print(f"{name}: {len(rows)} citations", file=sys.stderr)

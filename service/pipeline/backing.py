@@ -112,8 +112,8 @@ def missing_facts(sentence: str, passage: str, language: str) -> list[str]:
     stop = stop_words(language)
     present = passage_words(passage)
     for run in name_runs(sentence, language):
-        telling = [word for word in run if word not in stop] or list(run)
-        if not any(word in present for word in telling):
+        telling = [word for word in run if word not in stop]  # "On Sunday": "sunday" names
+        if telling and not any(word in present for word in telling):
             problems.append(f"name {' '.join(run)}")
     return problems
 

@@ -69,6 +69,10 @@ def corroborate(
 
 
 def _same_fact(cosine: float, overlap: float, text: str, passage: str, language: str) -> bool:
-    if cosine < SAME_FACT_COSINE and not (cosine >= RELATED_COSINE and overlap >= MOST_WORDS):
-        return False
-    return carries(text, [passage], language)
+    return alike(cosine, overlap) and carries(text, [passage], language)
+
+
+def alike(cosine: float, overlap: float) -> bool:
+    """Whether a passage is close enough to a sentence (cosine, and the share of the shorter's
+    content words it shares) to be read as stating the same fact."""
+    return cosine >= SAME_FACT_COSINE or (cosine >= RELATED_COSINE and overlap >= MOST_WORDS)

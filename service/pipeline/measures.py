@@ -38,6 +38,13 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}'’.-]*(?<![.])")
 _CLAUSE_MARK = re.compile(r"[,;:()\[\]–—]|\.(?=\s|$)|\s-\s")
 _CLOCK = re.compile(r"\b\d{1,2}[:h]\d\d(?::\d\d)?\b")
 _CURRENCY = re.compile(r"(?:US|A|C|HK)?[$€£¥₹]\s?$")
+# ", South Korea, and the US": further names of a list, the last after "and" ("et", "or", "ou")
+_NAME_ITEM = (
+    r"(?:\s*,\s*|\s+)(?:(?:and|et|or|ou)\s+)?(?:(?:the|le|la|les|l')\s*)?"
+    r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*"
+)
+_NAME_LIST = re.compile(rf"(?:{_NAME_ITEM})+")
+_LAST_ITEM = re.compile(r"\b(?:and|et|or|ou)\s+[^,]+$")
 
 
 @dataclass(frozen=True)
@@ -406,12 +413,18 @@ def _subject(before: str, stop: frozenset[str]) -> str:
 
 
 def _named_source(text: str, *, capitalised: bool) -> str:
-    """The source after "according to": up to the clause's end, at most a few words."""
+    """The source after "according to": up to the clause's end, at most a few words, or the
+    whole list of names it opens ("Ukraine, South Korea, and the US": the text credits all three,
+    and so must the brief)."""
     clause = _CLAUSE_MARK.split(text, maxsplit=1)[0]
     words = list(_TOKEN.finditer(clause))[:MAX_SOURCE_WORDS]
     if not words or (capitalised and not any(m.group(0)[:1].isupper() for m in words[:2])):
         return ""
-    return clause[words[0].start() : words[-1].end()]
+    named = clause[words[0].start() : words[-1].end()]
+    listed = _NAME_LIST.match(text, len(clause))
+    if len(words) <= MAX_SOURCE_WORDS and listed and _LAST_ITEM.search(listed.group(0)):
+        return named + listed.group(0)
+    return named
 
 
 def _tokens(text: str) -> list[str]:

@@ -72,3 +72,14 @@ def test_a_count_after_a_model_name_is_a_count_but_a_durations_second_part_is_no
     assert [m.figure.text for m in found] == ["228"]
     assert "passeng" in found[0].noun
     assert [m.figure.text for m in measures("It lasted 8 minutes and 50 seconds.", "en")] == ["8"]
+
+
+def test_a_source_given_as_a_list_is_credited_whole():
+    text = (
+        "According to Ukraine, South Korea, and the US, approximately 10,000-12,000 North "
+        "Korean troops have been deployed to Russia."
+    )
+    assert [m.source for m in measures(text, "en")] == ["Ukraine, South Korea, and the US"]
+    assert [m.source for m in measures("According to Seoul, Russia sent 300 soldiers.", "en")] == [
+        "Seoul"
+    ]
