@@ -2,9 +2,10 @@
 the same people or places.
 
 Two sentences state one claim when a count of one (`measures.py`: a counted noun, its unit and
-time scope) is restated by the other with a figure that overlaps it (`disagreements.same_count`:
-"more than 10,000 troops" sent, "approximately 10,000-12,000 troops" deployed) and they name the
-same people or places, or one of them names none ("the fire killed 60" and "Police said 60
+time scope) is restated by the other with a figure that overlaps it ("more than 10,000 troops"
+sent, "approximately 10,000-12,000 troops" deployed; "60 people died", "left 60 people dead"),
+counted nouns sharing a word and time scopes agreeing or one unsaid, and they name the same
+people or places, or one of them names none ("the fire killed 60 people" and "Police said 60
 people died in the blaze in Lagos"). Languages without measure tables compare figures as written:
 the same figure (not a year) followed by the same word.
 
@@ -20,7 +21,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from service.pipeline.backing import name_runs
-from service.pipeline.disagreements import same_count
 from service.pipeline.facts import FIGURE, normalise_number
 from service.pipeline.measures import Measure, measures, tables
 
@@ -51,13 +51,30 @@ def _figures_as_written(text: str) -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
+def _restates(a: Measure, b: Measure) -> bool:
+    """One count given twice: counted nouns that share a word ("people", "people dead"), the
+    same unit, time scopes that agree or one left unsaid, and figures that overlap."""
+    if not (a.noun & b.noun) or a.unit != b.unit:
+        return False
+    if a.scope and b.scope and a.scope != b.scope:
+        return False
+    low_a, high_a = _interval(a)
+    low_b, high_b = _interval(b)
+    return low_a <= high_b and low_b <= high_a
+
+
+def _interval(measure: Measure) -> tuple[float, float]:
+    values = [float(v) for v in measure.figure.values]
+    return min(values), max(values)
+
+
 def same_claim(a: str, b: str, language: str) -> bool:
     """Whether sentences `a` and `b` restate one count about the same people or places."""
     if not (_DIGIT.search(a) and _DIGIT.search(b)):
         return False
     if tables(language) is None:
         return bool(_figures_as_written(a) & _figures_as_written(b))
-    restated = any(same_count(x, y) for x in _counts(a, language) for y in _counts(b, language))
+    restated = any(_restates(x, y) for x in _counts(a, language) for y in _counts(b, language))
     if not restated:
         return False
     names_a, names_b = _named(a, language), _named(b, language)
@@ -74,7 +91,7 @@ def claim_pairs(texts: Sequence[str], language: str) -> list[tuple[int, int]]:
         if tables(language) is None:
             keys: set[object] = {value for value, _ in _figures_as_written(text)}
         else:
-            keys = {(m.noun, m.unit) for m in _counts(text, language) if m.noun}
+            keys = {(word, m.unit) for m in _counts(text, language) for word in m.noun}
         for key in keys:
             buckets.setdefault(key, set()).add(at)
     pairs: set[tuple[int, int]] = set()

@@ -427,3 +427,30 @@ def test_wire_conventions_are_shown_clean_and_cited_as_stored(embedder):
     )
     citation = brief.sentences[0].citations[0]
     assert pairs[0][0].text[citation.start : citation.end] == text
+
+
+def test_an_editing_note_that_does_not_end_as_a_sentence_is_not_shown(embedder):
+    pairs = [
+        _summary(
+            "a",
+            "The fast-spreading fire, 3rd graf pvs",
+            "The fire destroyed 200 homes in the hills above the town on Sunday.",
+        )
+    ]
+    brief = _merge(pairs, embedder, max_words=40)
+    assert [s.text for s in brief.sentences] == [
+        "The fire destroyed 200 homes in the hills above the town on Sunday."
+    ]
+
+
+def test_one_claim_is_stated_once_however_worded(embedder):
+    pairs = [
+        _summary("a", "Officials in Lagos said 60 people died."),
+        _summary(
+            "b",
+            "The market blaze in Lagos on Sunday night left at least 60 people dead, according "
+            "to the Red Cross and police.",
+        ),
+    ]
+    brief = _merge(pairs, embedder, max_words=60)
+    assert len([s for s in brief.sentences if "60" in s.text]) == 1
