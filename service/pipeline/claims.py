@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from service.pipeline.backing import name_runs
+from service.pipeline.disagreements import figures_overlap
 from service.pipeline.facts import FIGURE, normalise_number
 from service.pipeline.measures import Measure, measures, tables
 
@@ -58,14 +59,7 @@ def _restates(a: Measure, b: Measure) -> bool:
         return False
     if a.scope and b.scope and a.scope != b.scope:
         return False
-    low_a, high_a = _interval(a)
-    low_b, high_b = _interval(b)
-    return low_a <= high_b and low_b <= high_a
-
-
-def _interval(measure: Measure) -> tuple[float, float]:
-    values = [float(v) for v in measure.figure.values]
-    return min(values), max(values)
+    return figures_overlap(a, b)
 
 
 def same_claim(a: str, b: str, language: str) -> bool:

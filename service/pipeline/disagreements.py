@@ -156,6 +156,11 @@ def same_count(a: Measure, b: Measure) -> bool:
     with "sent" or with "deployed"; nor is the place, which a clause names as often as not."""
     if not a.noun or a.noun != b.noun or a.unit != b.unit or a.scope != b.scope:
         return False
+    return figures_overlap(a, b)
+
+
+def figures_overlap(a: Measure, b: Measure) -> bool:
+    """Whether the two figures (a range is its interval) share a value."""
     low_a, high_a = _interval(a)
     low_b, high_b = _interval(b)
     return low_a <= high_b and low_b <= high_a
