@@ -8,7 +8,8 @@ passage must find the sentence's facts there, so a passage backs a sentence only
 - every name of the sentence is named in the passage, compared by what it names: a name is a run
   of capitalised words ("Baltasar Garzon", "the Red Cross"), present when any of its words other
   than function words is a word of the passage ("Mahathir" backs "Mahathir Mohamad"; a possessive
-  or an elided article is not part of the name: "Russia's", "d'Ukraine");
+  or an elided article is not part of the name: "Russia's", "d'Ukraine"), or begins one or is
+  begun by one (a demonym names its place: "Iranian" backs "Iran");
 - the passage gives no other figure for a count the sentence states (`measures.py`: the same
   counted thing, unit and time scope, figures that do not overlap: "45 people were killed" does
   not back "60 people were killed", even where 60 counts something else in it).
@@ -35,6 +36,7 @@ _PART = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _OPENING = "\"'“‘«„([`"
 _DIGIT = re.compile(r"\d")
+MIN_STEM = 4  # "Iran" in "Iranian"; shorter words ("US", "UN") must be there whole
 _ELISIONS = frozenset(["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"])
 
 
@@ -113,9 +115,22 @@ def missing_facts(sentence: str, passage: str, language: str) -> list[str]:
     present = passage_words(passage)
     for run in name_runs(sentence, language):
         telling = [word for word in run if word not in stop]  # "On Sunday": "sunday" names
-        if telling and not any(word in present for word in telling):
+        if telling and not any(_named_in(word, present) for word in telling):
             problems.append(f"name {' '.join(run)}")
     return problems
+
+
+def _named_in(word: str, present: frozenset[str]) -> bool:
+    """The word, or a word it begins or that begins it, of `MIN_STEM` letters or more: a
+    demonym names its place ("Iran", "Iranian"; "Brésil", "Brésilien")."""
+    if word in present:
+        return True
+    if len(word) < MIN_STEM:
+        return False
+    return any(
+        len(other) >= MIN_STEM and (other.startswith(word) or word.startswith(other))
+        for other in present
+    )
 
 
 def conflicts(sentence: str, passage: str, language: str) -> list[str]:

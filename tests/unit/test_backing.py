@@ -49,3 +49,8 @@ def test_passages_of_one_document_are_read_together():
     sentence = "Smith met Jones in Paris."
     assert not carries(sentence, ["Smith arrived."], "en")
     assert carries(sentence, ["Smith arrived in Paris.", "He met Jones."], "en")
+
+
+def test_a_demonym_names_its_place():
+    assert carries("Iran is still detaining the sailors.", ["The Iranian navy holds them."], "en")
+    assert not carries("The UN is still holding them.", ["The UNHCR held them."], "en")
