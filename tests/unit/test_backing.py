@@ -53,4 +53,4 @@ def test_passages_of_one_document_are_read_together():
 
 def test_a_demonym_names_its_place():
     assert carries("Iran is still detaining the sailors.", ["The Iranian navy holds them."], "en")
-    assert not carries("The UN is still holding them.", ["The UNHCR held them."], "en")
+    assert not carries("Police said Kim was held.", ["Police said Kimberley was held."], "en")
