@@ -177,12 +177,16 @@ def _same_place(a: Measure, b: Measure) -> bool:
 
 
 def _groups(mentions: list[_Mention], comparable: np.ndarray) -> list[list[_Mention]]:
-    """Star clustering: the mention comparable with most others leads, and takes them all; a
-    mention comparable with none is no group."""
+    """Star clustering: the mention comparable with most others leads, and takes those that
+    are comparable with every member so far; a mention comparable with none is no group."""
     order = sorted(range(len(mentions)), key=lambda i: (-int(comparable[i].sum()), i))
     clusters = star_clusters(
         (i for i in order if comparable[i].any()),
         lambda i: np.flatnonzero(comparable[i]).tolist(),
+        # every member comparable with every other, not only with the leader: "12,000 deployed
+        # to Russia's Kursk Oblast" leads both "11,000 in the Kursk region" and "10,000-12,000
+        # deployed to Russia", which measure at different places and are not set side by side
+        lambda _, other, members: bool(comparable[other, members].all()),
     )
     return [[mentions[i] for i in cluster] for cluster in clusters]
 
