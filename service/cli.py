@@ -32,7 +32,7 @@ from service.exit_codes import (
     EXIT_USAGE,
 )
 from service.pipeline.render import figure_label, subject_label
-from service.pipeline.story_brief import DEFAULT_MODE
+from service.pipeline.stories.brief import DEFAULT_MODE
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # at exit's flush
         return EXIT_FAILED
     except Exception as exc:  # one readable line; the traceback only with SUMMARY_LOG_LEVEL=DEBUG
-        from service.pipeline.summarisers.registry import ModelLoadError
+        from service.pipeline.models.registry import ModelLoadError
 
         logging.getLogger(__name__).debug("command failed", exc_info=True)
         code = EXIT_MODEL if isinstance(exc, ModelLoadError) else EXIT_FAILED
@@ -484,7 +484,7 @@ def _add_models(commands: Any) -> None:
 
 
 def _models_fetch(args: argparse.Namespace) -> int:
-    from service.pipeline.summarisers.registry import (
+    from service.pipeline.models.registry import (
         fetch_weights,
         load_registry,
         weights_dir_in,
@@ -510,7 +510,7 @@ def _models_fetch(args: argparse.Namespace) -> int:
 
 def _build_embedding_runtime(settings: Settings) -> None:
     """The embedding model's ONNX graph, built now rather than at the service's first start."""
-    from service.pipeline.embeddings import Embedder, default_embedding_model
+    from service.pipeline.models.embeddings import Embedder, default_embedding_model
 
     embedder = Embedder(settings.embedding_model or default_embedding_model(), runtime="onnx")
     embedder.load()
@@ -520,9 +520,9 @@ def _build_embedding_runtime(settings: Settings) -> None:
 def _convert_checkpoint(name: str, path: Path, weights_root: Path) -> None:
     """A fetched checkpoint's CTranslate2 copy, beside it under `weights/.runtimes`: the service
     loads it instead of converting at its first start. A failure leaves it on torch."""
-    from service.pipeline.runtimes import CACHE_FOLDER
-    from service.pipeline.runtimes.ct2_seq2seq import ensure_converted
-    from service.pipeline.summarisers.registry import weights_available
+    from service.pipeline.models.ct2_seq2seq import ensure_converted
+    from service.pipeline.models.registry import weights_available
+    from service.pipeline.models.runtimes import CACHE_FOLDER
 
     if not weights_available(path):
         return
@@ -535,7 +535,7 @@ def _convert_checkpoint(name: str, path: Path, weights_root: Path) -> None:
 
 
 def _models_list(args: argparse.Namespace) -> int:
-    from service.pipeline.summarisers.registry import (
+    from service.pipeline.models.registry import (
         load_registry,
         local_weights_dir,
         weights_available,

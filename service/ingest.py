@@ -20,8 +20,8 @@ from pydantic import AfterValidator, Field
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
-from service.pipeline.cleaning import find_headline
-from service.pipeline.language import detect_language, normalise_language
+from service.pipeline.documents.cleaning import find_headline
+from service.pipeline.documents.language import detect_language, normalise_language
 from service.store import (
     DECLARED,
     DERIVED,

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from service.pipeline.disagreements import document_statements, find_disagreements
+from service.pipeline.merge.disagreements import document_statements, find_disagreements
 from service.pipeline.types import Disagreement, Document
 
 PAIRS = Path(__file__).with_name("data") / "figure_pairs.jsonl"
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--data", type=Path, default=MULTILING, help="MultiLing 2011 folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    from service.pipeline.embeddings import Embedder
+    from service.pipeline.models.embeddings import Embedder
 
     embedder = Embedder()
     embedder.load()
@@ -124,7 +124,7 @@ def _place(disagreement: Disagreement, mention: dict[str, Any]) -> int | None:
 
 
 def _same_value(shown: str, written: str) -> bool:
-    from service.pipeline.facts import numbers
+    from service.pipeline.merge.facts import numbers
 
     return {float(v) for v in numbers(shown)} == {float(v) for v in numbers(written)}
 

@@ -33,12 +33,12 @@ import numpy as np
 from service.bench.rouge_baselines import lead, lexrank, stemmer_name
 from service.bench.rouge_scoring import ROUGE_TYPES, recall
 from service.config import Settings
-from service.pipeline.concepts import sentence_concepts
+from service.pipeline.documents.language import detect_language
+from service.pipeline.documents.sentences import split_sentences
 from service.pipeline.engine import Pipeline
-from service.pipeline.faithfulness import evidence_passages, unbacked_facts
-from service.pipeline.grouping import LexicalEncoder, embeds_well
-from service.pipeline.language import detect_language
-from service.pipeline.sentences import split_sentences
+from service.pipeline.merge.concepts import sentence_concepts
+from service.pipeline.merge.faithfulness import evidence_passages, unbacked_facts
+from service.pipeline.merge.grouping import LexicalEncoder, embeds_well
 from service.pipeline.types import Brief, Document
 
 SYSTEMS = ("brief", "lexrank", "lead")

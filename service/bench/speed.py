@@ -154,7 +154,7 @@ def _one_chunk(document_id: str, text: str) -> Chunk:
 
 
 def _token_counts(folder: Path, chunks: list[Chunk]) -> list[int]:
-    from service.pipeline.embeddings import Embedder
+    from service.pipeline.models.embeddings import Embedder
     from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
     summariser = Seq2SeqSummariser(str(folder), Embedder())
@@ -179,7 +179,7 @@ RUNS = (
 def _runs(
     folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int, only: set[str]
 ) -> dict[str, Run]:
-    from service.pipeline.embeddings import Embedder
+    from service.pipeline.models.embeddings import Embedder
     from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
     forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
@@ -225,8 +225,8 @@ def _runs(
 def _convert(folder: Path) -> None:
     """Convert the throwaway checkpoint into the temporary models folder (SUMMARY_MODELS_DIR),
     where the summarisers find it, rather than into the checkout's own models/weights."""
-    from service.pipeline.runtimes import runtime_cache_dir
-    from service.pipeline.runtimes.ct2_seq2seq import ensure_converted
+    from service.pipeline.models.ct2_seq2seq import ensure_converted
+    from service.pipeline.models.runtimes import runtime_cache_dir
 
     ensure_converted(folder, [runtime_cache_dir()])
 
@@ -246,9 +246,9 @@ def _ct2_int8(folder: Path, new_tokens: int) -> Run:
 def _ct2_int8_generate(folder: Path, new_tokens: int) -> Callable[[Chunk], list[int]]:
     import torch
 
-    from service.pipeline.embeddings import Embedder
-    from service.pipeline.runtimes import runtime_cache_dir
-    from service.pipeline.runtimes.ct2_seq2seq import Ct2Generator, ensure_converted
+    from service.pipeline.models.ct2_seq2seq import Ct2Generator, ensure_converted
+    from service.pipeline.models.embeddings import Embedder
+    from service.pipeline.models.runtimes import runtime_cache_dir
     from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser, _generation_config
 
     forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
@@ -274,7 +274,7 @@ def _exact(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) 
     import torch
     from transformers import AutoModelForSeq2SeqLM
 
-    from service.pipeline.embeddings import Embedder
+    from service.pipeline.models.embeddings import Embedder
     from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
     forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
@@ -339,7 +339,7 @@ def _int8_encoder_cosine(folder: Path, chunk: Chunk) -> float:
     """Cosine between float32's and int8's encoder outputs for one article (1.0: identical)."""
     import torch
 
-    from service.pipeline.embeddings import Embedder
+    from service.pipeline.models.embeddings import Embedder
     from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
     outputs = []

@@ -49,10 +49,10 @@ def run(sentences: int, rounds: int, documents: int) -> dict[str, Any]:
 
     import torch
 
-    from service.pipeline.cleaning import clean_document
-    from service.pipeline.embeddings import Embedder
+    from service.pipeline.documents.cleaning import clean_document
+    from service.pipeline.documents.sentences import split_sentences
     from service.pipeline.engine import available_cores
-    from service.pipeline.sentences import split_sentences
+    from service.pipeline.models.embeddings import Embedder
 
     cores = available_cores()
     torch.set_num_threads(cores)

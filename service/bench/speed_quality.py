@@ -16,9 +16,9 @@ import numpy as np
 
 
 def int8_on_trained_weights(files: list[Path], documents: int) -> dict[str, Any]:
-    from service.pipeline.cleaning import clean_document
-    from service.pipeline.embeddings import Embedder
-    from service.pipeline.sentences import split_sentences
+    from service.pipeline.documents.cleaning import clean_document
+    from service.pipeline.documents.sentences import split_sentences
+    from service.pipeline.models.embeddings import Embedder
     from service.pipeline.summarisers.extractive import ExtractiveSummariser
     from service.pipeline.summarisers.seq2seq import quantize_linear_int8
     from service.pipeline.types import Document

@@ -4,10 +4,10 @@ Pools every cluster of a benchmark in the layout of MultiLing 2011 (`DIR/<langua
 docs/*.txt`): the clusters of one language together (MultiLing: 10 stories of 10 documents), then
 every language's together (70 stories; translations of one story in two languages count as two,
 since no representation here compares two languages' words). Each pool is grouped by
-`service.pipeline.stories.group_stories`, which finds the number of stories itself, and scored
-against the true clusters by the adjusted Rand index and B-cubed F1, next to two baselines run on
-the same pool: k-means on TF-IDF given the true number of clusters, and HDBSCAN on TF-IDF (its
-noise points each a story of their own). Each true story is also grouped alone, as a corpus of
+`service.pipeline.stories.finding.group_stories`, which finds the number of stories itself, and
+scored against the true clusters by the adjusted Rand index and B-cubed F1, next to two baselines
+run on the same pool: k-means on TF-IDF given the true number of clusters, and HDBSCAN on TF-IDF
+(its noise points each a story of their own). Each true story is also grouped alone, as a corpus of
 one event, which should come out as one story (`alone`).
 
 `--sizes N ...` times grouping instead, each size in a fresh process: N documents of the merge
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from service.bench.figures import LANGUAGES, MULTILING
-from service.pipeline.cleaning import find_headline
+from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.types import Document
 
 
@@ -76,7 +76,7 @@ def scale(size: int) -> dict[str, Any]:
     """Group `size` documents of the merge benchmark's corpus of distinct sentences
     (`merge_corpus`, its stories known) in this process: seconds, memory, ARI."""
     from service.bench.merge_corpus import make_labelled_corpus
-    from service.pipeline.stories import group_stories
+    from service.pipeline.stories.finding import group_stories
 
     documents, _, truth = make_labelled_corpus(size, distinct=True)
     before = _resident_mib()
@@ -135,7 +135,7 @@ def load(folder: Path) -> dict[str, tuple[list[Document], list[str]]]:
 
 
 def measure(name: str, documents: Sequence[Document], truth: Sequence[str]) -> dict[str, Any]:
-    from service.pipeline.stories import group_stories
+    from service.pipeline.stories.finding import group_stories
 
     started = time.perf_counter()
     groups = group_stories(documents)
@@ -158,7 +158,7 @@ def measure(name: str, documents: Sequence[Document], truth: Sequence[str]) -> d
 def alone(documents: Sequence[Document], truth: Sequence[str]) -> dict[str, Any]:
     """Each true story grouped alone, as a corpus of one event: how many are found as one story,
     and the mean share of its documents that its largest story found holds."""
-    from service.pipeline.stories import group_stories
+    from service.pipeline.stories.finding import group_stories
 
     one = 0
     shares = []
@@ -175,7 +175,7 @@ def baselines(documents: Sequence[Document], true_count: int) -> tuple[np.ndarra
     from sklearn.cluster import HDBSCAN, KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from service.pipeline.grouping import content_words
+    from service.pipeline.merge.grouping import content_words
 
     tfidf = TfidfVectorizer(analyzer=lambda text: list(content_words(text)), sublinear_tf=True)
     vectors = tfidf.fit_transform([d.text for d in documents])

@@ -8,7 +8,7 @@ import pytest
 
 import service.cli
 from service.cli import EXIT_OK, main
-from service.pipeline.runtimes.ct2_seq2seq import find_converted
+from service.pipeline.models.ct2_seq2seq import find_converted
 
 
 def test_runtimes_only_converts_fetched_checkpoints_and_downloads_nothing(
@@ -17,7 +17,7 @@ def test_runtimes_only_converts_fetched_checkpoints_and_downloads_nothing(
     built = []
     monkeypatch.setattr(service.cli, "_build_embedding_runtime", built.append)
     monkeypatch.setattr(
-        "service.pipeline.summarisers.registry.fetch_weights",
+        "service.pipeline.models.registry.fetch_weights",
         lambda *args: pytest.fail("downloaded"),
     )
     monkeypatch.setenv("SUMMARY_MODELS_DIR", str(tiny_models_dir))

@@ -12,9 +12,8 @@ import pytest
 from huggingface_hub import constants as hub_constants
 
 from service.config import REPO_ROOT, Settings
-from service.pipeline.embeddings import Embedder
-from service.pipeline.summarisers.extractive import ExtractiveSummariser
-from service.pipeline.summarisers.registry import (
+from service.pipeline.models.embeddings import Embedder
+from service.pipeline.models.registry import (
     ModelEntry,
     ModelLoadError,
     entry_for_language,
@@ -24,7 +23,8 @@ from service.pipeline.summarisers.registry import (
     wanted_files,
     weights_available,
 )
-from service.pipeline.summarisers.select import SummariserChoice
+from service.pipeline.summarisers.choice import SummariserChoice
+from service.pipeline.summarisers.extractive import ExtractiveSummariser
 from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
 DISTILBART = "sshleifer/distilbart-cnn-12-6"

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.pipeline.measures import Measure, measures
-from service.pipeline.neighbours import star_clusters
-from service.pipeline.reading import document_sentences
+from service.pipeline.documents.reading import document_sentences
+from service.pipeline.merge.measures import Measure, measures
+from service.pipeline.merge.neighbours import star_clusters
 from service.pipeline.types import Citation, Disagreement, Document, Encode, FigureClaim
 
 EVENT_COSINE = 0.5  # two sentences this close report on the same event

@@ -32,8 +32,8 @@ from functools import cached_property, lru_cache
 import numpy as np
 import regex
 
-from service.pipeline.facts import figures
-from service.pipeline.neighbours import similar_pairs, star_clusters
+from service.pipeline.merge.facts import figures
+from service.pipeline.merge.neighbours import similar_pairs, star_clusters
 from service.pipeline.types import SummarySentence
 
 SAME_FACT_COSINE = 0.80

@@ -31,8 +31,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from service.pipeline.language import count_words, rules_language
-from service.pipeline.sentences import ends_sentence, is_question, sentence_spans
+from service.pipeline.documents.language import count_words, rules_language
+from service.pipeline.documents.sentences import ends_sentence, is_question, sentence_spans
 from service.pipeline.types import CleanedDocument, Document, RemovedSpan, Span
 
 MIN_UNTERMINATED_PROSE_WORDS = 25  # the longest headlines seen run to about 20 words

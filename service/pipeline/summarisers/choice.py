@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from service.config import Settings
-from service.pipeline.embeddings import Embedder
-from service.pipeline.language import normalise_language
-from service.pipeline.summarisers.base import Summariser
-from service.pipeline.summarisers.extractive import ExtractiveSummariser
-from service.pipeline.summarisers.registry import (
+from service.pipeline.documents.language import normalise_language
+from service.pipeline.models.embeddings import Embedder
+from service.pipeline.models.registry import (
     ModelEntry,
     entries_for_language,
     load_registry,
@@ -32,6 +30,8 @@ from service.pipeline.summarisers.registry import (
     weights_available,
     weights_fingerprint,
 )
+from service.pipeline.summarisers.base import Summariser
+from service.pipeline.summarisers.extractive import ExtractiveSummariser
 from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser, looks_local
 from service.pipeline.types import UNDETERMINED
 

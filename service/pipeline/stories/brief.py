@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from service.pipeline.chronology import document_date
-from service.pipeline.reading import document_sentences
-from service.pipeline.stories import StoryGroup, group_stories
+from service.pipeline.documents.reading import document_sentences
+from service.pipeline.merge.chronology import document_date
+from service.pipeline.stories.finding import StoryGroup, group_stories
 from service.pipeline.types import (
     Brief,
     Citation,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from service.pipeline.cleaning import clean_document
-from service.pipeline.sentences import split_sentences
+from service.pipeline.documents.cleaning import clean_document
+from service.pipeline.documents.sentences import split_sentences
 from service.pipeline.types import Document, Sentence
 
 REMEMBERED = 2048

@@ -54,7 +54,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix, hstack
 from sklearn.preprocessing import normalize
 
-from service.pipeline.concepts import language_code, stem, stop_words
+from service.pipeline.merge.concepts import language_code, stem, stop_words
 from service.pipeline.types import Document
 
 SAME_STORY_SHARE = 0.4  # of what two halves of one document share

@@ -30,24 +30,24 @@ from datetime import date
 
 import numpy as np
 
-from service.pipeline.chronology import document_date
-from service.pipeline.cleaning import is_set_apart_headline
-from service.pipeline.concepts import (
+from service.pipeline.documents.cleaning import is_set_apart_headline
+from service.pipeline.merge.chronology import document_date
+from service.pipeline.merge.concepts import (
     concept_weights,
     document_concepts,
     sentence_concepts,
     single_source_share,
 )
-from service.pipeline.corroboration import corroborate
-from service.pipeline.disagreements import (
+from service.pipeline.merge.corroboration import corroborate
+from service.pipeline.merge.disagreements import (
     EVENT_COSINE,
     Statement,
     document_statements,
     find_disagreements,
     same_count,
 )
-from service.pipeline.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
-from service.pipeline.grouping import (
+from service.pipeline.merge.faithfulness import MIN_SUPPORT, check_sentence, evidence_passages
+from service.pipeline.merge.grouping import (
     Candidate,
     Group,
     LexicalEncoder,
@@ -55,11 +55,11 @@ from service.pipeline.grouping import (
     embeds_well,
     group_candidates,
 )
-from service.pipeline.measures import Measure, measures
-from service.pipeline.neighbours import similar_pairs
-from service.pipeline.readability import reads_alone
-from service.pipeline.selection import Option, choose
-from service.pipeline.trimming import trim
+from service.pipeline.merge.measures import Measure, measures
+from service.pipeline.merge.neighbours import similar_pairs
+from service.pipeline.merge.readability import reads_alone
+from service.pipeline.merge.selection import Option, choose
+from service.pipeline.merge.trimming import trim
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Encode, Summary
 
 NEAR_DUPLICATE_COSINE = 0.75  # two picked sentences closer than this would repeat the brief

@@ -26,8 +26,8 @@ from functools import cache, lru_cache
 
 import regex
 
-from service.pipeline.concepts import stem, stop_words
-from service.pipeline.facts import Figure, figures, word_set
+from service.pipeline.merge.concepts import stem, stop_words
+from service.pipeline.merge.facts import Figure, figures, word_set
 
 MAX_NOUN_WORDS = 3  # "magnitude earthquake", "soldats nord-coréens"
 MAX_AUXILIARIES = 3  # "have been", "were either" between the counted noun and its verb

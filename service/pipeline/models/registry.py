@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.pipeline.language import normalise_language
+from service.pipeline.documents.language import normalise_language
 
 REGISTRY_FILE = "registry.toml"
 GENERATION_KEYS = frozenset(

@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from service.pipeline.trimming import dateline_end
+from service.pipeline.merge.trimming import dateline_end
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 

@@ -21,7 +21,7 @@ import pysbd
 import sentencex
 from pysbd.languages import LANGUAGE_CODES
 
-from service.pipeline.language import rules_language
+from service.pipeline.documents.language import rules_language
 from service.pipeline.types import CleanedDocument, Sentence
 
 # pysbd.Segmenter.segment keeps the text it works on in an attribute; _pysbd no longer calls it,

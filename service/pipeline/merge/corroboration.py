@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from service.pipeline.disagreements import Statement
-from service.pipeline.facts import figures
-from service.pipeline.grouping import (
+from service.pipeline.merge.disagreements import Statement
+from service.pipeline.merge.facts import figures
+from service.pipeline.merge.grouping import (
     RELATED_COSINE,
     SAME_FACT_COSINE,
     content_words,

@@ -25,7 +25,7 @@ from service.pipeline.types import ModelInfo
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from service.pipeline.runtimes.onnx_embedding import OnnxEncoder
+    from service.pipeline.models.onnx_embedding import OnnxEncoder
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _identity(name_or_path: str, revision: str | None) -> ModelInfo:
         version = metadata.version(DEFAULT_MODEL_PACKAGE)
         return ModelInfo(DEFAULT_MODEL_NAME, "embedding", f"{DEFAULT_MODEL_PACKAGE}=={version}")
     if revision is None and path.is_dir():
-        from service.pipeline.summarisers.registry import weights_fingerprint
+        from service.pipeline.models.registry import weights_fingerprint
 
         revision = weights_fingerprint(path)
     return ModelInfo(name_or_path, "embedding", revision)
@@ -110,8 +110,8 @@ class Embedder:
             self.fallback_reason = "a hub model: only local folders are exported"
             return None
         try:
-            from service.pipeline.runtimes import cache_roots
-            from service.pipeline.runtimes.onnx_embedding import OnnxEncoder, ensure_built
+            from service.pipeline.models.onnx_embedding import OnnxEncoder, ensure_built
+            from service.pipeline.models.runtimes import cache_roots
 
             roots = self._cache_dirs or cache_roots()
             path = ensure_built(folder, self.identity, roots)

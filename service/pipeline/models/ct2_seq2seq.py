@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from service.pipeline.runtimes import first_writable
+from service.pipeline.models.runtimes import first_writable
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ FLOAT32 = "float32"
 def conversion_name(source: Path, quantization: str = FLOAT32) -> str:
     import ctranslate2
 
-    from service.pipeline.summarisers.registry import weights_fingerprint
+    from service.pipeline.models.registry import weights_fingerprint
 
     parts = [weights_fingerprint(source), quantization, CONVERT_VERSION, ctranslate2.__version__]
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]

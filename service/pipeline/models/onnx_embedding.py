@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from service.pipeline.runtimes import first_writable
+from service.pipeline.models.runtimes import first_writable
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def build_name(model_dir: Path, identity: str) -> str:
     """Folder name of a build: what the weights are, how they were built, and by which runtime."""
     import onnxruntime
 
-    from service.pipeline.summarisers.registry import weights_fingerprint
+    from service.pipeline.models.registry import weights_fingerprint
 
     parts = [identity, weights_fingerprint(model_dir), BUILD_VERSION, onnxruntime.__version__]
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
