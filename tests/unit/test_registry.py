@@ -257,7 +257,8 @@ def test_check_loads_the_configured_model_and_the_embedder(tiny_seq2seq_dir: Pat
 def test_the_fetch_command_reports_failures_plainly(
     empty_models_dir: Path, hub_offline, capsys, monkeypatch
 ):
-    from service.cli import EXIT_MODEL, main
+    from service.cli import main
+    from service.exit_codes import EXIT_MODEL
 
     monkeypatch.setenv("SUMMARY_MODELS_DIR", str(empty_models_dir))
     assert main(["models", "fetch", "--language", "en"]) == EXIT_MODEL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.bench.stories import bcubed_f1, load
+from bench.stories import bcubed_f1, load
 from service.pipeline.stories.finding import group_stories, story_space
 from service.pipeline.types import Document
 from tests.conftest import MULTILING_ENGLISH

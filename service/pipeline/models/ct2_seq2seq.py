@@ -5,7 +5,7 @@ cache laid out for beam search and no Python per decoding step. Its beam search 
 settings as transformers' generate() (beams, length penalty, no-repeat n-grams, minimum and maximum
 lengths, the forced first token as a target prefix), and in float32 gives the same tokens: token
 for token on the tests' tiny BART and on the speed bench's distilbart-shaped model
-(`python -m service.bench speed`, the `ct2_*` rows and their `exact` figures).
+(`python -m bench speed`, the `ct2_*` rows and their `exact` figures).
 
 A conversion is made once (`models fetch`, or the first load when none is cached) into
 `runtime_cache_dir()`, under a name that changes with the checkpoint's files, this module's

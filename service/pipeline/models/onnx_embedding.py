@@ -4,7 +4,7 @@ The graph is exported from the same weights the torch path loads (the transforme
 pooling over the attention mask, then L2 normalisation, exactly sentence-transformers' modules),
 then BERT's attention, layer norms and GELU are fused by ONNX Runtime's transformer optimiser. It
 stays float32: on 1,000 MultiLing news sentences every row is within 1e-6 cosine of the torch path
-(`python -m service.bench speed_embedding`), so the vectors are the same vectors and keep the
+(`python -m bench speed_embedding`), so the vectors are the same vectors and keep the
 torch path's identity. What makes it faster is the runtime, not a cheaper number format: fused
 kernels, no autograd or Python dispatch per layer, and batches cut by token length.
 

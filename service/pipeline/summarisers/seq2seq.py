@@ -49,7 +49,7 @@ RUNTIMES = (FLOAT32, INT8)
 CTRANSLATE2, TORCH = "ctranslate2", "torch"
 ENGINES = (CTRANSLATE2, TORCH)
 # Chunks per generate() when the batch size is left to the runtime (measured with
-# `python -m service.bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
+# `python -m bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
 # float32 runs 1.4x faster 4 at a time than 1 at a time, 8 are slower again; int8 gains nothing
 # from 2 and loses from 4, where reordering the beams' cached keys and values, not the weights,
 # becomes the memory traffic that bounds each step).

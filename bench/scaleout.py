@@ -1,4 +1,4 @@
-"""`python -m service.bench scaleout [--json]`: the map step of a fresh brief on one Celery worker
+"""`python -m bench scaleout [--json]`: the map step of a fresh brief on one Celery worker
 process against two.
 
 For each worker count (`--workers`, default 1 and 2, in the same run): a PostgreSQL database of
@@ -32,16 +32,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from service.bench._server import kill_group, start_celery_worker
-from service.bench.chaos import Postgres
-from service.bench.fresh import MAX_WORDS, documents
+from bench._server import kill_group, start_celery_worker
+from bench.chaos import Postgres
+from bench.fresh import MAX_WORDS, documents
 
 POLL_SECONDS = 0.05
 REDIS = "redis://127.0.0.1:6379/0"
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench scaleout")
+    parser = argparse.ArgumentParser(prog="python -m bench scaleout")
     parser.add_argument("--documents", type=int, default=1_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--batch", type=int, default=25, help="SUMMARY_CELERY_MAP_BATCH")
@@ -93,7 +93,7 @@ def brief(
     store: Any, settings: Any, requests: list[dict[str, Any]], timeout: float
 ) -> dict[str, Any]:
     """Ingest `requests`, send their brief to the workers and time its map and merge."""
-    from service.ingest import ingest
+    from service.ingest.documents import ingest
     from service.jobs.briefs import create_brief_job
     from service.jobs.celery_app import START, make_celery
 

@@ -1,4 +1,4 @@
-"""`python -m service.bench abuse [--json]`: how fast `/healthz` answers while clients abuse the
+"""`python -m bench abuse [--json]`: how fast `/healthz` answers while clients abuse the
 service: idle, under `--waiters` (20) concurrent `GET /v1/briefs/<id>?wait=60`, under `--slow`
 (10) sockets that trickle a body one byte at a time, and under as many that trickle their headers.
 
@@ -29,8 +29,8 @@ from typing import Any
 
 import requests
 
-from service.bench._server import GunicornServer
-from service.bench.load import percentiles
+from bench._server import GunicornServer
+from bench.load import percentiles
 
 PROBE_EVERY = 0.1
 PROBE_TIMEOUT = 60.0
@@ -229,7 +229,7 @@ def _print(result: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m service.bench abuse", description=__doc__.split("\n\n")[0]
+        prog="python -m bench abuse", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--seconds", type=float, default=15.0, help="probing time per scenario")
     parser.add_argument("--waiters", type=int, default=20)

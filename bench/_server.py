@@ -2,7 +2,7 @@
 tests: start it, wait until it is ready, find and kill its workers, restart it; and Celery worker
 processes of the service, each in its own process group (`start_celery_worker`, `kill_group`).
 
-Not a benchmark itself: the leading underscore keeps it out of `python -m service.bench`'s list.
+Not a benchmark itself: the leading underscore keeps it out of `python -m bench`'s list.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from types import TracebackType
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-NEWS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "multiling2011" / "english"
+NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multiling2011" / "english"
 TOKENIZER_VOCABULARY = 16_000
 
 DISTILBART_CNN_12_6: dict[str, Any] = {

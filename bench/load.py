@@ -1,4 +1,4 @@
-"""`python -m service.bench load [--json]`: a real gunicorn under concurrent writes, briefs and
+"""`python -m bench load [--json]`: a real gunicorn under concurrent writes, briefs and
 deletes; then nothing may be lost, duplicated, altered, or answered with a 5xx.
 
 A gunicorn with `--workers` processes (4) serves a fresh SQLite database. `--clients` writer
@@ -33,7 +33,7 @@ from typing import Any
 
 import requests
 
-from service.bench._server import GunicornServer
+from bench._server import GunicornServer
 from service.keys import KeyStore
 from service.store import Store
 
@@ -162,7 +162,7 @@ def make_documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def _content_id(text: str) -> str:
-    from service.ingest import content_id
+    from service.ingest.documents import content_id
 
     return content_id(text)
 
@@ -442,7 +442,7 @@ def _print(result: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m service.bench load", description=__doc__.split("\n\n")[0]
+        prog="python -m bench load", description=__doc__.split("\n\n")[0]
     )
     defaults = LoadConfig()
     for name in ("workers", "clients", "documents", "briefers", "deleters", "readers", "batch"):

@@ -1,4 +1,4 @@
-"""`python -m service.bench figures [--json] [--data DIR]`: how right "Where sources differ" is.
+"""`python -m bench figures [--json] [--data DIR]`: how right "Where sources differ" is.
 
 Reads the labelled figure pairs of `data/figure_pairs.jsonl` (MultiLing 2011, English and French;
 how they were labelled is in the file's header) and runs the disagreement finder over each pair's
@@ -20,7 +20,7 @@ from service.pipeline.merge.disagreements import document_statements, find_disag
 from service.pipeline.types import Disagreement, Document
 
 PAIRS = Path(__file__).with_name("data") / "figure_pairs.jsonl"
-MULTILING = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "multiling2011"
+MULTILING = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multiling2011"
 LANGUAGES = {
     "english": "en", "french": "fr", "czech": "cs", "greek": "el",
     "arabic": "ar", "hebrew": "he", "hindi": "hi",
@@ -28,7 +28,7 @@ LANGUAGES = {
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench figures")
+    parser = argparse.ArgumentParser(prog="python -m bench figures")
     parser.add_argument("--data", type=Path, default=MULTILING, help="MultiLing 2011 folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

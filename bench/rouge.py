@@ -1,4 +1,4 @@
-"""`python -m service.bench rouge DIR --words N [--json]`: ROUGE recall of briefs on a benchmark.
+"""`python -m bench rouge DIR --words N [--json]`: ROUGE recall of briefs on a benchmark.
 
 DIR holds clusters as `DIR/<cluster>/docs/*.txt` and `DIR/<cluster>/refs/*.txt`, or languages of
 such clusters (`DIR/<language>/<cluster>/...`, as MultiLing 2011 ships). Each cluster's brief is
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from service.bench.rouge_baselines import lead, lexrank, stemmer_name
-from service.bench.rouge_scoring import ROUGE_TYPES, recall
+from bench.rouge_baselines import lead, lexrank, stemmer_name
+from bench.rouge_scoring import ROUGE_TYPES, recall
 from service.config import Settings
 from service.pipeline.documents.language import detect_language
 from service.pipeline.documents.sentences import split_sentences
@@ -171,7 +171,7 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench rouge", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench rouge", description=__doc__)
     parser.add_argument("directory", type=Path)
     parser.add_argument("--words", type=int, default=250, help="cut every summary to N words")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -1,4 +1,4 @@
-"""`python -m service.bench speed [--json]`: documents per second of seq2seq summarisation on CPU.
+"""`python -m bench speed [--json]`: documents per second of seq2seq summarisation on CPU.
 
 One run measures, on the same news articles cut into the same encoder inputs, with a model of
 distilbart-cnn-12-6's architecture (random weights, see `speed_model`):
@@ -36,8 +36,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from service.bench.speed_model import DISTILBART_GENERATION, build_checkpoint, news_files
-from service.bench.speed_quality import int8_on_trained_weights
+from bench.speed_model import DISTILBART_GENERATION, build_checkpoint, news_files
+from bench.speed_quality import int8_on_trained_weights
 from service.pipeline.types import Chunk, Sentence
 
 QUALITY_DOCUMENTS = 30  # news articles whose sentences int8 MiniLM embeds beside float32's
@@ -46,7 +46,7 @@ MIN_SUMMARY_TOKENS = DISTILBART_GENERATION["min_length"]
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench speed")
+    parser = argparse.ArgumentParser(prog="python -m bench speed")
     parser.add_argument("--documents", type=int, default=8, help="news articles (default 8)")
     parser.add_argument(
         "--new-tokens",

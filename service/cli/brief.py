@@ -1,36 +1,25 @@
-"""The command line: `summarise COMMAND` (or `python -m service COMMAND`).
+"""`summarise brief`: a brief of files, printed.
 
-`brief` runs the service's own path without HTTP: the files are ingested into a store, a brief
-job is queued and run by the same task code the workers run, and the JSON printed by
-`--format json` is the job exactly as `GET /v1/briefs/<id>` returns it.
-
-Every command reports an error as one line on stderr, and exits with a code scripts can rely on
-(`service.exit_codes`). Each command is declared by one `_add_<command>` function.
+It runs the service's own path without HTTP: the files are ingested into a store, a brief job is
+queued and run by the same task code the workers run, and the JSON printed by `--format json` is
+the job exactly as `GET /v1/briefs/<id>` returns it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from service.cli.base import UsageError, fail
 from service.config import Settings
-from service.exit_codes import (
-    EXIT_CODES,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_MODEL,
-    EXIT_OK,
-    EXIT_USAGE,
-)
+from service.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK
 from service.pipeline.render import figure_label, subject_label
 from service.pipeline.stories.brief import DEFAULT_MODE
 
@@ -44,84 +33,7 @@ _DOCUMENT_FIELD = re.compile(r"^documents\[(\d+)\]")
 ProgressCallback = Callable[[int, int, str], None]
 
 
-class UsageError(Exception):
-    """Bad arguments or input files: reported on one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, reporting a usage error on one line (not the whole usage block)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {message} (see: {self.prog} --help)\n")
-
-
-def program_name() -> str:
-    name = Path(sys.argv[0]).name
-    return "python -m service" if name in {"__main__.py", "-c", "-m", ""} else name
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; its exit code (see `EXIT_CODES`)."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # --help, or a usage error already reported
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    logging.basicConfig(
-        level=os.environ.get("SUMMARY_LOG_LEVEL", "WARNING").upper(),
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        return int(args.run(args))
-    except UsageError as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    except KeyboardInterrupt:
-        return _fail("interrupted", EXIT_INTERRUPTED)
-    except BrokenPipeError:  # `... | head` stopped reading: no message, and no second error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # at exit's flush
-        return EXIT_FAILED
-    except Exception as exc:  # one readable line; the traceback only with SUMMARY_LOG_LEVEL=DEBUG
-        from service.pipeline.models.registry import ModelLoadError
-
-        logging.getLogger(__name__).debug("command failed", exc_info=True)
-        code = EXIT_MODEL if isinstance(exc, ModelLoadError) else EXIT_FAILED
-        return _fail(str(exc) or type(exc).__name__, code)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
-    return code
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=program_name(),
-        description="Multi-document summarisation: a brief of many documents in which every "
-        "sentence cites the documents, and the passages, it rests on.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", title="commands"
-    )
-    _add_brief(commands)
-    _add_serve(commands)
-    _add_models(commands)
-    _add_keys(commands)
-    return parser
-
-
-def _add_keys(commands: Any) -> None:
-    """`keys create|list|revoke`: API keys (see service/keys_cli.py)."""
-    from service.keys_cli import add_parser
-
-    add_parser(commands)
-
-
-# --- brief -----------------------------------------------------------------------------------
-
-
-def _add_brief(commands: Any) -> None:
+def add_parser(commands: Any) -> None:
     brief = commands.add_parser(
         "brief",
         help="print a brief of text, Markdown or HTML files and folders",
@@ -222,7 +134,7 @@ def document_id_for(path: Path) -> str:
 
 def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str, Any]]:
     """One document per file, as POST /v1/documents takes it; UsageError names a bad file."""
-    from service.web.html_text import html_to_text
+    from service.ingest.readers.html import html_to_text
 
     documents: list[dict[str, Any]] = []
     owners: dict[str, Path] = {}
@@ -267,7 +179,7 @@ def _brief(args: argparse.Namespace) -> int:
         result = _run_brief(settings, documents, files, args.max_words, args.stories)
     if result["status"] != "done":
         reason = (result.get("error") or {}).get("reason") or "the job was not run"
-        return _fail(f"the brief failed: {reason}", EXIT_FAILED)
+        return fail(f"the brief failed: {reason}", EXIT_FAILED)
     print(render(result, args.format))
     return EXIT_OK
 
@@ -281,7 +193,7 @@ def _run_brief(
 ) -> dict[str, Any]:
     """Ingest, queue and run the brief job as a worker would; the job as the API shows it."""
     from service.errors import ServiceError
-    from service.ingest import ingest
+    from service.ingest.documents import ingest
     from service.jobs.briefs import create_brief_job, job_to_dict, wait_for_job
     from service.jobs.run import run_job
     from service.store import Store
@@ -407,146 +319,3 @@ def _differences(disagreements: list[dict[str, Any]]) -> list[str]:
         )
         lines.append(f"- {subject_label(item)}: {figures}")
     return ["", "Where sources differ:", *lines] if lines else []
-
-
-# --- serve -----------------------------------------------------------------------------------
-
-
-def _add_serve(commands: Any) -> None:
-    serve = commands.add_parser(
-        "serve",
-        help="run the HTTP service and its web page under gunicorn",
-        description="Run the HTTP API and the web page (at /) under gunicorn with "
-        "gunicorn.conf.py. Every SUMMARY_* setting applies; the options below override "
-        "SUMMARY_BIND, WEB_CONCURRENCY and SUMMARY_THREADS.",
-    )
-    serve.add_argument("--bind", metavar="HOST:PORT", help="address (default 127.0.0.1:8000)")
-    serve.add_argument("--workers", type=int, metavar="N", help="worker processes (default 2)")
-    serve.add_argument("--threads", type=int, metavar="N", help="threads per worker (default 4)")
-    serve.set_defaults(run=_serve)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    for name, value in (
-        ("SUMMARY_BIND", args.bind),
-        ("WEB_CONCURRENCY", args.workers),
-        ("SUMMARY_THREADS", args.threads),
-    ):
-        if value is not None:
-            os.environ[name] = str(value)
-    config = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
-    os.execvp(
-        sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"]
-    )
-    return EXIT_OK  # not reached
-
-
-# --- models ----------------------------------------------------------------------------------
-
-
-def _add_models(commands: Any) -> None:
-    models = commands.add_parser(
-        "models",
-        help="the model registry and its weights",
-        description="The registry (models/registry.toml) names the checkpoint serving each "
-        "language. Without its weights a language is summarised extractively.",
-    )
-    actions = models.add_subparsers(
-        dest="models_command", required=True, metavar="ACTION", title="actions"
-    )
-    fetch = actions.add_parser(
-        "fetch",
-        help="download the registry's checkpoints (needs the Hugging Face hub)",
-        description="Download each checkpoint of the registry, at its pinned revision, into its "
-        "own folder under --dest.",
-    )
-    fetch.add_argument(
-        "--dest", type=Path, default=None, help="target folder (default: <models_dir>/weights)"
-    )
-    fetch.add_argument(
-        "--language",
-        action="append",
-        default=None,
-        metavar="CODE",
-        help="only the checkpoint serving this language (repeatable)",
-    )
-    fetch.add_argument(
-        "--runtimes-only",
-        action="store_true",
-        help="download nothing: only build the fast runtimes of what is local (the embedding "
-        "model's ONNX graph, CTranslate2 copies of fetched checkpoints)",
-    )
-    fetch.set_defaults(run=_models_fetch)
-    listing = actions.add_parser(
-        "list", help="show the registry and which weights are local", description=None
-    )
-    listing.set_defaults(run=_models_list)
-
-
-def _models_fetch(args: argparse.Namespace) -> int:
-    from service.pipeline.models.registry import (
-        fetch_weights,
-        load_registry,
-        weights_dir_in,
-    )
-
-    settings = Settings.from_env()
-    root = args.dest or Path(settings.models_dir) / "weights"
-    for entry in load_registry(Path(settings.models_dir)):
-        if args.language and not set(args.language) & set(entry.languages):
-            continue
-        path = weights_dir_in(root, entry)
-        if not args.runtimes_only:
-            print(
-                f"fetching {entry.name}@{entry.revision} (licence {entry.licence})",
-                file=sys.stderr,
-            )
-            path = fetch_weights(entry, path)
-            print(f"{entry.name}@{entry.revision} -> {path}")
-        _convert_checkpoint(entry.name, path, root)
-    _build_embedding_runtime(settings)
-    return EXIT_OK
-
-
-def _build_embedding_runtime(settings: Settings) -> None:
-    """The embedding model's ONNX graph, built now rather than at the service's first start."""
-    from service.pipeline.models.embeddings import Embedder, default_embedding_model
-
-    embedder = Embedder(settings.embedding_model or default_embedding_model(), runtime="onnx")
-    embedder.load()
-    print(f"embedding model {embedder.identity}: {embedder.runtime}")
-
-
-def _convert_checkpoint(name: str, path: Path, weights_root: Path) -> None:
-    """A fetched checkpoint's CTranslate2 copy, beside it under `weights/.runtimes`: the service
-    loads it instead of converting at its first start. A failure leaves it on torch."""
-    from service.pipeline.models.ct2_seq2seq import ensure_converted
-    from service.pipeline.models.registry import weights_available
-    from service.pipeline.models.runtimes import CACHE_FOLDER
-
-    if not weights_available(path):
-        return
-    try:
-        converted = ensure_converted(path, [weights_root / CACHE_FOLDER])
-    except Exception as exc:  # any converter failure: the checkpoint still serves, on torch
-        print(f"{name}: no CTranslate2 copy ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return
-    print(f"{name} -> {converted} (CTranslate2, float32)")
-
-
-def _models_list(args: argparse.Namespace) -> int:
-    from service.pipeline.models.registry import (
-        load_registry,
-        local_weights_dir,
-        weights_available,
-    )
-
-    settings = Settings.from_env()
-    models_dir = Path(settings.models_dir)
-    for entry in load_registry(models_dir):
-        local = local_weights_dir(models_dir, entry)
-        state = "local" if weights_available(local) else "not fetched"
-        print(
-            f"{entry.name}@{entry.revision} [{entry.licence}] {state}: {', '.join(entry.languages)}"
-        )
-    return EXIT_OK

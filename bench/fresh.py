@@ -1,4 +1,4 @@
-"""`python -m service.bench fresh [--json]`: a brief of documents the service has never seen.
+"""`python -m bench fresh [--json]`: a brief of documents the service has never seen.
 
 What a user waits for from "here are my articles" to "here is the brief", measured through the
 same code as the API and the `summarise brief` command: `ingest` (validation, language detection,
@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from service.bench.speed_model import news_files
+from bench.speed_model import news_files
 
 SIZES = (100, 1_000)
 MAX_WORDS = 250
@@ -53,7 +53,7 @@ STAGES = (
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench fresh")
+    parser = argparse.ArgumentParser(prog="python -m bench fresh")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument(
         "--runtime",
@@ -144,14 +144,16 @@ def run(sizes: list[int], runtime: str | None) -> dict[str, Any]:
 def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     """The service's pipeline, loaded, with the functions of each stage timed where they are
     looked up (the engine's and ingest's module names, the summariser's and merge's methods)."""
-    import service.ingest
+    import service.ingest.documents
     import service.pipeline.engine as engine
     from service.config import Settings
     from service.pipeline.summarisers.extractive import ExtractiveSummariser
     from service.pipeline.types import Document
     from service.store import Store
 
-    service.ingest.detect_language = watch.wrap("language", service.ingest.detect_language)
+    service.ingest.documents.detect_language = watch.wrap(
+        "language", service.ingest.documents.detect_language
+    )
     for name, stage in (
         ("clean_document", "cleaning"),
         ("split_sentences", "splitting"),
@@ -167,7 +169,7 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     pipeline = engine.Pipeline(Settings.from_env())
     pipeline.load()
     # langdetect reads its language profiles on first use: once per process, as the models load.
-    service.ingest.detect_language("Warm the language profiles up once per process.")
+    service.ingest.documents.detect_language("Warm the language profiles up once per process.")
     # So do the sentence rules, the stemmer and the stop words: once per process and language.
     warm = Document("warm-up", "Warm the sentence rules up. The stemmer and stop words too.", "en")
     sentences = engine.split_sentences(pipeline.clean(warm))
@@ -179,7 +181,7 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
 
 def _brief(size: int, pipeline: Any, store_class: Any, watch: Stopwatch) -> dict[str, Any]:
     from service.config import Settings
-    from service.ingest import ingest
+    from service.ingest.documents import ingest
     from service.jobs.briefs import create_brief_job
     from service.jobs.run import run_job
 

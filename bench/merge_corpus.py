@@ -21,7 +21,7 @@ import random
 import re
 from pathlib import Path
 
-from service.bench.speed_model import news_files
+from bench.speed_model import news_files
 from service.pipeline.types import (
     Citation,
     Document,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from service.bench.merge_corpus import text_key
+from bench.merge_corpus import text_key
 from service.config import Settings
 from service.pipeline.engine import Pipeline
 from service.pipeline.types import Document, DocumentHead, Summary

@@ -1,4 +1,4 @@
-"""`python -m service.bench merge [--json] [--distinct]`: how a brief over cached summaries grows.
+"""`python -m bench merge [--json] [--distinct]`: how a brief over cached summaries grows.
 
 For 1,000, 5,000 and 10,000 documents (a synthetic corpus sampled from the benchmark's news, see
 `merge_corpus`; with `--distinct`, its corpus of distinct sentences whose stories are known), each
@@ -33,7 +33,7 @@ MAX_WORDS = 250
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench merge")
+    parser = argparse.ArgumentParser(prog="python -m bench merge")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument(
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
 
 
 def _in_fresh_process(size: int, distinct: bool = False) -> dict[str, Any]:
-    command = [sys.executable, "-m", "service.bench", "merge", "--one", str(size)]
+    command = [sys.executable, "-m", "bench", "merge", "--one", str(size)]
     command += ["--distinct"] if distinct else []
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -65,8 +65,8 @@ def _in_fresh_process(size: int, distinct: bool = False) -> dict[str, Any]:
 
 
 def measure(size: int, distinct: bool = False) -> dict[str, Any]:
-    from service.bench.merge_corpus import make_corpus
-    from service.bench.merge_store import BenchPipeline
+    from bench.merge_corpus import make_corpus
+    from bench.merge_store import BenchPipeline
 
     documents, summaries = make_corpus(size, distinct=distinct)
     pipeline = BenchPipeline()
@@ -116,7 +116,7 @@ def with_vectors(summaries: list[Any], embedder: Any) -> list[Any]:
 
 
 def _job(documents: list[Any], summaries: list[Any], pipeline: Any) -> tuple[float, str]:
-    from service.bench.merge_store import fill_store
+    from bench.merge_store import fill_store
     from service.jobs import create_brief_job, run_job
     from service.store import Store
 

@@ -1,4 +1,4 @@
-"""`python -m service.bench speed_embedding [--json]`: the embedder on ONNX Runtime against torch.
+"""`python -m bench speed_embedding [--json]`: the embedder on ONNX Runtime against torch.
 
 One run, on the same machine state, of all-MiniLM-L6-v2 (the shipped weights) embedding the first
 `--sentences` sentences of MultiLing English news (cleaned and split as the service does):
@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from service.bench.speed_model import news_files
+from bench.speed_model import news_files
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench speed_embedding")
+    parser = argparse.ArgumentParser(prog="python -m bench speed_embedding")
     parser.add_argument("--sentences", type=int, default=1000, help="news sentences (1000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each runtime; best kept")
     parser.add_argument("--documents", type=int, default=0, help="documents for picks (0: all)")

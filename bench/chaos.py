@@ -1,4 +1,4 @@
-"""`python -m service.bench chaos [--json]`: faults injected into a running brief, measured from
+"""`python -m bench chaos [--json]`: faults injected into a running brief, measured from
 outside, on real PostgreSQL, Redis, gunicorn and Celery worker processes.
 
 For each back end (`celery`: the API under gunicorn hands jobs to Celery workers through Redis;
@@ -43,7 +43,7 @@ from typing import Any
 
 import requests
 
-from service.bench._server import (
+from bench._server import (
     REPO,
     GunicornServer,
     free_port,
@@ -480,7 +480,7 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench chaos", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench chaos", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--documents", type=int, default=30, help="MultiLing English documents")
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (concurrency 1)")

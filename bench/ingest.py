@@ -1,4 +1,4 @@
-"""`python -m service.bench ingest [--json]`: documents per second into a real gunicorn.
+"""`python -m bench ingest [--json]`: documents per second into a real gunicorn.
 
 Starts the service under gunicorn on loopback (`gunicorn.conf.py`, `WEB_CONCURRENCY` workers,
 a fresh SQLite store, language detection on: no document declares its language), then sends the
@@ -26,13 +26,13 @@ from typing import Any
 
 import requests
 
-from service.bench._server import REPO, GunicornServer
+from bench._server import REPO, GunicornServer
 
 DATA = REPO.parent / "shared" / "data" / "multiling2011"
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench ingest")
+    parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--documents", type=int, default=3000, help="documents per run")
     parser.add_argument("--batch", type=int, default=100, help="documents per batch request")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")

@@ -1,4 +1,4 @@
-"""`python -m service.bench stories [DIR] [--json]`: how right the grouping into stories is.
+"""`python -m bench stories [DIR] [--json]`: how right the grouping into stories is.
 
 Pools every cluster of a benchmark in the layout of MultiLing 2011 (`DIR/<language>/<cluster>/
 docs/*.txt`): the clusters of one language together (MultiLing: 10 stories of 10 documents), then
@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from service.bench.figures import LANGUAGES, MULTILING
+from bench.figures import LANGUAGES, MULTILING
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.types import Document
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.bench stories")
+    parser = argparse.ArgumentParser(prog="python -m bench stories")
     parser.add_argument("data", nargs="?", type=Path, default=MULTILING, help="benchmark folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
 
 def _in_fresh_process(size: int) -> dict[str, Any]:
     """`scale(size)` in a process of its own, so that its peak memory is its own."""
-    command = [sys.executable, "-m", "service.bench", "stories", "--one", str(size)]
+    command = [sys.executable, "-m", "bench", "stories", "--one", str(size)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return dict(json.loads(output.strip().splitlines()[-1]))
 
@@ -75,7 +75,7 @@ def _in_fresh_process(size: int) -> dict[str, Any]:
 def scale(size: int) -> dict[str, Any]:
     """Group `size` documents of the merge benchmark's corpus of distinct sentences
     (`merge_corpus`, its stories known) in this process: seconds, memory, ARI."""
-    from service.bench.merge_corpus import make_labelled_corpus
+    from bench.merge_corpus import make_labelled_corpus
     from service.pipeline.stories.finding import group_stories
 
     documents, _, truth = make_labelled_corpus(size, distinct=True)
