@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
 	$(BIN)/mypy service bench
+	$(BIN)/lint-imports
 
 serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py service.wsgi:app
