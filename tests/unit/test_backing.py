@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.backing import carries, missing_facts, name_runs, unbacked
+from service.pipeline.merge.backing import carries, missing_facts, name_runs, unbacked
 
 
 def test_a_name_is_backed_by_any_of_its_words():

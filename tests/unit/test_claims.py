@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.claims import claim_pairs, same_claim
+from service.pipeline.merge.claims import claim_pairs, same_claim
 
 
 def test_the_same_count_of_the_same_thing_is_one_claim():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from service.pipeline.grouping import candidate
-from service.pipeline.leaning import after_what_they_lean_on, leaning_on
-from service.pipeline.readability import reads_alone
+from service.pipeline.merge.grouping import candidate
+from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
+from service.pipeline.merge.readability import reads_alone
 from service.pipeline.types import BriefSentence, Citation, SummarySentence
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.pipeline.wire import copies, readable
+from service.pipeline.merge.wire import copies, readable
 
 
 def test_wire_conventions_are_shown_as_print_shows_them():

@@ -1,0 +1,120 @@
+"""Whether a sentence reads on its own, out of the paragraph it was quoted from.
+
+A brief quotes sentences out of order and out of context, so a sentence that leans on the one
+before it ("They are fighting alongside the Russians.", "However, ...", "“...,” he said.", "The
+two stations...", "A third advocate...") leaves the reader guessing who or what it is about. The
+summariser demotes such a sentence; the merge shows it only together with the sentence it leans
+on (`selection.py`: a dependency in the solver), or not at all.
+
+The words that point back are listed for the languages we have checked (pronouns, demonstratives,
+connectives, and the openings that count on an earlier mention: "the two", "a third", "another";
+in English and French the most). Whatever the language, a sentence that starts mid-clause (lower
+case, or a comma), and one that is a quotation alone, whose speaker is named in another sentence
+("“His clothes had burned off.", a quotation whose closing mark is in a later sentence), lean too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.pipeline.merge.facts import word_set
+
+_OPENING = "\"'“‘«„(["
+_CONTINUING = ",;:،؛、，；："  # a sentence that opens with one of these was cut from a longer one
+_CLOSING_QUOTE = '"”’»'
+
+# Pronouns and connectives that, opening a sentence, refer to what came before it.
+POINTING_BACK: dict[str, frozenset[str]] = {
+    "en": word_set(
+        "he she it they him her them his its their this these those that such also but however "
+        "meanwhile moreover furthermore nevertheless thus therefore hence then yet still "
+        "besides instead otherwise and or nor so both another"
+    ),
+    "fr": word_set(
+        "il elle ils elles ce cet cette ces cela ceci ça lui leur leurs son sa ses mais "
+        "cependant toutefois aussi pourtant ainsi et or donc puis celui celle ceux celles "
+        "néanmoins"
+    ),
+    "de": word_set("er sie es dies diese dieser dieses jedoch aber auch dennoch"),
+    "es": word_set("él ella ellos ellas este esta estos estas esto pero también"),
+    "cs": word_set("on ona ono oni ony to tento tato toto tyto jeho její jejich ale však"),
+    "el": word_set("αυτός αυτή αυτό αυτοί αυτές αυτά όμως αλλά επίσης"),
+    "he": word_set("הוא היא הם הן זה זו אך"),
+    "ar": word_set("هو هي هم هن هذا هذه لكن"),
+    "hi": word_set("वह वे यह ये उसने उन्होंने लेकिन"),
+}
+_PERSONAL = {
+    "en": word_set("he she they"),
+    "fr": word_set("il elle ils elles"),
+    "de": word_set("er sie"),
+    "es": word_set("él ella ellos ellas"),
+}
+# Two opening words that count on an earlier mention: "The two stations", "A third advocate",
+# "The latter", "Les deux", "Un troisième".
+_COUNTED_BACK: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?:the|these|those|all|both)\s+(?:two|three|four|five|six|seven|eight|nine|ten)\b"
+        r"|(?:a|the)\s+(?:second|third|fourth|fifth|sixth|latter|former|same|other|others"
+        r"|rest|remaining)\b|the\s+\w+\s+(?:also|too)\b|other\s+\w+\s+(?:were|are|have)\b",
+        re.IGNORECASE,
+    ),
+    "fr": re.compile(
+        r"(?:les|ces|tous|toutes)\s+(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b"
+        r"|(?:un|une|le|la)\s+(?:deuxième|second|seconde|troisième|quatrième|cinquième"
+        r"|autre|dernier|dernière|même)\b|les\s+autres\b|d'autres\b|l'autre\b"
+        r"|de\s+plus\b|en\s+outre\b|par\s+ailleurs\b|tous\s+deux\b",
+        re.IGNORECASE,
+    ),
+}
+_OPENING_QUOTES = '"“„«‘`'
+_QUOTES = re.compile(r"``|''|[\"“”„«»]")
+_QUOTED = re.compile(r"(?:``|[\"“„«])(.*?)(?:''|[\"”“»]|$)", re.DOTALL)
+_FIRST_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SPEAKER_WORDS = 2  # a quotation names its speaker in at least this many words outside it
+
+
+def reads_alone(text: str, language: str) -> bool:
+    """False when the sentence starts mid-clause or points back to something it does not name."""
+    code = language.split("-")[0].lower()
+    if _speakerless_quotation(text):
+        return False
+    counted = _COUNTED_BACK.get(code)
+    stripped = text.lstrip().lstrip(_OPENING).lstrip("`")
+    if counted is not None and counted.match(stripped):
+        return False
+    if stripped and stripped[0] in _CONTINUING:
+        return False  # a fragment: "، حسيب حسين، في شريط الفيديو."
+    first = _FIRST_WORD.match(stripped)
+    if first is None:
+        return True
+    word = first.group(0)
+    if word[0].islower() and word[0].upper() != word[0]:
+        return False  # a fragment: it starts in the middle of a clause
+    if word.casefold() in POINTING_BACK.get(code, frozenset()):
+        return False
+    return not _unnamed_speaker(text, code)
+
+
+def _speakerless_quotation(text: str) -> bool:
+    """A sentence that opens a quotation and names no one outside it: "“His clothes had burned
+    off.", "``That's terrific.''" (the speaker is in the sentence before or after), or a
+    quotation that runs on past the sentence (its closing mark is in a later one)."""
+    stripped = text.lstrip()
+    if not stripped or not (stripped[0] in _OPENING_QUOTES or stripped.startswith("``")):
+        return False
+    marks = _QUOTES.findall(stripped)
+    if len(marks) % 2:  # the quotation goes on into the next sentence
+        return True
+    outside = _QUOTED.sub(" ", stripped)
+    return len(_FIRST_WORD.findall(outside)) < _SPEAKER_WORDS
+
+
+def _unnamed_speaker(text: str, code: str) -> bool:
+    """A quotation attributed to a bare pronoun: '“...,” he said.'"""
+    pronouns = _PERSONAL.get(code)
+    if not pronouns:
+        return False
+    for match in re.finditer(rf"[{_CLOSING_QUOTE}]\s*[,.]?\s*(\w+)", text):
+        if match.group(1).casefold() in pronouns:
+            return True
+    return False
