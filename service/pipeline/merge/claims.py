@@ -26,8 +26,6 @@ from service.pipeline.merge.disagreements import figures_overlap
 from service.pipeline.merge.measures import Measure, measures, tables
 
 _DIGIT = re.compile(r"\d")
-_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
-_NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
 
 
 @lru_cache(maxsize=1 << 14)
