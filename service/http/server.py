@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import selectors
 import socket
 import threading
@@ -55,6 +56,7 @@ IDLE_SECONDS = 10.0  # a new connection that sends nothing for this long is clos
 PROBE_SECONDS = 2.0  # the most the loop spends answering one probe
 PROBES = (b"GET /healthz ", b"GET /healthz?", b"HEAD /healthz ", b"HEAD /healthz?")
 READ_SIZE = 256 * 1024
+CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 _local = threading.local()
 
@@ -140,10 +142,10 @@ def chunked_complete(buffer: bytes | bytearray, pos: int) -> bool:
         eol = buffer.find(b"\r\n", pos)
         if eol < 0:
             return False
-        try:
-            size = int(bytes(buffer[pos:eol]).split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            return True
+        digits = bytes(buffer[pos:eol]).split(b";", 1)[0].strip()
+        if not CHUNK_SIZE.fullmatch(digits):
+            return True  # "-6", "+6", "1_0", "0x6": int() takes them, the parser refuses them
+        size = int(digits, 16)
         if size == 0:
             return buffer.find(b"\r\n\r\n", eol) >= 0
         pos = eol + 2 + size + 2

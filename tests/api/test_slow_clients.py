@@ -171,6 +171,28 @@ def test_a_chunked_body_is_complete_at_its_last_chunk_and_trailers():
     assert chunked_complete(b"zz\r\n", 0)  # malformed: the parser refuses it
 
 
+def test_a_negative_chunk_size_is_refused_and_the_probe_stays_up(server):
+    """Two 112-byte requests with a chunk size of -6 hung the event loop for minutes."""
+    head = (
+        b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    socks = [_open(server, head + size + b"\r\n") for size in (b"-6", b"-8;x")]
+    for sock in socks:
+        sock.settimeout(5)
+        status, _, body = _answer(sock)
+        sock.close()
+        assert status >= 400  # gunicorn's parser says 500 here; the h11 reader says 400
+        assert body["error"]["status"] == status
+    assert _timed_get(server, "/healthz")[0] == 200
+
+
+@pytest.mark.parametrize("size", [b"-6", b"-8;x", b"+6", b"1_0", b"0x6", b"F" * 18])
+def test_a_negative_or_malformed_chunk_size_is_complete_at_once(size):
+    """A negative size sent the reader back to where it was, forever (issue 23)."""
+    assert chunked_complete(size + b"\r\n", 0)
+
+
 NGINX_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 
 
