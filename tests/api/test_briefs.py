@@ -52,9 +52,17 @@ def test_without_a_worker_a_wait_times_out_still_queued(app, stored):
 
 
 def test_an_empty_body_asks_for_every_document(stored):
-    response = stored.post("/v1/briefs")
+    response = stored.post("/v1/briefs", content_type="application/json")
     assert response.status_code == 202
     assert response.get_json()["request"]["max_words"] == 250  # settings.default_max_words
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_an_empty_body_without_a_json_type_is_415(stored, content_type):
+    """A browser's cross-site "simple" POST, empty and without a JSON type, queued a job."""
+    response = stored.post("/v1/briefs", content_type=content_type)
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_the_embedded_worker_runs_the_brief_and_wait_returns_it(make_app):

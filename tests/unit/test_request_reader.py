@@ -4,6 +4,8 @@ input makes it loop or raise anything but `FramingError` (issue 23)."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,7 @@ def _read(data: bytes, *pieces: int) -> RequestReader:
         assert reader.feed(data)
         return reader
     cuts = [0, *pieces, len(data)]
-    results = [reader.feed(data[a:b]) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    results = [reader.feed(data[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
     assert results[-1] and not any(results[:-1])
     return reader
 
@@ -127,7 +129,7 @@ def test_any_bytes_are_read_refused_or_waited_for_never_anything_else(noise, cut
         reader = RequestReader(1000)
         points = [0, *sorted({c for c in cuts if 0 < c < len(data)}), len(data)]
         try:
-            for a, b in zip(points, points[1:], strict=False):
+            for a, b in itertools.pairwise(points):
                 if reader.feed(data[a:b]):
                     break
         except FramingError as refused:
