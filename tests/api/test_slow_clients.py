@@ -63,10 +63,10 @@ def _timed_get(server: GunicornServer, path: str) -> tuple[int, float]:
 
 
 SLOW_BODY = (
-    b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
     b"Content-Length: 500\r\n\r\n{"
 )
-SLOW_HEADERS = b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nX-One: 1\r\n"
+SLOW_HEADERS = b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nX-One: 1\r\n"
 
 
 def test_slow_sockets_hold_no_thread_and_are_cut_at_the_time_limit(server):
@@ -126,7 +126,7 @@ def test_trickled_expect_and_large_bodies_hold_no_thread(server):
 def test_waiters_beyond_the_limit_are_429_and_the_probe_stays_fast(server):
     job = requests.post(f"{server.url}/v1/briefs", json={}, timeout=10).json()
     path = f"/v1/briefs/{job['id']}?wait=2"
-    waiting = _open(server, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    waiting = _open(server, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     time.sleep(0.3)
     try:
         refused = requests.get(f"{server.url}{path}", timeout=5)
@@ -142,14 +142,14 @@ def test_waiters_beyond_the_limit_are_429_and_the_probe_stays_fast(server):
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
-        (b"GET /v1/documents?x=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
+        (b"GET /v1/documents?x=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),
+        (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
         (
-            b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             400,
         ),
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Nul: a\x00b\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nul: a\x00b\r\n\r\n", 400),
         (b"NOT A REQUEST\r\n\r\n", 400),
     ],
 )
