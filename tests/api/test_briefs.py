@@ -203,3 +203,14 @@ def test_a_whole_number_written_with_a_decimal_point_is_an_integer(stored):
     job = stored.post("/v1/briefs", json={"max_words": 100.0})
     assert job.status_code == 202
     assert job.get_json()["request"]["max_words"] == 100
+
+
+def test_the_same_request_while_its_job_is_queued_is_that_job(stored, app):
+    """Ten identical brief requests queued ten jobs (issue 23); now one, answered 202 each time."""
+    answers = [stored.post("/v1/briefs", json={"max_words": 120}) for _ in range(10)]
+    assert {answer.status_code for answer in answers} == {202}
+    assert len({answer.get_json()["id"] for answer in answers}) == 1
+    assert len({answer.headers["Location"] for answer in answers}) == 1
+    assert app.extensions["store"].count_jobs(["queued"])["queued"] == 1
+    other = stored.post("/v1/briefs", json={"max_words": 121})
+    assert other.status_code == 202 and other.get_json()["id"] != answers[0].get_json()["id"]
