@@ -186,12 +186,13 @@ def paths(settings: Settings) -> dict[str, Any]:
                     _query(
                         "start",
                         {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-                        "Passage start (chars); past the end of the text: an empty passage.",
+                        "Passage start (chars); past the end of the text: 400 invalid_parameter.",
                     ),
                     _query(
                         "end",
                         {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-                        "Passage end (chars; the text's length by default), as in slicing.",
+                        "Passage end (chars; the text's length by default), from `start` to "
+                        "the text's length; outside that: 400 invalid_parameter.",
                     ),
                 ],
                 "responses": {"200": _json("Document", "The document."), **_errors(400, 404)},

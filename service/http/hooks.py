@@ -17,7 +17,8 @@ def install_request_hooks(app: Flask, *, start_worker: BeforeRequest | None = No
     Before every view, in this order: the request's ID and log context (so that every later hook
     logs with it), its time limit, the job worker's start (`start_worker`, when this process runs
     one), the `Host` and cross-site checks (400/403), who calls (401/403), how often (429).
-    After it: redirects made relative, the request ID header and the timing.
+    After it: redirects made relative, `no-store` for answers to the sign-in cookie, the
+    request ID header and the timing.
     """
     auth.init_app(app)
     limits.init_app(app)
@@ -28,5 +29,6 @@ def install_request_hooks(app: Flask, *, start_worker: BeforeRequest | None = No
     for hook in before:
         app.before_request(hook)
     app.after_request(origin.relative_redirect)
+    app.after_request(auth.private_answer)
     app.after_request(tracing.finish)
     app.teardown_request(tracing.end)

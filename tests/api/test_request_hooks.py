@@ -16,7 +16,11 @@ def test_hooks_run_in_the_order_install_request_hooks_lists(make_app):
             limits.limit_rate,
         ]
     }
-    assert app.after_request_funcs[None] == [origin.relative_redirect, tracing.finish]
+    assert app.after_request_funcs[None] == [
+        origin.relative_redirect,
+        auth.private_answer,
+        tracing.finish,
+    ]
     assert app.teardown_request_funcs == {None: [tracing.end]}
 
 
