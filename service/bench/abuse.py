@@ -169,17 +169,24 @@ def negative_chunk(server: GunicornServer, scenario: Scenario, until: float) -> 
 
 
 def chunk_drip(server: GunicornServer, scenario: Scenario, until: float) -> None:
-    """900 KB of one-byte chunks, then one every 10 ms (the old reader re-parsed from the start)."""
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
-        sock.sendall(CHUNKED_HEAD + b"1\r\n \r\n" * 150_000)
-        while time.monotonic() < until:
-            time.sleep(0.01)
+    """900 KB of one-byte chunks, then one every 10 ms (the old reader re-parsed from the start);
+    again on a new connection whenever the server answers or closes this one."""
+    while time.monotonic() < until:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
             try:
-                sock.sendall(b"1\r\n \r\n")
+                sock.sendall(CHUNKED_HEAD)
+                for _ in range(15):  # 900 KB in all
+                    sock.sendall(b"1\r\n \r\n" * 10_000)
+                while time.monotonic() < until:
+                    time.sleep(0.01)
+                    sock.sendall(b"1\r\n \r\n")
             except OSError:
-                scenario.answers["closed"] += 1
-                return
+                answer = _read_until(sock, min(until, time.monotonic() + 1))
+                scenario.answers[_status(answer) if answer else "closed"] += 1
+                time.sleep(0.2)
+                continue
         scenario.answers["still open at the end"] += 1
+        return
 
 
 def expect_trickler(server: GunicornServer, scenario: Scenario, until: float, every: float) -> None:

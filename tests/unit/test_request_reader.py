@@ -57,6 +57,20 @@ def test_framing_errors_are_refused_at_once(data, status):
     assert "Error" not in refused.value.message and "'" not in refused.value.message
 
 
+def test_a_drip_of_tiny_chunks_is_refused_and_larger_chunks_are_not():
+    """900 KB of one-byte chunks held the old reader's loop for seconds (issue 23)."""
+    reader = RequestReader(MAX)
+    reader.feed(HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
+    with pytest.raises(FramingError) as refused:
+        for _ in range(100):
+            reader.feed(b"1\r\n \r\n" * 1000)
+    assert refused.value.status == 400 and reader.pieces == 1025
+    fine = RequestReader(MAX)
+    data = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"40\r\n" + b"x" * 64 + b"\r\n"
+    assert not fine.feed(data + (b"40\r\n" + b"x" * 64 + b"\r\n") * 5000)
+    assert fine.feed(b"0\r\n\r\n") and fine.size == 64 * 5001
+
+
 def test_a_chunked_body_arrives_decoded_and_is_handed_on_with_its_length():
     data = HEAD + b"Transfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n1\r\n!\r\n0\r\n\r\n"
     reader = _read(data, len(HEAD) + 10, len(HEAD) + 40)
