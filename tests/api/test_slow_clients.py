@@ -195,6 +195,32 @@ def test_negative_chunk_sizes_are_refused_at_once_and_the_probe_stays_up(server)
     assert _timed_get(server, "/healthz")[0] == 200
 
 
+def test_a_rebound_host_and_a_cross_site_post_are_refused_from_outside(server):
+    """DNS rebinding and a cross-site "simple" POST reached the data of a keyless service."""
+    for request_bytes, status, code in (
+        (
+            b"GET /v1/documents HTTP/1.1\r\nHost: attacker.test\r\nConnection: close\r\n\r\n",
+            400,
+            "host_not_allowed",
+        ),
+        (
+            b"POST /v1/briefs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+            b"Origin: http://attacker.test\r\nConnection: close\r\n\r\n",
+            403,
+            "cross_site_request",
+        ),
+        (
+            b"POST /v1/briefs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+            b"Connection: close\r\n\r\n",
+            415,
+            "unsupported_media_type",
+        ),
+    ):
+        with _open(server, request_bytes) as sock:
+            got, _, body = _answer(sock)
+        assert (got, body["error"]["code"]) == (status, code)
+
+
 NGINX_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 
 
