@@ -186,13 +186,12 @@ def paths(settings: Settings) -> dict[str, Any]:
                     _query(
                         "start",
                         {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-                        "Passage start (chars); past the end of the text: 400 invalid_parameter.",
+                        "Passage start (chars); past the end of the text: an empty passage.",
                     ),
                     _query(
                         "end",
                         {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-                        "Passage end (chars; the text's length by default), from `start` to "
-                        "the text's length; outside that: 400 invalid_parameter.",
+                        "Passage end (chars; the text's length by default), as in slicing.",
                     ),
                 ],
                 "responses": {"200": _json("Document", "The document."), **_errors(400, 404)},
@@ -223,7 +222,8 @@ def paths(settings: Settings) -> dict[str, Any]:
                 "operationId": "createBrief",
                 "summary": "Queue a brief of the stored documents (or of `document_ids`).",
                 "parameters": [_wait(settings)],
-                "requestBody": _body(ref(BriefRequest), required=False),
+                # `{}` briefs every document; no body, or not JSON, is 415 (issue 23)
+                "requestBody": _body(ref(BriefRequest)),
                 "responses": {
                     "200": _linked(
                         _json(
