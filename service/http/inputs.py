@@ -22,6 +22,7 @@ JSON_CHARSETS = {None, "utf-8", "utf8"}
 # Query numbers as a person writes them, ASCII digits only: no sign, space, `_`, `0x`, Unicode
 # digits, `inf` or `nan`, which int() and float() would take. A number may have a fraction and
 # an exponent (`1e-05` is how a float prints).
+MAX_OFFSET = 2**63 - 1  # a passage's offsets: any int64 (past the text: an empty passage)
 _INTEGER = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _LONGEST = 40  # characters read as a number; longer is out of range (int() stops at 4,300 digits)

@@ -12,11 +12,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from service.api.documents import MAX_OFFSET
 from service.errors import CsrfFailed, NotFound, ServiceError, Unauthorized
 from service.http import sessions
 from service.http.auth import current_session, get_keys
-from service.http.inputs import query_number
+from service.http.inputs import MAX_OFFSET, query_number
 from service.http.resources import get_settings, get_store
 from service.jobs import job_to_dict
 from service.validation import is_document_id

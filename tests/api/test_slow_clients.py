@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.bench._server import GunicornServer, free_port
+from bench._server import GunicornServer, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,201 @@
+"""A brief of stories: the corpus grouped into stories (`stories.py`), each merged on its own.
+
+Each story gets its own brief from the same merge as a single brief (`merge_summaries`, passed in
+as `merge`), within its share of `max_words`. Stories are taken by importance (number of
+documents, then the latest date); each is offered a share of the words in proportion to its
+documents, but never less than `MIN_STORY_WORDS`, since a brief shorter than that says too little
+to be worth reading. When fewer words than that are left, the remaining stories are shown by their
+headline only ("Also reported"). Words a story's brief leaves unused go to the next stories.
+
+A story's ID names its founding document (the earliest, then the smallest ID), so it stays the
+same while later reports join the story.
+
+Given an `Earlier` brief, the brief says what is new since: each story names the earlier stories
+that held any of its documents (`came_from`; none: the story is `new`), only stories with
+documents added since are shown, each merged from those documents alone, and a sentence the
+earlier brief said already is left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from service.pipeline.documents.reading import document_sentences
+from service.pipeline.merge.chronology import document_date
+from service.pipeline.stories.finding import StoryGroup, group_stories
+from service.pipeline.types import (
+    Brief,
+    Citation,
+    Document,
+    Headline,
+    Story,
+    Summary,
+)
+
+MIN_STORY_WORDS = 60
+MODES = ("auto", "one")
+# A corpus of one event stays one story (the seeds; 41 of MultiLing 2011's 70 clusters alone,
+# the largest story holding 91% of a cluster's documents on average): see `stories.py`.
+DEFAULT_MODE = "auto"
+
+Merge = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What a brief "since" an earlier one needs of it: its documents, its stories' documents by
+    story ID, and the sentences it said."""
+
+    documents: frozenset[str]
+    stories: dict[str, list[str]]
+    said: frozenset[str]
+
+    @classmethod
+    def from_dict(cls, brief: Mapping[str, Any]) -> Earlier:
+        """From the brief's JSON (`render.brief_to_dict`); a brief stored before stories is one
+        story of all its documents."""
+        documents = [str(i) for i in brief.get("documents") or []]
+        stories = {
+            str(story["id"]): [str(i) for i in story.get("documents") or []]
+            for story in brief.get("stories") or []
+        } or {"": documents}
+        said = frozenset(str(s.get("text", "")) for s in brief.get("sentences") or [])
+        return cls(frozenset(documents), stories, said)
+
+    def sources(self, document_ids: set[str]) -> list[str]:
+        """The earlier stories that held any of `document_ids`."""
+        return [key for key, held in self.stories.items() if key and document_ids & set(held)]
+
+
+def brief_of_stories(
+    documents: Sequence[Document],
+    summaries: Sequence[Summary],
+    max_words: int,
+    merge: Merge,
+    *,
+    stories: str = DEFAULT_MODE,
+    earlier: Earlier | None = None,
+) -> Brief:
+    """The brief of `documents` (summaries[i] is documents[i]'s): one story per event found, or
+    the whole corpus as one story when `stories` is "one"."""
+    read = [i for i, summary in enumerate(summaries) if not summary.facts.error]
+    if stories == "one" or len(read) < 2:  # a document that failed is in the notes alone
+        groups = [StoryGroup(read, read[0])] if read else []
+    else:
+        groups = [
+            StoryGroup([read[m] for m in g.members], read[g.centre])
+            for g in group_stories([documents[i] for i in read])
+        ]
+    ranked = sorted(groups, key=lambda g: _importance(g, documents))
+    # Each story's documents to merge: all of them, or only those added since `earlier`.
+    merged = [_added(group.members, documents, earlier) for group in ranked]
+    shown = [(group, members) for group, members in zip(ranked, merged, strict=True) if members]
+    total = sum(len(members) for _, members in shown)
+    left = max_words
+    parts: list[tuple[Story, Brief | None]] = []
+    for group, members in shown:
+        share = max(MIN_STORY_WORDS, max_words * len(members) // max(total, 1))
+        words = left if len(shown) == 1 else min(share, left)
+        brief = None
+        if words >= MIN_STORY_WORDS or len(shown) == 1:
+            brief = merge([documents[i] for i in members], [summaries[i] for i in members], words)
+            left -= brief.words
+            if earlier is not None:
+                brief = _unsaid(brief, earlier)
+        story = _story(group, documents, summaries, brief)
+        parts.append((_since(story, documents, group, earlier), brief))
+    return _combined(documents, summaries, parts, max_words)
+
+
+def _added(members: list[int], documents: Sequence[Document], earlier: Earlier | None) -> list[int]:
+    if earlier is None:
+        return members
+    return [i for i in members if documents[i].id not in earlier.documents]
+
+
+def _unsaid(brief: Brief, earlier: Earlier) -> Brief:
+    return replace(brief, sentences=[s for s in brief.sentences if s.text not in earlier.said])
+
+
+def _since(
+    story: Story, documents: Sequence[Document], group: StoryGroup, earlier: Earlier | None
+) -> Story:
+    if earlier is None:
+        return story
+    came_from = earlier.sources({documents[i].id for i in group.members})
+    return replace(story, came_from=came_from, new=not came_from)
+
+
+def _importance(group: StoryGroup, documents: Sequence[Document]) -> tuple[int, int, int]:
+    latest = max((document_date(documents[i]) or date.min for i in group.members), default=date.min)
+    return (-len(group.members), -latest.toordinal(), group.members[0])
+
+
+def _story(
+    group: StoryGroup,
+    documents: Sequence[Document],
+    summaries: Sequence[Summary],
+    brief: Brief | None,
+) -> Story:
+    members = [documents[i] for i in group.members]
+    dated = sorted(d for d in (document_date(m) for m in members) if d is not None)
+    founder = min(members, key=lambda d: (document_date(d) or date.max, d.id))
+    return Story(
+        id="s" + hashlib.sha256(founder.id.encode("utf-8")).hexdigest()[:15],
+        headline=headline(documents[group.centre], summaries[group.centre]),
+        documents=[m.id for m in members],
+        sentences=brief.sentences if brief else [],
+        disagreements=brief.disagreements if brief else [],
+        first_published=dated[0].isoformat() if dated else None,
+        last_published=dated[-1].isoformat() if dated else None,
+        dropped=brief.dropped if brief else 0,
+    )
+
+
+def headline(document: Document, summary: Summary) -> Headline | None:
+    """The document's headline, quoted where its text has it: its title (declared, or derived at
+    ingest from the headline line the cleaner finds, `cleaning.find_headline`), else its
+    summary's earliest sentence; only a document with neither (its summary is empty) is cleaned
+    again, for its first content sentence."""
+    title = (document.title or "").strip()
+    if title and (at := document.text.find(title)) >= 0:
+        return Headline(title, Citation(document.id, at, at + len(title)))
+    quoted = [s for s in summary.sentences if s.citations]
+    if quoted:
+        first = min(quoted, key=lambda s: s.position)
+        return Headline(first.text, first.citations[0])
+    sentences = document_sentences(document)
+    if not sentences:
+        return None
+    lead = sentences[0]
+    return Headline(lead.text, Citation(document.id, lead.start, lead.end))
+
+
+def _combined(
+    documents: Sequence[Document],
+    summaries: Sequence[Summary],
+    parts: list[tuple[Story, Brief | None]],
+    max_words: int,
+) -> Brief:
+    """One brief of every story's: the sentences and disagreements of each in story order; the
+    notes of each (a document that failed), and those of the stories shown by headline only."""
+    briefs = [brief for _, brief in parts if brief is not None]
+    briefed = {document_id for brief in briefs for document_id in brief.documents}
+    failed = [s for s in summaries if s.facts.error and s.document_id not in briefed]
+    return Brief(
+        sentences=[s for b in briefs for s in b.sentences],
+        documents=[d.id for d in documents],
+        models=list(dict.fromkeys(s.model for s in summaries if not s.facts.error)),
+        facts=[s.facts for s in summaries],
+        max_words=max_words,
+        notes=[note for brief in briefs for note in brief.notes]
+        + [f"{s.document_id}: not summarised ({s.facts.error})" for s in failed],
+        disagreements=[d for b in briefs for d in b.disagreements],
+        dropped=sum(b.dropped for b in briefs),
+        stories=[story for story, _ in parts],
+        titles={d.id: d.title for d in documents if d.title},
+    )
