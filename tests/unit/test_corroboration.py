@@ -28,9 +28,19 @@ def _corroborated(embedder, passage: str) -> list[str]:
 def test_a_passage_that_states_the_fact_is_a_second_source(embedder):
     passage = (
         "North Korean soldiers have been killed while fighting alongside Russian forces in "
-        "the Kursk region, American officials confirmed."
+        "the Kursk border region of Ukraine, American officials confirmed."
     )
     assert _corroborated(embedder, passage) == ["a", "b"]
+
+
+def test_a_passage_that_leaves_out_a_place_of_the_sentence_is_not_a_second_source(embedder):
+    """The same fact, but the sentence says "of Ukraine" and the passage names no Ukraine: a
+    reader who opens it does not find what the sentence states (`backing.py`)."""
+    passage = (
+        "North Korean soldiers have been killed while fighting alongside Russian forces in "
+        "the Kursk region, American officials confirmed."
+    )
+    assert _corroborated(embedder, passage) == ["a"]
 
 
 def test_a_quotation_about_the_same_front_is_not_a_second_source(embedder):
