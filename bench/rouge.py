@@ -44,7 +44,7 @@ from service.pipeline.merge.claims import claim_pairs
 from service.pipeline.merge.concepts import sentence_concepts
 from service.pipeline.merge.faithfulness import evidence_passages, unbacked_facts
 from service.pipeline.merge.grouping import LexicalEncoder, embeds_well
-from service.pipeline.merge.readability import reads_alone
+from service.pipeline.merge.readability import stands_alone
 from service.pipeline.types import Brief, Document
 
 SYSTEMS = ("brief", "lexrank", "lead")
@@ -111,7 +111,7 @@ def _leaning_alone(brief: Brief, documents: dict[str, Document]) -> int:
         here = (own.document_id, index) if own and index is not None else None
         code = document.language if document else "und"
         after_its_own = here is not None and previous == (here[0], here[1] - 1)
-        if not reads_alone(sentence.text, code) and not after_its_own:
+        if not stands_alone(sentence.text, code) and not after_its_own:
             found += 1
         previous = here
     return found

@@ -7,7 +7,7 @@ import pytest
 
 from service.pipeline.merge.grouping import candidate
 from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
-from service.pipeline.merge.readability import reads_alone
+from service.pipeline.merge.readability import stands_alone
 from service.pipeline.types import BriefSentence, Citation, SummarySentence
 
 
@@ -25,7 +25,7 @@ from service.pipeline.types import BriefSentence, Citation, SummarySentence
     ],
 )
 def test_english_sentences_that_lean_back(text):
-    assert not reads_alone(text, "en")
+    assert not stands_alone(text, "en")
 
 
 @pytest.mark.parametrize(
@@ -39,19 +39,19 @@ def test_english_sentences_that_lean_back(text):
     ],
 )
 def test_english_sentences_that_stand_alone(text):
-    assert reads_alone(text, "en")
+    assert stands_alone(text, "en")
 
 
 def test_french_and_other_languages():
-    assert not reads_alone("Les deux pays ont signé l'accord.", "fr")
-    assert not reads_alone("Un troisième homme a été arrêté.", "fr")
-    assert not reads_alone("Et la police est arrivée.", "fr")
-    assert reads_alone("Le président a signé l'accord.", "fr")
-    assert reads_alone("« Nous reconstruirons », a déclaré le maire.", "fr")
+    assert not stands_alone("Les deux pays ont signé l'accord.", "fr")
+    assert not stands_alone("Un troisième homme a été arrêté.", "fr")
+    assert not stands_alone("Et la police est arrivée.", "fr")
+    assert stands_alone("Le président a signé l'accord.", "fr")
+    assert stands_alone("« Nous reconstruirons », a déclaré le maire.", "fr")
     # whatever the language: a bare quotation, and a start in the middle of a clause
-    assert not reads_alone("„Das Feuer war überall.", "de")
-    assert not reads_alone("«Η φωτιά ήταν παντού.»", "el")
-    assert not reads_alone("kteří byli zraněni.", "cs")
+    assert not stands_alone("„Das Feuer war überall.", "de")
+    assert not stands_alone("«Η φωτιά ήταν παντού.»", "el")
+    assert not stands_alone("kteří byli zraněni.", "cs")
 
 
 def _candidate(document, position, row):
@@ -74,3 +74,13 @@ def test_a_leaning_sentence_is_shown_right_after_what_it_leans_on():
     ranked = [(shown[0], items[0]), (shown[2], items[2]), (shown[1], items[1])]
     placed = after_what_they_lean_on(ranked, {1: 0})
     assert [s.text for s in placed] == ["first", "leans on first", "other"]
+
+
+def test_the_summariser_demotes_only_pronoun_and_connective_openings():
+    """What the per-document summariser weighs down (`reads_alone`) stays as it was; the brief
+    asks more (`stands_alone`)."""
+    from service.pipeline.merge.readability import reads_alone
+
+    assert reads_alone("The two station pieces are so big they will not fit.", "en")
+    assert not stands_alone("The two station pieces are so big they will not fit.", "en")
+    assert not reads_alone("They are fighting alongside the Russians.", "en")

@@ -65,7 +65,7 @@ from service.pipeline.merge.grouping import (
 from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
 from service.pipeline.merge.measures import Measure, measures
 from service.pipeline.merge.neighbours import similar_pairs
-from service.pipeline.merge.readability import reads_alone
+from service.pipeline.merge.readability import stands_alone
 from service.pipeline.merge.selection import Option, choose
 from service.pipeline.merge.trimming import trim
 from service.pipeline.merge.wire import copies, readable
@@ -257,7 +257,7 @@ class _Options:
             self.trimmed.append(trimmed)
             if _fit_for_brief(text, code) and not _is_headline(item, document, code):
                 fit.append(at)
-            if not reads_alone(text, code):
+            if not stands_alone(text, code):
                 leaning.add(at)
             self.cited.append(_citations(item, group_of.get(item.row), text, documents, code))
             said.append(sentence_concepts(text, code))
