@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import cast
 
 import regex
 
@@ -415,7 +416,7 @@ def _named_source(text: str, *, capitalised: bool) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+    return cast(list[str], _TOKEN.findall(text))  # `regex` is untyped
 
 
 def _stems(words: list[str], table: LanguageTables) -> frozenset[str]:

@@ -188,7 +188,8 @@ def _importance(candidates: list[Candidate], vectors: np.ndarray) -> np.ndarray:
     mean = vectors.mean(axis=0)
     centroid = mean / (np.linalg.norm(mean) or 1.0)
     scores = np.asarray([c.sentence.score for c in candidates])
-    return vectors @ centroid + 0.5 * scores
+    importance: np.ndarray = vectors @ centroid + 0.5 * scores
+    return importance
 
 
 class _KnownVectors:

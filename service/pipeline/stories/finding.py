@@ -144,7 +144,8 @@ def _tf(counts: csr_matrix) -> csr_matrix:
 def _idf(counts: csr_matrix) -> np.ndarray:
     """Smoothed inverse document frequency, as scikit-learn's TfidfVectorizer weighs."""
     frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    return np.log((1 + counts.shape[0]) / (1 + frequency)).astype(np.float32) + 1.0
+    idf: np.ndarray = np.log((1 + counts.shape[0]) / (1 + frequency)).astype(np.float32) + 1.0
+    return idf
 
 
 class _Lexicon:
@@ -296,4 +297,7 @@ def _average_linkage(vectors: csr_matrix, threshold: float) -> np.ndarray:
     np.clip(distances, 0.0, 2.0, out=distances)
     tree = linkage(distances, method="average")
     del distances
-    return fcluster(tree, t=1.0 - threshold, criterion="distance").astype(np.int64) - 1
+    labels: np.ndarray = (
+        fcluster(tree, t=1.0 - threshold, criterion="distance").astype(np.int64) - 1
+    )
+    return labels

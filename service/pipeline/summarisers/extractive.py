@@ -68,7 +68,8 @@ def importance(vectors: np.ndarray, positions: Sequence[int]) -> np.ndarray:
         return np.zeros(0)
     central = lexrank(vectors)
     lead = 1.0 / (1.0 + np.asarray(positions, dtype=np.float64) / LEAD_SCALE)
-    return (1.0 - LEAD_WEIGHT) * central / central.max() + LEAD_WEIGHT * lead
+    weights: np.ndarray = (1.0 - LEAD_WEIGHT) * central / central.max() + LEAD_WEIGHT * lead
+    return weights
 
 
 def is_brief_material(text: str, language: str) -> bool:
