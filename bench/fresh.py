@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.speed_model import news_files
+from service.brief_request import BriefRequest
 
 SIZES = (100, 1_000)
 MAX_WORDS = 250
@@ -205,7 +206,16 @@ def _brief(size: int, pipeline: Any, store_class: Any, watch: Stopwatch) -> dict
                 batch = requests[first : first + settings.max_batch_documents]
                 ingest(store, settings, {"documents": batch})
         with watch.stage("job"):
-            job = create_brief_job(store, [d["id"] for d in requests], None, MAX_WORDS)
+            job = create_brief_job(
+                store,
+                BriefRequest.parse(
+                    {
+                        "document_ids": [d["id"] for d in requests],
+                        "language": None,
+                        "max_words": MAX_WORDS,
+                    }
+                ),
+            )
             finished = run_job(store, pipeline, job.id)
         total = time.perf_counter() - started
         store.dispose()

@@ -32,6 +32,7 @@ import numpy as np
 
 from bench.rouge_baselines import lead, lexrank, stemmer_name
 from bench.rouge_scoring import ROUGE_TYPES, recall
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.documents.language import detect_language
 from service.pipeline.documents.sentences import split_sentences
@@ -68,7 +69,7 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
     # A benchmark cluster is one story by construction (its references summarise all of it);
     # how the service finds stories in a mixed corpus is measured by `bench stories`.
     summaries = [pipeline.summarise(d) for d in documents]
-    brief = pipeline.merge(documents, summaries, words, stories="one")
+    brief = pipeline.merge(documents, summaries, BriefRequest(max_words=words, stories="one"))
     documents_by_id = {d.id: d for d in documents}
     shown = {
         "brief": [s.text for s in brief.sentences],

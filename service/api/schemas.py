@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.brief_request import StoryMode
 from service.pipeline import types as pipeline
 
 
@@ -192,7 +193,7 @@ class JobRequest(BaseModel):
     document_ids: list[str] | None
     language: str | None
     max_words: int | None
-    stories: Literal["auto", "one"] | None = Field(
+    stories: StoryMode | None = Field(
         None,
         description="`auto` (the default): a brief per story found; `one`: the corpus as one "
         "story.",

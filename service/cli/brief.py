@@ -17,16 +17,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from service.brief_request import (
+    DEFAULT_MAX_WORDS,
+    DEFAULT_STORY_MODE,
+    MAX_MAX_WORDS,
+    MIN_MAX_WORDS,
+    STORY_MODES,
+    BriefRequest,
+)
 from service.cli.base import UsageError, fail
 from service.config import Settings
 from service.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK
 from service.pipeline.render import figure_label, subject_label
-from service.pipeline.stories.brief import DEFAULT_MODE
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PROGRESS_AFTER = 3  # documents; a progress bar only for more
-MIN_MAX_WORDS, MAX_MAX_WORDS = 20, 2000  # as service.jobs.briefs (not imported: --help is fast)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
 _DOCUMENT_FIELD = re.compile(r"^documents\[(\d+)\]")
 
@@ -63,14 +69,14 @@ def add_parser(commands: Any) -> None:
         default=None,
         metavar="N",
         help=f"length of the brief, {MIN_MAX_WORDS} to {MAX_MAX_WORDS} words "
-        "(default: SUMMARY_DEFAULT_MAX_WORDS, 250)",
+        f"(default: SUMMARY_DEFAULT_MAX_WORDS, {DEFAULT_MAX_WORDS})",
     )
     brief.add_argument(
         "--stories",
-        choices=["auto", "one"],
-        default=DEFAULT_MODE,
+        choices=STORY_MODES,
+        default=DEFAULT_STORY_MODE,
         help="auto: a section per story found among the files; one: the files as one story, a "
-        f"single brief (default: {DEFAULT_MODE})",
+        f"single brief (default: {DEFAULT_STORY_MODE})",
     )
     brief.add_argument(
         "--model",
@@ -176,7 +182,10 @@ def _brief(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="summary-") as tmp:
         overrides["database_url"] = args.database or f"sqlite:///{Path(tmp) / 'brief.sqlite3'}"
         settings = Settings.from_env(overrides)
-        result = _run_brief(settings, documents, files, args.max_words, args.stories)
+        request = {"document_ids": [d["id"] for d in documents], "stories": args.stories}
+        if args.max_words is not None:
+            request["max_words"] = args.max_words
+        result = _run_brief(settings, documents, files, request)
     if result["status"] != "done":
         reason = (result.get("error") or {}).get("reason") or "the job was not run"
         return fail(f"the brief failed: {reason}", EXIT_FAILED)
@@ -188,8 +197,7 @@ def _run_brief(
     settings: Settings,
     documents: list[dict[str, Any]],
     files: list[Path],
-    max_words: int | None,
-    stories: str = DEFAULT_MODE,
+    request: dict[str, Any],
 ) -> dict[str, Any]:
     """Ingest, queue and run the brief job as a worker would; the job as the API shows it."""
     from service.errors import ServiceError
@@ -205,10 +213,8 @@ def _run_brief(
             ingest(store, settings, {"documents": documents}, replace=True)
             job = create_brief_job(
                 store,
-                [d["id"] for d in documents],
-                None,
-                max_words or settings.default_max_words,
-                stories=stories,
+                BriefRequest.parse(request),
+                default_max_words=settings.default_max_words,
             )
         except ServiceError as exc:
             raise UsageError(_naming_the_file(exc, files)) from None

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from service.brief_request import MAX_MAX_WORDS, MIN_MAX_WORDS
 from service.cli import UsageError, main
 from service.cli import brief as cli
 from service.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from service.ingest.readers.html import html_to_text
-from service.jobs import briefs
 from tests.seeds import CORPUS, load_seeds
 from tests.web.samples import HOSTILE_HTML, HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE
 
@@ -65,8 +65,12 @@ def test_usage_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert message in error and "--help" in error
 
 
-def test_the_length_limits_are_those_of_the_api():
-    assert (cli.MIN_MAX_WORDS, cli.MAX_MAX_WORDS) == (briefs.MIN_MAX_WORDS, briefs.MAX_MAX_WORDS)
+@pytest.mark.parametrize("words", [MIN_MAX_WORDS - 1, MAX_MAX_WORDS + 1])
+def test_the_length_limits_are_those_of_the_brief_request(words, tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("Some text.", encoding="utf-8")
+    assert main(["brief", "--max-words", str(words), str(tmp_path / "a.txt")]) == EXIT_USAGE
+    error = _one_line_error(capsys.readouterr())
+    assert f"is not from {MIN_MAX_WORDS} to {MAX_MAX_WORDS}" in error
 
 
 def _tree(root: Path, files: dict[str, str | bytes]) -> Path:

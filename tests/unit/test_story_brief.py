@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from service.brief_request import BriefRequest
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.render import brief_markdown, brief_to_dict
 from service.pipeline.stories.brief import MIN_STORY_WORDS, brief_of_stories
@@ -59,7 +60,12 @@ def test_the_seeds_are_one_story_merged_once_with_every_word() -> None:
         for i, text in sorted(load_seeds().items())
     ]
     merge = RecordingMerge()
-    brief = brief_of_stories(documents, [_summary(d) for d in documents], 250, merge)
+    brief = brief_of_stories(
+        documents,
+        [_summary(d) for d in documents],
+        BriefRequest(max_words=250, stories="auto"),
+        merge,
+    )
     assert merge.calls == [([d.id for d in documents], 250)]
     (story,) = brief.stories
     assert story.documents == [d.id for d in documents]
@@ -79,7 +85,9 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
     )
     merge = RecordingMerge()
     words = 2 * MIN_STORY_WORDS + 10
-    brief = brief_of_stories(documents, summaries, words, merge, stories="auto")
+    brief = brief_of_stories(
+        documents, summaries, BriefRequest(max_words=words, stories="auto"), merge
+    )
     assert [s.documents for s in brief.stories] == [["d3", "d4", "d5"], ["d1", "d2"], ["d0"]]
     assert merge.calls == [(["d3", "d4", "d5"], words // 2), (["d1", "d2"], MIN_STORY_WORDS)]
     flood, vote, comet = brief.stories
@@ -97,11 +105,19 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
 def test_a_story_keeps_its_id_when_a_later_report_joins_it() -> None:
     documents, summaries = _corpus(FLOOD[:2], ["2024-10-20", "2024-10-21"])
     before = (
-        brief_of_stories(documents, summaries, 100, RecordingMerge(), stories="auto").stories[0].id
+        brief_of_stories(
+            documents, summaries, BriefRequest(max_words=100, stories="auto"), RecordingMerge()
+        )
+        .stories[0]
+        .id
     )
     more, more_summaries = _corpus(FLOOD, ["2024-10-20", "2024-10-21", "2024-10-22"])
     after = (
-        brief_of_stories(more, more_summaries, 100, RecordingMerge(), stories="auto").stories[0].id
+        brief_of_stories(
+            more, more_summaries, BriefRequest(max_words=100, stories="auto"), RecordingMerge()
+        )
+        .stories[0]
+        .id
     )
     assert before == after
 
@@ -109,7 +125,9 @@ def test_a_story_keeps_its_id_when_a_later_report_joins_it() -> None:
 def test_one_forces_a_single_story() -> None:
     documents, summaries = _corpus([*ELECTION, *FLOOD], ["2024-12-01"] * 5)
     merge = RecordingMerge()
-    brief = brief_of_stories(documents, summaries, 100, merge, stories="one")
+    brief = brief_of_stories(
+        documents, summaries, BriefRequest(max_words=100, stories="one"), merge
+    )
     assert merge.calls == [([d.id for d in documents], 100)]
     assert len(brief.stories) == 1
 
@@ -125,7 +143,10 @@ def test_the_page_numbers_sources_as_the_markdown_does() -> None:
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     documents, summaries = _corpus([*FLOOD, *ELECTION, lone], ["2024-10-20"] * 6)
     brief = brief_of_stories(
-        documents, summaries, 2 * MIN_STORY_WORDS, RecordingMerge(), stories="auto"
+        documents,
+        summaries,
+        BriefRequest(max_words=2 * MIN_STORY_WORDS, stories="auto"),
+        RecordingMerge(),
     )
     view = brief_view(brief_to_dict(brief), {})
     assert [len(s.sentences) for s in view.stories] == [1, 1, 0]
@@ -141,12 +162,16 @@ def test_since_an_earlier_brief_only_stories_with_new_documents_are_briefed_from
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     before_docs, before_summaries = _corpus([*FLOOD[:2], *ELECTION], ["2024-10-20"] * 4)
-    before = brief_of_stories(before_docs, before_summaries, 200, RecordingMerge(), stories="auto")
+    before = brief_of_stories(
+        before_docs, before_summaries, BriefRequest(max_words=200, stories="auto"), RecordingMerge()
+    )
     earlier = Earlier.from_dict(brief_to_dict(before))
     flood_id = before.stories[0].id
     documents, summaries = _corpus([*FLOOD[:2], *ELECTION, FLOOD[2], lone], ["2024-10-20"] * 6)
     merge = RecordingMerge()
-    since = brief_of_stories(documents, summaries, 200, merge, stories="auto", earlier=earlier)
+    since = brief_of_stories(
+        documents, summaries, BriefRequest(max_words=200, stories="auto"), merge, earlier=earlier
+    )
     assert sorted(ids for ids, _ in merge.calls) == [["d4"], ["d5"]]  # only the new documents
     flood, comet = since.stories
     assert flood.documents == ["d0", "d1", "d4"] and flood.id == flood_id
@@ -160,7 +185,11 @@ def test_since_leaves_out_what_the_earlier_brief_said() -> None:
     documents, summaries = _corpus(FLOOD, ["2024-10-20"] * 3)
     said = {"documents": ["d0"], "sentences": [{"text": " ".join(["word"] * 200)}]}
     brief = brief_of_stories(
-        documents, summaries, 200, RecordingMerge(), earlier=Earlier.from_dict(said)
+        documents,
+        summaries,
+        BriefRequest(max_words=200, stories="auto"),
+        RecordingMerge(),
+        earlier=Earlier.from_dict(said),
     )
     (story,) = brief.stories
     assert story.sentences == [] and story.came_from == []

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from service.brief_request import BriefRequest
 from service.pipeline.documents.reading import document_sentences
 from service.pipeline.merge.chronology import document_date
 from service.pipeline.stories.finding import StoryGroup, group_stories
@@ -37,10 +38,6 @@ from service.pipeline.types import (
 )
 
 MIN_STORY_WORDS = 60
-MODES = ("auto", "one")
-# A corpus of one event stays one story (the seeds; 41 of MultiLing 2011's 70 clusters alone,
-# the largest story holding 91% of a cluster's documents on average): see `stories.py`.
-DEFAULT_MODE = "auto"
 
 Merge = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
 
@@ -74,16 +71,17 @@ class Earlier:
 def brief_of_stories(
     documents: Sequence[Document],
     summaries: Sequence[Summary],
-    max_words: int,
+    request: BriefRequest,
     merge: Merge,
     *,
-    stories: str = DEFAULT_MODE,
     earlier: Earlier | None = None,
 ) -> Brief:
-    """The brief of `documents` (summaries[i] is documents[i]'s): one story per event found, or
-    the whole corpus as one story when `stories` is "one"."""
+    """The brief of `documents` (summaries[i] is documents[i]'s) that the completed `request`
+    asks for: one story per event found, or the whole corpus as one story when its `stories` is
+    "one", in at most its `max_words`."""
+    max_words, story_mode = request.solver_options()
     read = [i for i, summary in enumerate(summaries) if not summary.facts.error]
-    if stories == "one" or len(read) < 2:  # a document that failed is in the notes alone
+    if story_mode == "one" or len(read) < 2:  # a document that failed is in the notes alone
         groups = [StoryGroup(read, read[0])] if read else []
     else:
         groups = [
