@@ -29,9 +29,10 @@ DEFAULT_STORY_MODE: StoryMode = "auto"
 _NOT_REQUESTED = frozenset({"request_id"})
 
 
+# `POST /v1/briefs`'s body, and the job's request once `completed`: `max_words` and `stories` are
+# then set (the service's defaults applied) and `document_ids` unique. (A comment, not a
+# docstring: pydantic would put a docstring into the OpenAPI document.)
 class BriefRequest(RequestModel):
-    """`POST /v1/briefs`'s body, and the job's request once `completed`: `max_words` and
-    `stories` are then set (the defaults of the service applied) and `document_ids` unique."""
 
     document_ids: (
         Annotated[list[DocumentId], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)] | None
