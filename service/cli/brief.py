@@ -28,7 +28,7 @@ from service.brief_request import (
 from service.cli.base import UsageError, fail
 from service.config import Settings
 from service.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK
-from service.pipeline.render import figure_label, subject_label
+from service.pipeline.render import brief_report
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -273,55 +273,4 @@ def render(result: dict[str, Any], form: str) -> str:
         return json.dumps(result, ensure_ascii=False, indent=2)
     if form == "md":
         return str(brief["markdown"]).rstrip("\n")
-    stories = brief.get("stories") or []
-    if len(stories) > 1:
-        lines = _story_sections(stories)
-    else:
-        lines = [str(brief["text"]), *_differences(brief.get("disagreements") or [])]
-    models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
-    lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
-    lines.extend(brief["notes"])
-    return "\n".join(lines)
-
-
-def _story_sections(stories: list[dict[str, Any]]) -> list[str]:
-    """A section per story under its headline; stories without a brief under "Also reported"."""
-    lines: list[str] = []
-    minor = [story for story in stories if not story["sentences"]]
-    for story in stories:
-        if story["sentences"]:
-            text = " ".join(
-                s["text"] + " " + "".join(f"[{i}]" for i in dict.fromkeys(_cited(s["citations"])))
-                for s in story["sentences"]
-            )
-            lines += [*([""] if lines else []), _headline(story), text]
-            lines += _differences(story["disagreements"])
-    if minor:
-        lines += ["", "Also reported:", *(f"- {_headline(story)}" for story in minor)]
-    return lines
-
-
-def _headline(story: dict[str, Any]) -> str:
-    """The story's headline, citing its document, then "(3 sources, 2024-12-20 to ...)"."""
-    headline = story.get("headline") or {}
-    text = headline.get("text") or f"Story {story['id']}"
-    cited = f" [{headline['citation']['document_id']}]" if headline else ""
-    count = len(story["documents"])
-    when = [d for d in dict.fromkeys((story["first_published"], story["last_published"])) if d]
-    dates = f", {' to '.join(when)}" if when else ""
-    return f"{text}{cited} ({count} source{'s' if count != 1 else ''}{dates})"
-
-
-def _cited(citations: list[dict[str, Any]]) -> list[str]:
-    return [str(c["document_id"]) for c in citations]
-
-
-def _differences(disagreements: list[dict[str, Any]]) -> list[str]:
-    lines: list[str] = []
-    for item in (d for d in disagreements if d.get("figures")):
-        figures = "; ".join(
-            f"{figure_label(f)} " + "".join(f"[{i}]" for i in _cited(f["citations"]))
-            for f in item["figures"]
-        )
-        lines.append(f"- {subject_label(item)}: {figures}")
-    return ["", "Where sources differ:", *lines] if lines else []
+    return brief_report(brief)

@@ -1,4 +1,6 @@
-"""Renderings of a brief: the JSON the API and the command line return, plain text, Markdown."""
+"""The renderings of a brief: its JSON (what the API and the command line return), its text and
+Markdown (stored in the JSON), and the command line's text report. The HTML page is the web
+page's templates over `service.web.brief_view`, which labels figures with the functions here."""
 
 from __future__ import annotations
 
@@ -127,6 +129,64 @@ def subject_label(disagreement: Mapping[str, Any]) -> str:
 def _add_span(spans: dict[str, list[str]], document_id: str, span: str) -> None:
     if span not in spans.setdefault(document_id, []):
         spans[document_id].append(span)
+
+
+def brief_report(brief: Mapping[str, Any]) -> str:
+    """The brief as a reader reads it in a terminal (the command line's text), from its JSON:
+    a section per story under its headline when there are several, the figures sources give
+    differently, then a line on its length, sources and models, and its notes."""
+    stories = brief.get("stories") or []
+    if len(stories) > 1:
+        lines = _report_sections(stories)
+    else:
+        lines = [str(brief["text"]), *_report_differences(brief.get("disagreements") or [])]
+    models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
+    lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
+    lines.extend(brief["notes"])
+    return "\n".join(lines)
+
+
+def _report_sections(stories: list[dict[str, Any]]) -> list[str]:
+    """A section per story under its headline; stories without a brief under "Also reported"."""
+    lines: list[str] = []
+    minor = [story for story in stories if not story["sentences"]]
+    for story in stories:
+        if story["sentences"]:
+            text = " ".join(
+                s["text"] + " " + "".join(f"[{i}]" for i in dict.fromkeys(_cited(s["citations"])))
+                for s in story["sentences"]
+            )
+            lines += [*([""] if lines else []), _report_headline(story), text]
+            lines += _report_differences(story["disagreements"])
+    if minor:
+        lines += ["", "Also reported:", *(f"- {_report_headline(story)}" for story in minor)]
+    return lines
+
+
+def _report_headline(story: dict[str, Any]) -> str:
+    """The story's headline, citing its document, then "(3 sources, 2024-12-20 to ...)"."""
+    headline = story.get("headline") or {}
+    text = headline.get("text") or f"Story {story['id']}"
+    cited = f" [{headline['citation']['document_id']}]" if headline else ""
+    count = len(story["documents"])
+    when = [d for d in dict.fromkeys((story["first_published"], story["last_published"])) if d]
+    dates = f", {' to '.join(when)}" if when else ""
+    return f"{text}{cited} ({count} source{'s' if count != 1 else ''}{dates})"
+
+
+def _cited(citations: list[dict[str, Any]]) -> list[str]:
+    return [str(c["document_id"]) for c in citations]
+
+
+def _report_differences(disagreements: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for item in (d for d in disagreements if d.get("figures")):
+        figures = "; ".join(
+            f"{figure_label(f)} " + "".join(f"[{i}]" for i in _cited(f["citations"]))
+            for f in item["figures"]
+        )
+        lines.append(f"- {subject_label(item)}: {figures}")
+    return ["", "Where sources differ:", *lines] if lines else []
 
 
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
