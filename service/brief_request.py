@@ -33,7 +33,6 @@ _NOT_REQUESTED = frozenset({"request_id"})
 # then set (the service's defaults applied) and `document_ids` unique. (A comment, not a
 # docstring: pydantic would put a docstring into the OpenAPI document.)
 class BriefRequest(RequestModel):
-
     document_ids: (
         Annotated[list[DocumentId], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)] | None
     ) = None

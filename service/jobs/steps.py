@@ -276,7 +276,7 @@ def _logged_failure(exc: Exception, document: Document, job_id: str) -> str:
 # Reduce -------------------------------------------------------------------------------------------
 
 
-def merge(ctx: JobContext) -> None:
+def make_brief(ctx: JobContext) -> None:
     """Merge the job's summaries into its brief and store it (or fail the job, when no document
     could be summarised)."""
     job = ctx.running_job()

@@ -215,9 +215,10 @@ class Pipeline:
         request: BriefRequest,
         earlier: Earlier | None = None,
     ) -> Brief:
-        """The brief of stories (`story_brief.py`): each story merged by `merge_summaries`."""
+        """The brief the completed `request` asks for (`stories/brief.py`): each story merged by
+        `merge_summaries`."""
 
-        def merge(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
+        def merge_story(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
             return merge_summaries(
                 theirs,
                 chosen,
@@ -228,7 +229,7 @@ class Pipeline:
                 min_support=self.settings.min_support,
             )
 
-        return brief_of_stories(documents, summaries, request, merge, earlier=earlier)
+        return brief_of_stories(documents, summaries, request, merge_story, earlier=earlier)
 
 
 def each_alone_on_failure(

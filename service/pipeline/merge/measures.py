@@ -27,8 +27,8 @@ from typing import cast
 
 import regex
 
+from service.pipeline.merge.assertions import Figure, figures, word_set
 from service.pipeline.merge.concepts import stem, stop_words
-from service.pipeline.merge.facts import Figure, figures, word_set
 
 MAX_NOUN_WORDS = 3  # "magnitude earthquake", "soldats nord-coréens"
 MAX_AUXILIARIES = 3  # "have been", "were either" between the counted noun and its verb

@@ -1,7 +1,7 @@
 """A brief of stories: the corpus grouped into stories (`stories.py`), each merged on its own.
 
 Each story gets its own brief from the same merge as a single brief (`merge_summaries`, passed in
-as `merge`), within its share of `max_words`. Stories are taken by importance (number of
+as `merge_story`), within its share of `max_words`. Stories are taken by importance (number of
 documents, then the latest date); each is offered a share of the words in proportion to its
 documents, but never less than `MIN_STORY_WORDS`, since a brief shorter than that says too little
 to be worth reading. When fewer words than that are left, the remaining stories are shown by their
@@ -39,7 +39,7 @@ from service.pipeline.types import (
 
 MIN_STORY_WORDS = 60
 
-Merge = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
+MergeStory = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def brief_of_stories(
     documents: Sequence[Document],
     summaries: Sequence[Summary],
     request: BriefRequest,
-    merge: Merge,
+    merge_story: MergeStory,
     *,
     earlier: Earlier | None = None,
 ) -> Brief:
@@ -100,7 +100,9 @@ def brief_of_stories(
         words = left if len(shown) == 1 else min(share, left)
         brief = None
         if words >= MIN_STORY_WORDS or len(shown) == 1:
-            brief = merge([documents[i] for i in members], [summaries[i] for i in members], words)
+            brief = merge_story(
+                [documents[i] for i in members], [summaries[i] for i in members], words
+            )
             left -= brief.words
             if earlier is not None:
                 brief = _unsaid(brief, earlier)
