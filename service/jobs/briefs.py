@@ -46,8 +46,8 @@ def create_or_reuse_brief_job(
     default_max_words: int = DEFAULT_MAX_WORDS,
     pipeline: PipelineLike | None = None,
 ) -> tuple[JobRecord, bool]:
-    """Like `create_brief_job`; also says whether the job is an earlier, finished one (True)
-    rather than a new one, so that HTTP can answer 200 rather than 201/202."""
+    """Like `create_brief_job`; also says whether the job is an earlier one (True), finished or
+    still queued or running for the same brief, rather than a new one."""
     if request.since is not None:
         earlier = store.get_job(request.since)
         if earlier is None or earlier.status != "done":
@@ -55,6 +55,7 @@ def create_or_reuse_brief_job(
     language = normalise_language(request.language) if request.language else None
     request = request.completed(default_max_words, language)  # the one place defaults apply
     selected = _select_documents(store, request.document_ids, language)
+    key: str | None = None
     if pipeline is not None:
         try:
             _keys, key = brief_keys(store, pipeline, selected, request)
@@ -65,6 +66,9 @@ def create_or_reuse_brief_job(
             if stored is not None:
                 return stored, True
     queued = request.to_stored()
+    active = store.active_job_for(queued, selected, key, ignore=(REQUEST_ID,))
+    if active is not None:  # the same brief is queued or running: one job, not one per request
+        return active, True
     request_id = current_context().get(REQUEST_ID)  # the request's, bound by the HTTP layer
     if request_id is not None:
         queued[REQUEST_ID] = request_id  # the job's logs name it (see JobObserver.running)
