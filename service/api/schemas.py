@@ -56,6 +56,15 @@ class DocumentHead(BaseModel):
     )
     url: str | None
     published: str | None
+    date: str | None = Field(
+        json_schema_extra={"format": "date"},
+        description="The document's date, taken at ingest: `published` where sent, else a "
+        "dateline in its first lines, else a date in its URL; what its relative dates "
+        "('on Saturday') are read against.",
+    )
+    date_source: Literal["published", "page", "dateline", "url", "none"] | None = Field(
+        description="Where `date` was read; `none`: nowhere; null: stored before dating."
+    )
     language: str
     language_confidence: float
     language_source: Literal["declared", "detected"]

@@ -43,12 +43,26 @@ class Document:
     title: str | None = None
     published: str | None = None  # ISO 8601 date or datetime, as stored
     sha256: str = ""  # of `text` (UTF-8) as stored at ingest; taken here only when not given
+    url: str | None = None
+    # Its date (ISO 8601, "YYYY-MM-DD") and where that was read (`chronology.SOURCES`), as
+    # stored at ingest; dated here only when not given (`dated_source` empty).
+    dated: str | None = None
+    dated_source: str = ""
+    page_date: str | None = None  # an HTML page's own date (its metadata), where it had one
 
     def __post_init__(self) -> None:
         if not self.sha256:
             object.__setattr__(
                 self, "sha256", hashlib.sha256(self.text.encode("utf-8")).hexdigest()
             )
+        if not self.dated_source:
+            from service.pipeline.chronology import date_document
+
+            found = date_document(
+                self.text, self.language, self.published, self.url, self.page_date
+            )
+            object.__setattr__(self, "dated", found.iso)
+            object.__setattr__(self, "dated_source", found.source)
 
 
 @dataclass(frozen=True)
