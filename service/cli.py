@@ -33,6 +33,7 @@ from service.exit_codes import (
 )
 from service.pipeline.render import figure_label, subject_label
 from service.pipeline.story_brief import DEFAULT_MODE
+from service.pipeline.when import when_label
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -417,7 +418,7 @@ def _story_sections(stories: list[dict[str, Any]]) -> list[str]:
     for story in stories:
         if story["sentences"]:
             text = " ".join(
-                s["text"] + " " + "".join(f"[{i}]" for i in dict.fromkeys(_cited(s["citations"])))
+                _dated(s) + s["text"] + " " + "".join(f"[{i}]" for i in _cited(s["citations"]))
                 for s in story["sentences"]
             )
             lines += [*([""] if lines else []), _headline(story), text]
@@ -439,7 +440,13 @@ def _headline(story: dict[str, Any]) -> str:
 
 
 def _cited(citations: list[dict[str, Any]]) -> list[str]:
-    return [str(c["document_id"]) for c in citations]
+    return list(dict.fromkeys(str(c["document_id"]) for c in citations))
+
+
+def _dated(sentence: dict[str, Any]) -> str:
+    """ "(8 Jan 2005) ", as the brief's own text opens each sentence (`render.brief_text`)."""
+    when = sentence.get("when")
+    return f"({when_label(when)}) " if when else ""
 
 
 def _differences(disagreements: list[dict[str, Any]]) -> list[str]:

@@ -260,6 +260,27 @@ class Summary:
         return found.rows
 
 
+@dataclass(frozen=True)
+class When:
+    """When what a sentence reports happened (`when.py`): a date range (one day: start == end),
+    the expression it was read from, or, where the sentence names no time, its document's date
+    as the date it was reported."""
+
+    start: str  # ISO 8601 date
+    end: str
+    expression: str | None  # as written ("on Saturday"); None: the report date
+    reported: bool = False  # True: no time in the sentence, its document's date
+    period: str = "day"  # how much the expression names: day, week, month or year
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "expression": self.expression,
+            "reported": self.reported,
+        }
+
+
 @dataclass
 class BriefSentence:
     text: str
@@ -271,6 +292,7 @@ class BriefSentence:
     problems: list[str] = field(
         default_factory=list
     )  # why it failed, e.g. "number 12 not in evidence"
+    when: When | None = None  # the date of what it reports (`when.py`); None: none known
 
     @property
     def document_ids(self) -> list[str]:
