@@ -35,13 +35,14 @@ from service.pipeline.chronology import EARLIEST_YEAR, LATEST_YEAR, languages, p
 from service.pipeline.concepts import stop_words
 from service.pipeline.types import When
 
-PRECISION = {"day": 0, "time": 0, "week": 1, "month": 2, "year": 3}
+PRECISION = {"day": 0, "week": 1, "month": 2, "year": 3}
 CAPITALISED = frozenset({"en", "de", "nl"})  # write month and weekday names with a capital
 MONTH_ABBREVIATIONS = tuple(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 )
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _YEAR = re.compile(r"(?<![0-9])(1[89]\d\d|20\d\d|2100)(?![0-9])")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 _FIGURES = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = tuple(name.lower() for name in calendar.month_name[1:])
@@ -77,11 +78,12 @@ def time_expressions(text: str, language: str, reported: date | None) -> list[Wh
             if start >= 0:
                 spans.append((start, start + len(expression)))
                 at = start + len(expression)
-    if reported is not None:  # the relative expressions dateparser's search misses
+    if reported is not None:  # the relative expressions and weekdays the search misses
         spans += words.relative_spans(text)
     found: list[When] = []
     for start, end in _outermost(spans):
-        when = resolve(words.trimmed(text[start:end]), language, reported)
+        start, end = words.trimmed(text, start, end)
+        when = resolve(text[start:end], language, reported)
         if when is None:
             continue
         modifier = words.modifier(text, end)  # "samedi" + "dernier"
@@ -92,14 +94,17 @@ def time_expressions(text: str, language: str, reported: date | None) -> list[Wh
 
 
 def _modified(when: When, expression: str, sign: int, words: _Words, reported: date) -> When:
-    """A weekday with "last" or "next" after it, as some languages write them ("samedi
-    dernier"): the one strictly before (after) the report date. Other expressions keep their
-    date (a month is already read in the past), and take the modifier into their expression."""
+    """A weekday or a month with "last" or "next" after it, as some languages write them
+    ("samedi dernier", "en août prochain"): the one strictly before (after) the report date.
+    Other expressions keep their date, and take the modifier into their expression."""
     day = date.fromisoformat(when.start)
-    if when.period in ("day", "time") and words.lone_weekday(when.expression or ""):
+    if when.period == "day" and words.lone_weekday(when.expression or ""):
         days = ((day.weekday() - reported.weekday()) * sign) % 7 or 7
         day = reported + timedelta(days=sign * days)
         return When(day.isoformat(), day.isoformat(), expression, False, when.period)
+    if when.period == "month" and sign > 0 and day <= reported:
+        start, end = _span(day.replace(year=day.year + 1), "month")
+        return When(start.isoformat(), end.isoformat(), expression, False, when.period)
     return When(when.start, when.end, expression, False, when.period)
 
 
@@ -122,15 +127,32 @@ def resolve(expression: str, language: str, reported: date | None) -> When | Non
     data = parser(language, base).get_date_data(expression)
     if data.date_obj is None or not EARLIEST_YEAR <= data.date_obj.year <= LATEST_YEAR:
         return None
-    day, period = data.date_obj.date(), data.period or "day"
-    if reported is not None and period in ("day", "time") and words.lone_weekday(expression):
-        day = _latest_weekday(day.weekday(), reported)
+    day = data.date_obj.date()
+    period = data.period if data.period in ("week", "month", "year") else "day"  # or a time
+    weekday = words.weekday(expression)
+    if reported is not None and period == "day" and weekday is not None:
+        if words.lone_weekday(expression):
+            day = _latest_weekday(weekday, reported)
+        elif not _YEAR.search(expression):  # "Sunday, January 23": the year it is a Sunday
+            day = _year_of_weekday(day, weekday, reported)
     start, end = _span(day, period)
     return When(start.isoformat(), end.isoformat(), expression.strip(), False, period)
 
 
 def _latest_weekday(weekday: int, reported: date) -> date:
     return reported - timedelta(days=(reported.weekday() - weekday) % 7)
+
+
+def _year_of_weekday(day: date, weekday: int, reported: date) -> date:
+    """The day and month of `day` in the year, next to the report's, where it falls on
+    `weekday`: the nearest to the report date; `day` itself where none does."""
+    found = []
+    for year in (reported.year - 1, reported.year, reported.year + 1):
+        with suppress(ValueError):
+            candidate = day.replace(year=year)
+            if candidate.weekday() == weekday:
+                found.append(candidate)
+    return min(found, key=lambda d: abs((d - reported).days), default=day)
 
 
 def _span(day: date, period: str) -> tuple[date, date]:
@@ -155,7 +177,7 @@ class _Words:
         self.code = languages(language)[0]
         stop = stop_words(language)
         self.names: set[str] = set()
-        self.weekdays: set[str] = set()
+        self.weekdays: dict[str, int] = {}  # name: Monday 0 ... Sunday 6
         self.relative: list[str] = []
         self.last: set[str] = set()  # "last", "dernier": the modifier of "1 week ago"
         self.next: set[str] = set()  # "next", "prochain": of "in 1 week"
@@ -176,7 +198,7 @@ class _Words:
                     if len(name) >= 3 and name not in stop:
                         self.names.add(name)
                         if key in WEEKDAYS:
-                            self.weekdays.add(name)
+                            self.weekdays[name] = WEEKDAYS.index(key)
             for phrases in (info.get("relative-type") or {}).values():
                 self.relative += [p.lower() for p in phrases if not p.startswith("0 second")]
             self.relative += [w.lower() for w in info.get("ago", [])]
@@ -184,29 +206,51 @@ class _Words:
         self.last -= stop | skip
         self.next -= stop | skip
         self.stop = (stop | skip) - self.names - self.last - self.next
-        self._relative = (
-            regex.compile(
-                r"(?<![\p{L}\p{M}])("
-                + "|".join(regex.escape(p) for p in sorted(self.relative, key=len, reverse=True))
-                + r")(?![\p{L}\p{M}])",
-                regex.IGNORECASE,
-            )
-            if self.relative
-            else None
+        calendar_words = [*self.relative, *(n for n in self.weekdays if len(n) > 3)]
+        self._relative = regex.compile(
+            r"(?<![\p{L}\p{M}])("
+            + "|".join(regex.escape(p) for p in sorted(calendar_words, key=len, reverse=True))
+            + r")(?![\p{L}\p{M}])",
+            regex.IGNORECASE,
         )
 
     def relative_spans(self, text: str) -> list[tuple[int, int]]:
-        if self._relative is None:
-            return []
-        return [match.span() for match in self._relative.finditer(text)]
+        """Where the text names a relative time or a weekday (with a capital where the
+        language writes one)."""
+        return [
+            match.span()
+            for match in self._relative.finditer(text)
+            if match[0].lower() not in self.weekdays
+            or match[0][0].isupper()
+            or self.code not in CAPITALISED
+        ]
 
-    def trimmed(self, expression: str) -> str:
-        """The expression without the words dateparser's search took with it at its end ("last
-        week by", "hier à")."""
-        words = expression.split()
-        while len(words) > 1 and words[-1].lower().strip(",.;:") in self.stop:
+    def trimmed(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """The expression without what dateparser's search took with it: clauses on either side
+        of a comma that name no time ("8, February 27", "En juin 2004, trois"), and words at its
+        end that are no part of a date ("last week by", "hier à")."""
+        parts = [(m.start(), m.end()) for m in regex.finditer(r"[^,]+", text[start:end])]
+        timed = [p for p in parts if self._names_time(text[start + p[0] : start + p[1]])]
+        if timed:
+            start, end = start + timed[0][0], start + timed[-1][1]
+        words = list(regex.finditer(r"\S+", text[start:end]))
+        while len(words) > 1 and words[-1][0].lower().strip(",.;:") in self.stop:
             words.pop()
-        return " ".join(words).rstrip(",.;:")
+        if words:
+            end = start + words[-1].end()
+            start = start + words[0].start()
+        while end > start and text[end - 1] in ",.;:":
+            end -= 1
+        return start, end
+
+    def _names_time(self, part: str) -> bool:
+        lower = part.lower()
+        return bool(
+            _FIGURES.search(part)
+            or _YEAR.search(part)
+            or any(w.lower() in self.names for w in _WORD.findall(part))
+            or self._relative.search(lower)
+        )
 
     def modifier(self, text: str, end: int) -> tuple[int, int] | None:
         """The modifier that follows the expression ("samedi dernier": -1, "lundi prochain": +1)
@@ -215,6 +259,7 @@ class _Words:
         if match is None:
             return None
         word = match[0].lower()
+        word = word if word in self.last | self.next else word.removesuffix("s")  # agreement
         if word in self.last:
             return match.end(), -1
         if word in self.next:
@@ -239,14 +284,24 @@ class _Words:
             return False
         return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", lower) for p in self.relative)
 
+    def weekday(self, expression: str) -> int | None:
+        """The weekday the expression names (Monday 0), if it names one."""
+        for word in _WORD.findall(expression):
+            if word.lower() in self.weekdays:
+                return self.weekdays[word.lower()]
+        return None
+
     def lone_weekday(self, expression: str) -> bool:
-        """A weekday named without "last", "next" or a date: "on Saturday", "samedi"."""
-        words = [w.lower() for w in _WORD.findall(expression)]
-        named = [w for w in words if w in self.weekdays]
-        if not named or any(ch.isdigit() for ch in expression):
+        """A weekday named without "last", "next" or a date ("on Saturday", "samedi", "jeudi
+        00:36 UTC"): a clock time is no date."""
+        if self.weekday(expression) is None or regex.search(r"\d", _CLOCK.sub("", expression)):
             return False
         lower = expression.lower()
-        return not any(p in lower for p in self.relative if p not in self.weekdays)
+        return not any(
+            regex.search(rf"(?<!\w){regex.escape(p)}(?!\w)", lower)
+            for p in self.relative
+            if p not in self.weekdays
+        )
 
 
 @lru_cache(maxsize=32)
