@@ -2,10 +2,9 @@
 
 Each story gets its own brief from the same merge as a single brief (`merge_summaries`, passed in
 as `merge`), within its share of `max_words`. Stories are taken by importance (number of
-documents, then the latest date); each is offered a share of the words in proportion to its
-documents, but never less than `MIN_STORY_WORDS`, since a brief shorter than that says too little
-to be worth reading. When fewer words than that are left, the remaining stories are shown by their
-headline only ("Also reported"). Words a story's brief leaves unused go to the next stories.
+documents, then the latest date); how the words are shared is `allocation.py`: every story of
+three sources or more gets its lead before any story a second sentence, the words left are
+filled, and only a story that got no sentence is shown by its headline alone ("Also reported").
 
 A story's ID names its founding document (the earliest, then the smallest ID), so it stays the
 same while later reports join the story.
@@ -24,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from service.pipeline.allocation import allocate
 from service.pipeline.chronology import document_date
 from service.pipeline.reading import document_sentences
 from service.pipeline.stories import StoryGroup, group_stories
@@ -36,7 +36,6 @@ from service.pipeline.types import (
     Summary,
 )
 
-MIN_STORY_WORDS = 60
 MODES = ("auto", "one")
 # A corpus of one event stays one story (the seeds; 41 of MultiLing 2011's 70 clusters alone,
 # the largest story holding 91% of a cluster's documents on average): see `stories.py`.
@@ -94,18 +93,15 @@ def brief_of_stories(
     # Each story's documents to merge: all of them, or only those added since `earlier`.
     merged = [_added(group.members, documents, earlier) for group in ranked]
     shown = [(group, members) for group, members in zip(ranked, merged, strict=True) if members]
-    total = sum(len(members) for _, members in shown)
-    left = max_words
+
+    def merge_story(index: int, words: int) -> Brief | None:
+        members = shown[index][1]
+        brief = merge([documents[i] for i in members], [summaries[i] for i in members], words)
+        return _unsaid(brief, earlier) if earlier is not None else brief
+
+    briefs = allocate([len(members) for _, members in shown], max_words, merge_story)
     parts: list[tuple[Story, Brief | None]] = []
-    for group, members in shown:
-        share = max(MIN_STORY_WORDS, max_words * len(members) // max(total, 1))
-        words = left if len(shown) == 1 else min(share, left)
-        brief = None
-        if words >= MIN_STORY_WORDS or len(shown) == 1:
-            brief = merge([documents[i] for i in members], [summaries[i] for i in members], words)
-            left -= brief.words
-            if earlier is not None:
-                brief = _unsaid(brief, earlier)
+    for (group, _), brief in zip(shown, briefs, strict=True):
         story = _story(group, documents, summaries, brief)
         parts.append((_since(story, documents, group, earlier), brief))
     return _combined(documents, summaries, parts, max_words)

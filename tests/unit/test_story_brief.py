@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from service.pipeline.allocation import MIN_STORY_WORDS
 from service.pipeline.cleaning import find_headline
 from service.pipeline.render import brief_markdown, brief_to_dict
-from service.pipeline.story_brief import MIN_STORY_WORDS, brief_of_stories
+from service.pipeline.story_brief import brief_of_stories
 from service.pipeline.types import (
     Brief,
     BriefSentence,
@@ -78,7 +79,7 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
         ["2024-12-05", "2024-12-01", "2024-12-02", "2024-10-20", "2024-10-21", "2024-10-22"],
     )
     merge = RecordingMerge()
-    words = 2 * MIN_STORY_WORDS + 10
+    words = 2 * MIN_STORY_WORDS + 3  # 2 words left after two stories: no sentence is that short
     brief = brief_of_stories(documents, summaries, words, merge, stories="auto")
     assert [s.documents for s in brief.stories] == [["d3", "d4", "d5"], ["d1", "d2"], ["d0"]]
     assert merge.calls == [(["d3", "d4", "d5"], words // 2), (["d1", "d2"], MIN_STORY_WORDS)]
