@@ -36,6 +36,8 @@ from service.pipeline.types import (
     Summary,
 )
 
+HEADLINE_WORDS = 20  # a headline a reader scans: at most about this many words
+MIN_HEADLINE_WORDS = 3  # a lead shorter than this names no event ("Hello.")
 MODES = ("auto", "one")
 # A corpus of one event stays one story (the seeds; 41 of MultiLing 2011's 70 clusters alone,
 # the largest story holding 91% of a cluster's documents on average): see `stories.py`.
@@ -142,7 +144,12 @@ def _story(
     founder = min(members, key=lambda d: (document_date(d) or date.max, d.id))
     return Story(
         id="s" + hashlib.sha256(founder.id.encode("utf-8")).hexdigest()[:15],
-        headline=headline(documents[group.centre], summaries[group.centre]),
+        headline=story_headline(
+            [group.centre, *(i for i in group.members if i != group.centre)],
+            documents,
+            summaries,
+            brief.sentences[0].text if brief and brief.sentences else None,
+        ),
         documents=[m.id for m in members],
         sentences=brief.sentences if brief else [],
         disagreements=brief.disagreements if brief else [],
@@ -152,14 +159,51 @@ def _story(
     )
 
 
+def story_headline(
+    members: list[int],
+    documents: Sequence[Document],
+    summaries: Sequence[Summary],
+    first_sentence: str | None,
+) -> Headline | None:
+    """A headline a reader can scan: of its documents' (its most typical first) headlines
+    (`headline`), the first that is a title of at most `HEADLINE_WORDS` words; else the shortest
+    of their leads that is; else the shortest of all. Never the story's first sentence again: a
+    headline that repeats it word for word is passed over while another is left."""
+    found = [(i, h) for i in members if (h := headline(documents[i], summaries[i])) is not None]
+    if not found:
+        return None
+    repeated = _plain(first_sentence or "")
+    fresh = [(i, h) for i, h in found if _plain(h.text) != repeated] or found
+    titles = [
+        h
+        for i, h in fresh
+        if h.text == (documents[i].title or "").strip() and len(h.text.split()) <= HEADLINE_WORDS
+    ]
+    if titles:
+        return titles[0]
+    short = [h for _, h in fresh if _short(h.text)]
+    return min(short or [h for _, h in fresh], key=lambda h: len(h.text.split()))
+
+
+def _short(text: str) -> bool:
+    return MIN_HEADLINE_WORDS <= len(text.split()) <= HEADLINE_WORDS
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .")
+
+
 def headline(document: Document, summary: Summary) -> Headline | None:
     """The document's headline, quoted where its text has it: its title (declared, or derived at
     ingest from the headline line the cleaner finds, `cleaning.find_headline`), else its
     summary's earliest sentence; only a document with neither (its summary is empty) is cleaned
-    again, for its first content sentence."""
+    again, for its first content sentence. A declared title its text does not hold (a desk's
+    export sends title and text apart) cites the document with an empty span (0-0)."""
     title = (document.title or "").strip()
-    if title and (at := document.text.find(title)) >= 0:
-        return Headline(title, Citation(document.id, at, at + len(title)))
+    if title:
+        at = document.text.find(title)
+        start, end = (at, at + len(title)) if at >= 0 else (0, 0)
+        return Headline(title, Citation(document.id, start, end))
     quoted = [s for s in summary.sentences if s.citations]
     if quoted:
         first = min(quoted, key=lambda s: s.position)
