@@ -115,8 +115,11 @@ class BriefSentence(BaseModel):
 class When(BaseModel):
     """When what a sentence reports happened (`service.pipeline.when`)."""
 
-    start: str = Field(json_schema_extra={"format": "date"})
-    end: str = Field(
+    start: str | None = Field(
+        json_schema_extra={"format": "date"},
+        description="Null: a relative expression ('on Saturday') in a document with no date.",
+    )
+    end: str | None = Field(
         json_schema_extra={"format": "date"}, description="Equal to `start` for one day."
     )
     expression: str | None = Field(

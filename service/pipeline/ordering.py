@@ -91,10 +91,11 @@ def may_lead(sentence: BriefSentence) -> bool:
 
 def _background(sentence: BriefSentence, first: date | None) -> bool:
     when = sentence.when
-    if when is None or when.reported or first is None:
+    if when is None or when.reported or when.end is None or first is None:
         return False
     return date.fromisoformat(when.end) < first - timedelta(days=BACKGROUND_DAYS)
 
 
 def _start(sentence: BriefSentence) -> date | None:
-    return date.fromisoformat(sentence.when.start) if sentence.when else None
+    when = sentence.when
+    return date.fromisoformat(when.start) if when and when.start else None

@@ -194,11 +194,12 @@ def _story_to_dict(story: Story) -> dict[str, Any]:
 
 def timeline(sentences: list[BriefSentence]) -> list[dict[str, Any]]:
     """A story's dated sentences in the order of their dates: `sentence` indexes `sentences`."""
-    dated = [(s.when, at) for at, s in enumerate(sentences) if s.when is not None]
-    return [
-        {**when.to_dict(), "sentence": at}
-        for when, at in sorted(dated, key=lambda item: (item[0].start, item[0].end, item[1]))
+    dated = [
+        (s.when.start, s.when.end or "", at, s.when)
+        for at, s in enumerate(sentences)
+        if s.when is not None and s.when.start
     ]
+    return [{**when.to_dict(), "sentence": at} for _, _, at, when in sorted(dated)]
 
 
 def _markdown_text(text: str) -> str:

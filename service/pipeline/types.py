@@ -266,8 +266,8 @@ class When:
     the expression it was read from, or, where the sentence names no time, its document's date
     as the date it was reported."""
 
-    start: str  # ISO 8601 date
-    end: str
+    start: str | None  # ISO 8601 date; None: a relative expression its undated document
+    end: str | None  # does not let anyone read ("on Saturday" of when?)
     expression: str | None  # as written ("on Saturday"); None: the report date
     reported: bool = False  # True: no time in the sentence, its document's date
     period: str = "day"  # how much the expression names: day, week, month or year

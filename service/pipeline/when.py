@@ -49,12 +49,18 @@ MONTHS = tuple(name.lower() for name in calendar.month_name[1:])
 
 
 def sentence_when(text: str, language: str, reported: date | None) -> When | None:
-    """The date of what `text` reports, read against `reported` (its document's date); None when
-    it names no time that can be read and its document has no date."""
+    """The date of what `text` reports, read against `reported` (its document's date). Where the
+    document has no date, a relative expression ("on Saturday") cannot be read: its `when` names
+    the expression with no date, so that it is shown as a date unknown rather than as a day like
+    any other Saturday; None when the sentence names no time and its document has no date."""
     found = time_expressions(text, language, reported)
     if found:
         return min(found, key=lambda w: PRECISION.get(w.period, 9))
     if reported is None:
+        relative = _Words.of(language).relative_spans(text)
+        if relative:
+            start, end = relative[0]
+            return When(None, None, text[start:end])
         return None
     day = reported.isoformat()
     return When(day, day, None, reported=True, period="day")
@@ -97,6 +103,8 @@ def _modified(when: When, expression: str, sign: int, words: _Words, reported: d
     """A weekday or a month with "last" or "next" after it, as some languages write them
     ("samedi dernier", "en août prochain"): the one strictly before (after) the report date.
     Other expressions keep their date, and take the modifier into their expression."""
+    if when.start is None:
+        return when
     day = date.fromisoformat(when.start)
     if when.period == "day" and words.lone_weekday(when.expression or ""):
         days = ((day.weekday() - reported.weekday()) * sign) % 7 or 7
@@ -313,6 +321,8 @@ def when_label(when: When | Mapping[str, Any]) -> str:
     """The date a reader sees: "8 Jan 2005", "3-9 Jan 2005", "Dec 2004", "2004", and "reported
     8 Jan 2005" where the sentence names no time of its own."""
     data = when.to_dict() if isinstance(when, When) else when
+    if not data.get("start") or not data.get("end"):
+        return "date unknown"  # a relative expression in an undated document
     start, end = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
     label = _range_label(start, end)
     return f"reported {label}" if data.get("reported") else label

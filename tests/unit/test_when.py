@@ -56,7 +56,8 @@ def test_the_most_precise_expression_dates_the_sentence():
 
 
 def test_without_a_document_date_only_a_full_date_is_read():
-    assert sentence_when("It struck on Saturday.", "en", None) is None
+    assert sentence_when("It struck on Saturday.", "en", None) == When(None, None, "Saturday")
+    assert sentence_when("It struck.", "en", None) is None
     when = sentence_when("It struck on 26 December 2004.", "en", None)
     assert when is not None and when.start == "2004-12-26"
 
@@ -92,3 +93,12 @@ def test_two_saturdays_are_never_shown_without_their_dates():
         assert "11 Jan 2025" in shown and "14 Dec 2024" in shown
     assert [entry["start"] for entry in timeline([first, second])] == ["2024-12-14", "2025-01-11"]
     assert [entry["sentence"] for entry in timeline([first, second])] == [1, 0]
+
+
+def test_a_relative_expression_of_an_undated_document_is_a_date_unknown():
+    """Not a Saturday like any other: the brief of `corpus/` has two, a month apart, in
+    documents that carry no date."""
+    when = sentence_when("Zelensky announced on Saturday that troops were captured.", "en", None)
+    assert when == When(None, None, "Saturday")
+    assert when_label(when) == "date unknown"
+    assert timeline([_sentence("On Saturday.", when)]) == []
