@@ -1,10 +1,12 @@
 """A story told in time: its sentences dated (`when.py`), its lead first, then the rest in the
 order of their dates, background last.
 
-**The lead** states the story's main development: of the sentences that may lead, the one most
-sources carry, then the one that covers most of what the corpus says (the selection's own score),
-then the latest. A sentence may not lead when it is a quotation (it opens with a quotation mark,
-or quotes and attributes: a colour quote is not the news), a question, or background.
+**The lead** states the story's main development, the latest event most of its sources report:
+of the sentences that may lead, the one most sources carry, then the latest by the date of what
+it reports, then the one that covers most of what the corpus says (the selection's own score). A
+sentence may not lead when it is a quotation (it opens with a quotation mark, or quotes and
+attributes: a colour quote is not the news), a question, background, or a plan: dated after its
+own document (a telethon to be held on Sunday is not what happened).
 
 **Background** is what happened well before the story was reported: a sentence whose date ends
 more than `BACKGROUND_DAYS` before its story's earliest document (a week: as far back as "last
@@ -59,13 +61,17 @@ def in_story_order(
         default=None,
     )
     background = [_background(s, first) for s, _, _ in dated_sentences]
-    leads = [i for i, (s, _, _) in enumerate(dated_sentences) if may_lead(s) and not background[i]]
+    leads = [
+        i
+        for i, (s, document_id, _) in enumerate(dated_sentences)
+        if may_lead(s) and not background[i] and not _planned(s, documents.get(document_id))
+    ]
     lead = max(
         leads or range(len(dated_sentences)),
         key=lambda i: (
             len(dated_sentences[i][0].document_ids),
-            dated_sentences[i][0].score,
             _start(dated_sentences[i][0]) or date.min,
+            dated_sentences[i][0].score,
         ),
     )
 
@@ -94,6 +100,13 @@ def _background(sentence: BriefSentence, first: date | None) -> bool:
     if when is None or when.reported or when.end is None or first is None:
         return False
     return date.fromisoformat(when.end) < first - timedelta(days=BACKGROUND_DAYS)
+
+
+def _planned(sentence: BriefSentence, document: Document | None) -> bool:
+    """Dated after its own document: what is to happen, not what happened."""
+    reported = document_date(document) if document else None
+    start = _start(sentence)
+    return reported is not None and start is not None and start > reported
 
 
 def _start(sentence: BriefSentence) -> date | None:

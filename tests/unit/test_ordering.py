@@ -46,3 +46,16 @@ def test_what_may_lead():
     assert may_lead(_sentence("Russia, Vietnam and Peru will join the forum in November."))
     assert not may_lead(_sentence("“We lost everything,” she told reporters."))
     assert not may_lead(_sentence("Is there such a thing as a free lunch?"))
+
+
+def test_the_lead_is_the_latest_event_not_a_plan():
+    """MultiLing M000 opened with a telethon to be held on Sunday, January 23."""
+    plan = _sentence(
+        "Artists will gather in Bucharest on Sunday, January 23, to raise money.", score=9
+    )
+    earlier = _sentence("The death toll passed 80,000 on Thursday.", score=5)
+    latest = _sentence("The confirmed death count is over 120,000 on Saturday.", score=1)
+    picked = [(plan, "a", 0), (earlier, "a", 1), (latest, "a", 2)]
+    ordered = in_story_order(picked, {"a": DOCUMENT})
+    assert ordered[0].text == latest.text
+    assert [s.text for s in ordered[1:]] == [earlier.text, plan.text]  # by date after the lead
