@@ -56,8 +56,9 @@ class _Part:
 
 
 def allocate(sources: Sequence[int], max_words: int, merge: MergeStory) -> list[Brief | None]:
-    """Each story's brief cut to the sentences shown (None: merged never, or nothing shown),
-    for stories of `sources[i]` documents in order of importance."""
+    """Each story's brief cut to the sentences shown (None: never merged; no sentences: none
+    fit, its notes and what it dropped still told), for stories of `sources[i]` documents in
+    order of importance."""
     total = sum(sources) or 1
     single = len(sources) == 1
     parts = [
@@ -74,7 +75,7 @@ def allocate(sources: Sequence[int], max_words: int, merge: MergeStory) -> list[
         plan.fill(i)
     plan.top_up()
     return [
-        replace(part.brief, sentences=_in_brief_order(part)) if part.brief and part.taken else None
+        replace(part.brief, sentences=_in_brief_order(part)) if part.brief else None
         for part in parts
     ]
 

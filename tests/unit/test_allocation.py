@@ -58,10 +58,18 @@ def test_the_words_left_are_filled_to_95_percent():
     assert len(stories.calls) <= 2 + 2  # a merge each, and at most two top-ups
 
 
-def test_a_story_is_merged_within_the_words_left_and_also_reported_when_none_fit():
+def test_stories_are_merged_only_while_a_lead_could_fit():
     stories = Stories([[50, 50], [30], [30], [30]])
     briefs = allocate([5, 1, 1, 1], 100, stories)
     assert briefs[0] is not None and briefs[1] is not None
-    assert briefs[2] is None and briefs[3] is None  # 20 words left: their 30 do not fit
-    # fewer words left than the shortest lead shown (30): the others are not merged at all
+    # 20 words left, fewer than the shortest lead shown (30): the others are not merged at all
+    assert briefs[2] is None and briefs[3] is None
     assert {i for i, _ in stories.calls} == {0, 1}
+
+
+def test_a_story_merged_with_nothing_that_fits_keeps_its_brief_without_sentences():
+    """Its notes and the sentences it dropped are still told; it is "Also reported"."""
+    stories = Stories([[20], [90]])
+    briefs = allocate([3, 3], 100, stories)
+    assert briefs[0] is not None and len(briefs[0].sentences) == 1
+    assert briefs[1] is not None and briefs[1].sentences == []

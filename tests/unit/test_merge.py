@@ -221,13 +221,23 @@ def test_an_unsupported_sentence_can_be_flagged_instead(embedder):
     assert brief.dropped == 0
 
 
-def test_dated_documents_are_told_in_order(embedder):
-    late = _summary("late", "Rescuers found the last survivors of the earthquake on Friday.")
-    early = _summary("early", "A strong earthquake struck the coastal city on Monday morning.")
-    late = (Document("late", late[0].text, "en", published="2024-03-08"), late[1])
-    early = (Document("early", early[0].text, "en", published="2024-03-04"), early[1])
-    brief = _merge([late, early], embedder)
-    assert [s.document_ids for s in brief.sentences] == [["early"], ["late"]]
+def test_dated_documents_are_told_from_the_latest_event_then_in_order(embedder):
+    told = {
+        "late": ("Rescuers found the last survivors of the earthquake on Friday.", "2024-03-08"),
+        "early": ("A strong earthquake struck the coastal city on Monday morning.", "2024-03-04"),
+        "aid": ("Aid convoys from three countries reached the port on Wednesday.", "2024-03-06"),
+    }
+    pairs = []
+    for name, (text, day) in told.items():
+        document, summary = _summary(name, text)
+        pairs.append((Document(name, document.text, "en", published=day), summary))
+    brief = _merge(pairs, embedder)
+    assert [s.document_ids for s in brief.sentences] == [["late"], ["early"], ["aid"]]
+    assert [s.when.start for s in brief.sentences if s.when] == [
+        "2024-03-08",  # the lead: the latest event
+        "2024-03-04",
+        "2024-03-06",
+    ]
 
 
 def test_a_dateline_in_the_text_dates_a_document():
