@@ -16,7 +16,8 @@ past (news reports what happened). Two readings are added to dateparser's:
   such as "now" or "second" are not dates of events.
 
 Where a sentence names several times, the most precise is its date (a day before a week, a
-month, a year), the first of equal precision.
+month, a year), the latest of equal precision: news names what happened last against what it
+follows ("an aftershock of the February 27 earthquake hit on Wednesday night").
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def sentence_when(text: str, language: str, reported: date | None) -> When | Non
     any other Saturday; None when the sentence names no time and its document has no date."""
     found = time_expressions(text, language, reported)
     if found:
-        return min(found, key=lambda w: PRECISION.get(w.period, 9))
+        return min(found, key=lambda w: (PRECISION.get(w.period, 9), _latest_first(w)))
     if reported is None:
         relative = _Words.of(language).relative_spans(text)
         if relative:
@@ -64,6 +65,10 @@ def sentence_when(text: str, language: str, reported: date | None) -> When | Non
         return None
     day = reported.isoformat()
     return When(day, day, None, reported=True, period="day")
+
+
+def _latest_first(when: When) -> int:
+    return -date.fromisoformat(when.start).toordinal() if when.start else 0
 
 
 def time_expressions(text: str, language: str, reported: date | None) -> list[When]:

@@ -48,6 +48,15 @@ def test_words_that_are_not_dates_are_not_read_as_dates():
     assert when == When("2005-01-08", "2005-01-08", None, reported=True)
 
 
+def test_of_two_days_the_latest_dates_the_sentence():
+    text = "An aftershock of the February 27 earthquake hit central Chile on Wednesday night."
+    when = sentence_when(text, "en", date(2010, 10, 22))
+    assert when is not None and (when.start, when.expression) == (
+        "2010-10-20",
+        "on Wednesday night",
+    )
+
+
 def test_the_most_precise_expression_dates_the_sentence():
     when = sentence_when(
         "Donations made in 2005 count, the House said on Thursday.", "en", SATURDAY
