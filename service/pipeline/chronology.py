@@ -41,6 +41,7 @@ _URL_DATE = re.compile(
     r"(?<![0-9])((?:19|20)\d{2})([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![0-9])"
 )
 _YEAR_FIRST = re.compile(r"(?<![0-9])((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?![0-9])")
+_ORDINAL_DAY = re.compile(r"\b([0-3]?\d)(?:er|re)\b")  # French; dateparser reads "1st"
 _URL_YEAR = re.compile(r"/((?:19|20)\d{2})/")
 # An agency dateline without the year: an optional place in capitals and a comma, a month and a
 # day, then the agency in brackets or a dash: "Dec 16 (Reuters) -", "MOSCOW, Oct. 12 (AP) -".
@@ -148,12 +149,19 @@ def _search(text: str, language: str, parts: tuple[str, ...]) -> date | None:
 
     settings: dict[str, Any] = {"REQUIRE_PARTS": list(parts), "STRICT_PARSING": True}
     settings.update(date_order(language))
+    text = ordinal_days(text)
     with suppress(Exception):  # dateparser raises on a few odd inputs; then there is no date
         found = search_dates(text, languages=languages(language), settings=settings)
         for expression, when in found or []:
             if EARLIEST_YEAR <= when.year <= LATEST_YEAR and re.search(r"\d{4}", expression):
                 return when.date()
     return None
+
+
+def ordinal_days(text: str) -> str:
+    """Days written as French ordinals ("1er janvier") as plain numbers, which dateparser
+    reads, the suffix blanked so that every other character keeps its offset."""
+    return _ORDINAL_DAY.sub(lambda m: m[1] + " " * (len(m[0]) - len(m[1])), text)
 
 
 def languages(language: str) -> list[str]:

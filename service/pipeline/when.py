@@ -26,13 +26,20 @@ import calendar
 import re
 from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import regex
 
-from service.pipeline.chronology import EARLIEST_YEAR, LATEST_YEAR, languages, parser
+from service.pipeline.chronology import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    languages,
+    ordinal_days,
+    parser,
+)
 from service.pipeline.concepts import stop_words
 from service.pipeline.types import When
 
@@ -80,24 +87,26 @@ def time_expressions(text: str, language: str, reported: date | None) -> list[Wh
     if base is not None:
         settings["RELATIVE_BASE"] = base
     words = _Words.of(language)
+    plain = ordinal_days(text)
     spans: list[tuple[int, int]] = []
     with suppress(Exception):  # dateparser raises on a few odd inputs: then there is no date
-        searched = search_dates(text, languages=languages(language), settings=settings) or []
+        searched = search_dates(plain, languages=languages(language), settings=settings) or []
         at = 0
         for expression, _ in searched:
-            start = text.find(expression, at)
+            start = plain.find(expression, at)
             if start >= 0:
                 spans.append((start, start + len(expression)))
                 at = start + len(expression)
     if reported is not None:  # the relative expressions and weekdays the search misses
-        spans += words.relative_spans(text)
+        spans += words.relative_spans(plain)
     found: list[When] = []
     for start, end in _outermost(spans):
-        start, end = words.trimmed(text, start, end)
-        when = resolve(text[start:end], language, reported)
+        start, end = words.trimmed(plain, start, end)
+        when = resolve(plain[start:end], language, reported)
         if when is None:
             continue
-        modifier = words.modifier(text, end)  # "samedi" + "dernier"
+        when = replace(when, expression=text[start:end])  # as written, "1er" and all
+        modifier = words.modifier(plain, end)  # "samedi" + "dernier"
         if modifier is not None and reported is not None:
             when = _modified(when, text[start : modifier[0]], modifier[1], words, reported)
         found.append(when)

@@ -26,6 +26,8 @@ from service.pipeline.types import Document
             "2005-01-08",
         ),
         ("Un titre\n\nJeudi 22 septembre 2005\n\nTexte.", "fr", "2005-09-22"),
+        ("Les promesses d'aide\n\nSamedi 1er janvier 2005\n\nTexte.", "fr", "2005-01-01"),
+        ("Aid pledges\n\nSaturday, January 1st, 2005\n\nText.", "en", "2005-01-01"),
         (
             "Americká vláda zastavila\n\nNeděle, 31. ledna 2010\n\nText.",
             "cs",
