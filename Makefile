@@ -32,9 +32,10 @@ test: test-tools services install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check service tests
-	$(BIN)/ruff format --check service tests
-	$(BIN)/mypy service
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
+	$(BIN)/mypy service bench
+	$(BIN)/lint-imports
 
 serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py service.wsgi:app

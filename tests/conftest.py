@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from service.config import Settings
-from service.pipeline.embeddings import Embedder, default_embedding_model
+from service.pipeline.models.embeddings import Embedder, default_embedding_model
 from service.pipeline.types import Document, Sentence
 from tests.faults.injected import FaultInjectingPipeline
 
@@ -181,8 +181,8 @@ def tiny_models_dir(tmp_path: Path, tiny_seq2seq_dir: Path) -> Iterator[Path]:
 def seeds() -> list[tuple[Document, list[Sentence]]]:
     """The five scraped seed articles of corpus/ as stored, with their content sentences as the
     pipeline finds them (clean, then split)."""
-    from service.pipeline.cleaning import clean_document
-    from service.pipeline.sentences import split_sentences
+    from service.pipeline.documents.cleaning import clean_document
+    from service.pipeline.documents.sentences import split_sentences
 
     documents = [
         Document(id=path.stem, text=path.read_text(encoding="utf-8"), language="en")

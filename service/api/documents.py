@@ -10,8 +10,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from service.errors import InvalidParameter, NotFound
 from service.http.inputs import json_body, query_number
 from service.http.resources import get_settings, get_store
-from service.ingest import IngestResult, ingest, is_batch
-from service.pipeline.language import normalise_language
+from service.ingest.documents import IngestResult, ingest, is_batch
+from service.pipeline.documents.language import normalise_language
 from service.store import CREATED, StoredDocument
 from service.validation import LANGUAGE_PATTERN, is_document_id
 

@@ -20,7 +20,7 @@ from service.config import Settings
 from service.http.formats import FORMATS
 from service.http.resources import get_settings
 from service.http.tracing import HEADER as REQUEST_ID_HEADER
-from service.ingest import DocumentBatchIn, DocumentIn
+from service.ingest.documents import DocumentBatchIn, DocumentIn
 from service.jobs.briefs import BriefRequest
 from service.validation import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
 

@@ -113,7 +113,7 @@ class BriefSentence(BaseModel):
 
 
 class When(BaseModel):
-    """When what a sentence reports happened (`service.pipeline.when`)."""
+    """When what a sentence reports happened (`service.pipeline.merge.when`)."""
 
     start: str | None = Field(
         json_schema_extra={"format": "date"},

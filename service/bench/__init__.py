@@ -1,4 +1,2 @@
-"""Benchmarks: scripts that print figures, each with a baseline measured in the same run.
-
-`python -m service.bench NAME [args]` runs `service.bench.NAME.main(args)`.
-"""
+"""The old name of the top-level `bench` package: `python -m service.bench NAME` still runs
+`python -m bench NAME` from a checkout (the benchmarks are not part of the installed package)."""

@@ -1,5 +1,6 @@
 """Brief jobs: requests queued in the store and run by a worker (see `run_job`)."""
 
+from service.jobs.backends import background_worker
 from service.jobs.briefs import (
     BriefRequest,
     create_brief_job,
@@ -9,7 +10,7 @@ from service.jobs.briefs import (
     wait_for_job,
 )
 from service.jobs.run import run_job
-from service.jobs.worker import BackgroundWorker, EmbeddedWorker, background_worker
+from service.jobs.worker import BackgroundWorker, EmbeddedWorker
 
 __all__ = [
     "BackgroundWorker",

@@ -12,8 +12,8 @@ from service.errors import EmptyCorpus, NotFound, UnknownDocuments
 from service.jobs.observe import REQUEST_ID
 from service.jobs.steps import DocumentGone, PipelineLike, brief_keys
 from service.logs import current_context
-from service.pipeline.language import normalise_language
-from service.pipeline.story_brief import DEFAULT_MODE
+from service.pipeline.documents.language import normalise_language
+from service.pipeline.stories.brief import DEFAULT_MODE
 from service.store import JobRecord, Store
 from service.validation import WHOLE, DocumentId, LanguageTag, RequestModel, parse_model
 

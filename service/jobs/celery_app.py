@@ -1,6 +1,9 @@
 """Brief jobs on Celery workers (`SUMMARY_JOB_BACKEND=celery`), with Redis as the broker.
 
-    celery -A service.jobs.celery_app worker --queues briefs --concurrency 2
+    celery -A service.celery_worker worker --queues briefs --concurrency 2
+
+(`service.celery_worker` builds the app with the job metrics as its observer: `jobs/` does not
+import `observability/`.)
 
 A job runs as three kinds of task over the shared steps of `service.jobs.steps`, the code the
 embedded worker runs: `briefs.start` claims the job and reuses what is stored, then sends one
@@ -58,8 +61,11 @@ TaskBody = Callable[..., None]
 MAX_RETRIES = 5  # after 1, 2, 4, 8 and 16 s: a database restart takes a few seconds
 
 
-def make_celery(settings: Settings) -> Celery:
-    """A Celery app for `settings`, with the brief tasks registered on it."""
+def make_celery(
+    settings: Settings, new_observer: Callable[[], JobObserver] = JobObserver
+) -> Celery:
+    """A Celery app for `settings`, with the brief tasks registered on it; each worker process
+    observes its jobs with one `new_observer()` (the service's: `service.celery_worker`)."""
     app = Celery("summary-service", broker=settings.celery_broker_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
@@ -71,7 +77,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_publish_retry_policy={"max_retries": 3, "interval_start": 0.2},
     )
-    _register(app, settings)
+    _register(app, settings, new_observer)
 
     @signals.after_setup_logger.connect(weak=False)
     def _json_logs(**_kwargs: Any) -> None:
@@ -90,19 +96,13 @@ def build_pipeline(settings: Settings) -> PipelineLike:
     return pipeline
 
 
-def build_observer() -> JobObserver:
-    """The observer of one worker process's jobs: the same metrics and log context as the
-    embedded worker's (metrics are shared with other processes under PROMETHEUS_MULTIPROC_DIR)."""
-    from service.observability.jobs import JobMetrics
-
-    return JobMetrics()
-
-
 _lock = threading.Lock()
 _resources: dict[int, tuple[Store, PipelineLike, JobObserver]] = {}
 
 
-def resources(settings: Settings) -> tuple[Store, PipelineLike, JobObserver]:
+def resources(
+    settings: Settings, new_observer: Callable[[], JobObserver]
+) -> tuple[Store, PipelineLike, JobObserver]:
     """This process's store, pipeline and job observer, made on first use (after the fork)."""
     with _lock:
         pid = os.getpid()
@@ -110,16 +110,16 @@ def resources(settings: Settings) -> tuple[Store, PipelineLike, JobObserver]:
             _resources.clear()  # inherited from the parent: not ours to use
             store = Store(settings.database_url)
             store.create_all()
-            _resources[pid] = (store, build_pipeline(settings), build_observer())
+            _resources[pid] = (store, build_pipeline(settings), new_observer())
         return _resources[pid]
 
 
-def _register(app: Celery, settings: Settings) -> None:
+def _register(app: Celery, settings: Settings, new_observer: Callable[[], JobObserver]) -> None:
     options: dict[str, Any] = {"bind": True, "max_retries": MAX_RETRIES}
     every = renew_seconds(settings)
 
     def context(job_id: str, owner: str) -> JobContext:
-        store, pipeline, observer = resources(settings)
+        store, pipeline, observer = resources(settings, new_observer)
         return JobContext(store, pipeline, job_id, owner, observer=observer)
 
     def send_batches(ctx: JobContext, pending: list[str]) -> None:
@@ -256,12 +256,3 @@ def _database_retried(body: TaskBody) -> TaskBody:
             raise
 
     return retried
-
-
-def __getattr__(name: str) -> Any:
-    """`app`, for `celery -A service.jobs.celery_app`: built from the environment on first use."""
-    if name != "app":
-        raise AttributeError(name)
-    celery = make_celery(Settings.from_env())
-    globals()["app"] = celery
-    return celery

@@ -169,14 +169,3 @@ class EmbeddedWorker(BackgroundWorker):
         finally:
             self._current_job = None
         return job is not None
-
-
-def background_worker(
-    store: Store, pipeline: Pipeline, settings: Settings, observer: JobObserver = NO_OBSERVER
-) -> BackgroundWorker:
-    """The background thread this process needs for `settings.job_backend`."""
-    if settings.job_backend == "celery":
-        from service.jobs.dispatch import CeleryDispatcher
-
-        return CeleryDispatcher(store, pipeline, settings, observer)
-    return EmbeddedWorker(store, pipeline, settings, observer)

@@ -18,16 +18,16 @@ from typing import Any, TypeVar
 import numpy as np
 
 from service.config import Settings
-from service.pipeline.chunking import chunk_sentences
-from service.pipeline.cleaning import clean_document
-from service.pipeline.concepts import document_concepts
-from service.pipeline.embeddings import Embedder, default_embedding_model
-from service.pipeline.merge import merge_summaries
-from service.pipeline.reading import remember_sentences
-from service.pipeline.sentences import split_sentences
-from service.pipeline.story_brief import DEFAULT_MODE, Earlier, brief_of_stories
+from service.pipeline.documents.chunking import chunk_sentences
+from service.pipeline.documents.cleaning import clean_document
+from service.pipeline.documents.reading import remember_sentences
+from service.pipeline.documents.sentences import split_sentences
+from service.pipeline.merge.concepts import document_concepts
+from service.pipeline.merge.summaries import merge_summaries
+from service.pipeline.models.embeddings import Embedder, default_embedding_model
+from service.pipeline.stories.brief import DEFAULT_MODE, Earlier, brief_of_stories
 from service.pipeline.summarisers.base import Prepared, Summariser
-from service.pipeline.summarisers.select import SummariserChoice
+from service.pipeline.summarisers.choice import SummariserChoice
 from service.pipeline.types import (
     Brief,
     CleanedDocument,

@@ -6,8 +6,8 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from service.pipeline.merge.when import when_label
 from service.pipeline.types import Brief, BriefSentence, Citation, Disagreement, Story
-from service.pipeline.when import when_label
 
 
 def brief_text(brief: Brief) -> str:

@@ -44,8 +44,9 @@ class Document:
     published: str | None = None  # ISO 8601 date or datetime, as stored
     sha256: str = ""  # of `text` (UTF-8) as stored at ingest; taken here only when not given
     url: str | None = None
-    # Its date (ISO 8601, "YYYY-MM-DD") and where that was read (`chronology.SOURCES`), as
-    # stored at ingest; dated here only when not given (`dated_source` empty).
+    # Its date (ISO 8601, "YYYY-MM-DD") and where that was read (`documents.chronology.SOURCES`),
+    # as stored at ingest; empty `dated_source`: not dated yet (`chronology.document_date` dates
+    # it when asked, once a process).
     dated: str | None = None
     dated_source: str = ""
     page_date: str | None = None  # an HTML page's own date (its metadata), where it had one
@@ -55,14 +56,6 @@ class Document:
             object.__setattr__(
                 self, "sha256", hashlib.sha256(self.text.encode("utf-8")).hexdigest()
             )
-        if not self.dated_source:
-            from service.pipeline.chronology import date_document
-
-            found = date_document(
-                self.text, self.language, self.published, self.url, self.page_date
-            )
-            object.__setattr__(self, "dated", found.iso)
-            object.__setattr__(self, "dated_source", found.source)
 
 
 @dataclass(frozen=True)

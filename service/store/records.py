@@ -42,8 +42,8 @@ class NewDocument:
     chars: int
     bytes: int
     title_source: str | None = None  # "declared", "derived" (from the headline), None: no title
-    dated: str | None = None  # its date, ISO 8601 (`pipeline.chronology.date_document`)
-    dated_source: str | None = None  # where that was read: `pipeline.chronology.SOURCES`
+    dated: str | None = None  # its date, ISO 8601 (`pipeline.documents.chronology.date_document`)
+    dated_source: str | None = None  # where that was read: `pipeline.documents.chronology.SOURCES`
 
     def values(self) -> dict[str, Any]:
         return dict(self.__dict__)

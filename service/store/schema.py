@@ -39,7 +39,7 @@ documents = Table(
     Column("title_source", String(16)),
     Column("url", Text),
     Column("published", String(64)),
-    # Its date (ISO 8601) and where that was read (`pipeline.chronology.SOURCES`), taken at ingest.
+    # Its date (ISO 8601) and its source (`pipeline.documents.chronology.SOURCES`), taken at ingest.
     Column("dated", String(10)),
     Column("dated_source", String(16)),
     # The language the client declared, kept apart from the result so that re-posting the same

@@ -7,10 +7,10 @@ new table gets a module here, not a query in the code that uses it.
 from __future__ import annotations
 
 from service.store.documents import DocumentStore
-from service.store.jobs import JobStore
 from service.store.keys import KeyRows
 from service.store.outcomes import OutcomeStore
+from service.store.tasks import TaskStore
 
 
-class Store(DocumentStore, JobStore, OutcomeStore, KeyRows):
+class Store(DocumentStore, TaskStore, OutcomeStore, KeyRows):
     """`Store(settings.database_url)`, then `create_all()` once at startup."""

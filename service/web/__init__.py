@@ -14,7 +14,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    # Imported here so that `service.web.html_text` (used by the command line) stays light.
+    # Imported here so that importing `service.web` stays light.
     from service.web.views import bp
 
     app.register_blueprint(bp)

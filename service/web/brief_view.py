@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.pipeline.merge.when import when_label
 from service.pipeline.render import figure_label, subject_label
-from service.pipeline.when import when_label
 
 
 @dataclass(frozen=True)

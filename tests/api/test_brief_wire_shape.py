@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from service.pipeline.cleaning import clean_document, find_headline
+from service.pipeline.documents.cleaning import clean_document, find_headline
 from service.pipeline.engine import Pipeline
 from service.pipeline.render import brief_to_dict
 from service.pipeline.types import Brief, Document, Summary, SummarySentence

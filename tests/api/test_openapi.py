@@ -8,7 +8,7 @@ import re
 import pytest
 import schemathesis
 
-from service.ingest import URL_PATTERN, DocumentBatchIn, DocumentIn
+from service.ingest.documents import URL_PATTERN, DocumentBatchIn, DocumentIn
 from service.jobs.briefs import BriefRequest
 from service.validation import DOCUMENT_ID_PATTERN
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.bench._server import GunicornServer, free_port
+from bench._server import GunicornServer, free_port
 from service.http.server import chunked_complete, request_ready
 
 pytestmark = pytest.mark.slow

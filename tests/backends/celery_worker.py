@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from service.config import Settings
 from service.jobs import celery_app
+from service.observability.jobs import JobMetrics
 from tests.faults.injected import FaultInjectingPipeline, pipeline_from_env
 
 
@@ -23,7 +24,7 @@ def build_pipeline(settings: Settings) -> FaultInjectingPipeline:
 def main() -> None:
     settings = Settings.from_env()
     celery_app.build_pipeline = build_pipeline
-    app = celery_app.make_celery(settings)
+    app = celery_app.make_celery(settings, JobMetrics)
     app.worker_main(
         [
             "worker",

@@ -24,8 +24,8 @@ import pytest
 import requests
 from prometheus_client import REGISTRY
 
-from service.bench._server import GunicornServer
-from service.bench.chaos import Postgres, Redis, wait_done
+from bench._server import GunicornServer
+from bench.chaos import Postgres, Redis, wait_done
 from service.config import Settings
 from service.jobs import background_worker, create_brief_job, run_job
 from service.observability.jobs import JobMetrics

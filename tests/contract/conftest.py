@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 
-from service.bench._server import GunicornServer
+from bench._server import GunicornServer
 from service.keys import KeyStore
 from service.store import Store
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import EXIT_MODEL, EXIT_OK, main
+from service.cli import main
+from service.exit_codes import EXIT_MODEL, EXIT_OK
 from tests.seeds import CORPUS, load_seeds
 
 pytestmark = pytest.mark.slow

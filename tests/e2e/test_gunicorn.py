@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from service.bench._server import GunicornServer
+from bench._server import GunicornServer
 from tests.seeds import SEED_NOISE, load_seeds
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from service.config import Settings
 from service.pipeline.engine import Pipeline
-from service.pipeline.story_brief import Earlier
+from service.pipeline.stories.brief import Earlier
 from service.pipeline.types import Brief, Document, DocumentHead, Summary
 
 # Comma-separated document IDs, read by `create_app_with_faults` in each gunicorn worker.

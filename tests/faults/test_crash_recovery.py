@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from service.bench._server import GunicornServer
+from bench._server import GunicornServer
 
 pytestmark = pytest.mark.slow
 

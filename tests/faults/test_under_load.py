@@ -1,4 +1,4 @@
-"""The load benchmark's short run (`python -m service.bench load` runs the long one): a real
+"""The load benchmark's short run (`python -m bench load` runs the long one): a real
 gunicorn with 4 workers, 8 writers with their own keys, briefs and deletes at the same time;
 afterwards every accepted document is stored once with its exact text, no 5xx, no lock error."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.bench.load import LoadConfig, report, run
+from bench.load import LoadConfig, report, run
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.allocation import FILL_SHARE, allocate
+from service.pipeline.stories.allocation import FILL_SHARE, allocate
 from service.pipeline.types import Brief, BriefSentence, Citation
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.bench.dates import load_labels
+from bench.dates import load_labels
 
 
 def test_every_label_names_words_of_its_sentence_and_a_date_range():

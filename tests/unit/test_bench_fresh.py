@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.bench import fresh
-from service.bench.speed_model import NEWS
+from bench import fresh
+from bench.speed_model import NEWS
 
 
 @pytest.mark.skipif(not NEWS.is_dir(), reason="needs ../shared/data/multiling2011")

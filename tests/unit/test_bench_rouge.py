@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from service.bench import rouge
-from service.bench.rouge_scoring import UnicodeTokenizer, cut, recall
+from bench import rouge
+from bench.rouge_scoring import UnicodeTokenizer, cut, recall
 from tests.conftest import MULTILING_ENGLISH
 
 
@@ -21,7 +21,7 @@ def test_scoring_counts_non_latin_words():
 
 @pytest.mark.slow
 def test_a_lead_is_scored_against_the_references_first_sentences():
-    from service.bench.rouge_leads import lead_scores
+    from bench.rouge_leads import lead_scores
     from service.pipeline.types import BriefSentence, Citation, Document
 
     documents = [Document("a", "2005/01/08 Title\n\nText.", "en")]
@@ -64,9 +64,7 @@ def test_the_bench_command_lists_benchmarks_not_their_helpers():
     import subprocess
     import sys
 
-    done = subprocess.run(
-        [sys.executable, "-m", "service.bench", "--help"], capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "bench", "--help"], capture_output=True, text=True)
     assert done.returncode == 0
     listed = set(done.stderr.split("{", 1)[1].split("}", 1)[0].split(","))
     assert {"merge", "rouge", "speed"} <= listed

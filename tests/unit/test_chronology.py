@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.pipeline.chronology import date_document, url_date
+from service.pipeline.documents.chronology import date_document, document_date, url_date
 from service.pipeline.types import Document
 
 
@@ -76,8 +76,10 @@ def test_a_date_later_in_the_text_is_not_the_documents_date():
     assert date_document(text, "en").source == "none"
 
 
-def test_a_document_is_dated_once_and_keeps_a_stored_date():
+def test_a_stored_date_is_read_back_and_an_unstored_one_read_from_the_text():
     built = Document("a", "2005/01/08 Title\n\nBody.", "en")
-    assert (built.dated, built.dated_source) == ("2005-01-08", "dateline")
+    assert document_date(built) == date(2005, 1, 8)
     stored = Document("a", "2005/01/08 Title", "en", dated="2001-02-03", dated_source="published")
-    assert stored.dated == "2001-02-03"  # read back, not dated again
+    assert document_date(stored) == date(2001, 2, 3)  # read back, not dated again
+    undated = Document("a", "2005/01/08 Title", "en", dated=None, dated_source="none")
+    assert document_date(undated) is None

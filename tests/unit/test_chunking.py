@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.pipeline.chunking import chunk_sentences
+from service.pipeline.documents.chunking import chunk_sentences
 from service.pipeline.types import Chunk, Sentence
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"

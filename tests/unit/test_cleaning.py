@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.pipeline.cleaning import clean_document, find_headline
+from service.pipeline.documents.cleaning import clean_document, find_headline
 from service.pipeline.types import CleanedDocument, Document
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -405,7 +405,7 @@ def test_no_headline_before_the_article_means_none(text):
 
 
 def test_a_headline_set_apart_from_the_article_is_told_from_a_wire_lead():
-    from service.pipeline.cleaning import is_set_apart_headline
+    from service.pipeline.documents.cleaning import is_set_apart_headline
 
     def first_line_is_headline(text: str) -> bool:
         line = text.split("\n")[0]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from service import cli
 from service.cli import UsageError, main
+from service.cli import brief as cli
 from service.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from service.ingest.readers.html import html_to_text
 from service.jobs import briefs
-from service.web.html_text import html_to_text
 from tests.seeds import CORPUS, load_seeds
 from tests.web.samples import HOSTILE_HTML, HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.concepts import (
+from service.pipeline.merge.concepts import (
     concept_weights,
     document_concepts,
     sentence_concepts,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.pipeline.corroboration import corroborate
-from service.pipeline.disagreements import Statement
+from service.pipeline.merge.corroboration import corroborate
+from service.pipeline.merge.disagreements import Statement
 from service.pipeline.types import BriefSentence, Citation
 
 pytestmark = pytest.mark.slow  # uses the real MiniLM embedder

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from service.pipeline.disagreements import Statement, find_disagreements, same_count
-from service.pipeline.measures import measures
+from service.pipeline.merge.disagreements import Statement, find_disagreements, same_count
+from service.pipeline.merge.measures import measures
 from service.pipeline.types import Citation
 
 pytestmark = pytest.mark.slow  # frames are compared with the real MiniLM embedder
@@ -23,7 +23,7 @@ def _figures(disagreement) -> dict[str, set[str]]:
 
 
 def test_the_seed_figures_that_disagree_measure_the_same_thing(embedder, seeds):
-    from service.pipeline.disagreements import document_statements
+    from service.pipeline.merge.disagreements import document_statements
 
     documents = [document for document, _ in seeds]
     statements = [  # as if every sentence were in a summary
@@ -43,7 +43,7 @@ def test_the_seed_figures_that_disagree_measure_the_same_thing(embedder, seeds):
 
 
 def test_document_statements_split_as_the_summaries_do(seeds):
-    from service.pipeline.disagreements import document_statements
+    from service.pipeline.merge.disagreements import document_statements
 
     documents = [document for document, _ in seeds]
     statements = document_statements(documents, [d.id for d in documents], "en", digits=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.measures import measures
+from service.pipeline.merge.measures import measures
 
 
 def _one(text: str, language: str = "en"):

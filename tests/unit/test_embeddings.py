@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.pipeline.embeddings import DEFAULT_MODEL_NAME, Embedder, default_embedding_model
+from service.pipeline.models.embeddings import DEFAULT_MODEL_NAME, Embedder, default_embedding_model
 
 PARAPHRASES = [
     "Ukrainian troops captured two North Korean soldiers in the Kursk region.",

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from service.pipeline import embeddings
-from service.pipeline.embeddings import Embedder, default_embedding_model
-from service.pipeline.runtimes import onnx_embedding
+from service.pipeline.models import embeddings, onnx_embedding
+from service.pipeline.models.embeddings import Embedder, default_embedding_model
 
 TEXTS = [
     "Ukrainian troops captured two North Korean soldiers in the Kursk region.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.pipeline.chunking import chunk_sentences
-from service.pipeline.embeddings import Embedder
+from service.pipeline.documents.chunking import chunk_sentences
+from service.pipeline.models.embeddings import Embedder
 from service.pipeline.summarisers.extractive import (
     REDUNDANT_COSINE,
     ExtractiveSummariser,
@@ -178,7 +178,7 @@ def test_only_sentences_the_chunks_hold_are_read_and_facts_say_so(seeds, embedde
 
 
 def test_a_sentence_cut_from_a_longer_one_does_not_read_alone():
-    from service.pipeline.readability import reads_alone
+    from service.pipeline.merge.readability import reads_alone
 
     assert not reads_alone("، حسيب حسين، في شريط الفيديو.", "ar")
     assert not reads_alone("; and the rest followed on Monday.", "en")

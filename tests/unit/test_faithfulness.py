@@ -7,8 +7,8 @@ import zlib
 import numpy as np
 import pytest
 
-from service.pipeline.facts import figures, names, negated, numbers
-from service.pipeline.faithfulness import check_sentence, unbacked_facts
+from service.pipeline.merge.facts import figures, names, negated, numbers
+from service.pipeline.merge.faithfulness import check_sentence, unbacked_facts
 
 EVIDENCE = (
     "About 11,000 North Korean troops are deployed in the Kursk region, officials in Kyiv said."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.pipeline.grouping import (
+from service.pipeline.merge.grouping import (
     MAX_NEIGHBOURS,
     RELATED_COSINE,
     RELATED_WORD_OVERLAP,
@@ -14,7 +14,7 @@ from service.pipeline.grouping import (
     group_candidates,
     word_overlap,
 )
-from service.pipeline.neighbours import similar_pairs
+from service.pipeline.merge.neighbours import similar_pairs
 from service.pipeline.types import Citation, SummarySentence
 
 
@@ -116,7 +116,7 @@ def test_the_numpy_graph_groups_as_the_rule_does_pair_by_pair():
 
 
 def test_words_stand_in_for_embeddings_where_the_model_does_not_know_the_language():
-    from service.pipeline.grouping import LexicalEncoder, embeds_well
+    from service.pipeline.merge.grouping import LexicalEncoder, embeds_well
 
     texts = [
         "भारत में भारी बारिश से बाढ़ आई है",
@@ -131,7 +131,7 @@ def test_words_stand_in_for_embeddings_where_the_model_does_not_know_the_languag
 
 
 def test_a_brief_in_such_a_language_groups_by_words_and_never_asks_the_embedder():
-    from service.pipeline.merge import merge_summaries
+    from service.pipeline.merge.summaries import merge_summaries
     from service.pipeline.types import Document, DocumentFacts, ModelInfo, Summary
 
     def refuse(texts: list[str]) -> np.ndarray:

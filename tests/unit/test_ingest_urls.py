@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from service.config import Settings
 from service.errors import InvalidField
-from service.ingest import DocumentIn, ingest
+from service.ingest.documents import DocumentIn, ingest
 from service.store import Store
 
 TEXT = "The river flooded the valley. Roads were closed."

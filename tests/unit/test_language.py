@@ -8,8 +8,8 @@ import pytest
 from langdetect import LangDetectException
 from langdetect import detector_factory as langdetect_factory
 
-from service.pipeline import language
-from service.pipeline.language import (
+from service.pipeline.documents import language
+from service.pipeline.documents.language import (
     FIRST_SAMPLE_CHARS,
     MIN_CONFIDENCE,
     SAMPLE_CHARS,

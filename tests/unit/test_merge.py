@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from service.pipeline.grouping import content_words, word_overlap
-from service.pipeline.merge import merge_summaries
+from service.pipeline.merge.grouping import content_words, word_overlap
+from service.pipeline.merge.summaries import merge_summaries
 from service.pipeline.types import (
     Citation,
     Document,
@@ -243,7 +243,7 @@ def test_dated_documents_are_told_from_the_latest_event_then_in_order(embedder):
 def test_a_dateline_in_the_text_dates_a_document():
     from datetime import date
 
-    from service.pipeline.chronology import document_date
+    from service.pipeline.documents.chronology import document_date
 
     assert document_date(Document("a", "2005/01/08 Tsunami aid\n\nText.")) == date(2005, 1, 8)
     assert document_date(Document("b", "Title\n\nDec 2, 2024 - 04:00\n\nText.")) == date(
@@ -303,9 +303,9 @@ def test_no_claim_of_the_seeds_is_stated_twice(embedder, seeds):
     """The seeds state "minimal protection" in three sentences of one article; the brief once.
     No two sentences share half of the shorter one's concepts, and no filler opening is left."""
     from service.config import Settings
-    from service.pipeline.concepts import sentence_concepts
-    from service.pipeline.disagreements import same_count
-    from service.pipeline.measures import measures
+    from service.pipeline.merge.concepts import sentence_concepts
+    from service.pipeline.merge.disagreements import same_count
+    from service.pipeline.merge.measures import measures
     from service.pipeline.summarisers.extractive import ExtractiveSummariser
 
     summariser = ExtractiveSummariser(embedder, Settings().summary_sentences)
@@ -385,8 +385,8 @@ def test_wire_copy_repeated_word_for_word_is_one_option_citing_every_copy(embedd
 
 
 def test_the_solver_sees_one_option_per_text_the_one_citing_most():
-    from service.pipeline.merge import _SOURCE, _one_per_text
-    from service.pipeline.selection import Option
+    from service.pipeline.merge.selection import Option
+    from service.pipeline.merge.summaries import _SOURCE, _one_per_text
 
     def option(sources: int, bonus: float) -> Option:
         return Option(10, frozenset({"a b"} | {f"{_SOURCE}{i}" for i in range(sources)}), bonus)

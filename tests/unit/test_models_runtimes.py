@@ -6,18 +6,19 @@ from pathlib import Path
 
 import pytest
 
-import service.cli
-from service.cli import EXIT_OK, main
-from service.pipeline.runtimes.ct2_seq2seq import find_converted
+from service.cli import main
+from service.cli import models as models_command
+from service.exit_codes import EXIT_OK
+from service.pipeline.models.ct2_seq2seq import find_converted
 
 
 def test_runtimes_only_converts_fetched_checkpoints_and_downloads_nothing(
     tiny_models_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     built = []
-    monkeypatch.setattr(service.cli, "_build_embedding_runtime", built.append)
+    monkeypatch.setattr(models_command, "_build_embedding_runtime", built.append)
     monkeypatch.setattr(
-        "service.pipeline.summarisers.registry.fetch_weights",
+        "service.pipeline.models.registry.fetch_weights",
         lambda *args: pytest.fail("downloaded"),
     )
     monkeypatch.setenv("SUMMARY_MODELS_DIR", str(tiny_models_dir))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.ordering import in_story_order, may_lead
+from service.pipeline.merge.ordering import in_story_order, may_lead
 from service.pipeline.types import BriefSentence, Citation, Document
 
 DOCUMENT = Document("a", "2005/01/08 Tsunami aid\n\nText.", "en")

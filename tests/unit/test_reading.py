@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from service.pipeline import reading
-from service.pipeline.cleaning import clean_document
-from service.pipeline.sentences import split_sentences
+from service.pipeline.documents import reading
+from service.pipeline.documents.cleaning import clean_document
+from service.pipeline.documents.sentences import split_sentences
 from service.pipeline.types import Document
 
 

@@ -12,9 +12,8 @@ import pytest
 from huggingface_hub import constants as hub_constants
 
 from service.config import REPO_ROOT, Settings
-from service.pipeline.embeddings import Embedder
-from service.pipeline.summarisers.extractive import ExtractiveSummariser
-from service.pipeline.summarisers.registry import (
+from service.pipeline.models.embeddings import Embedder
+from service.pipeline.models.registry import (
     ModelEntry,
     ModelLoadError,
     entry_for_language,
@@ -24,7 +23,8 @@ from service.pipeline.summarisers.registry import (
     wanted_files,
     weights_available,
 )
-from service.pipeline.summarisers.select import SummariserChoice
+from service.pipeline.summarisers.choice import SummariserChoice
+from service.pipeline.summarisers.extractive import ExtractiveSummariser
 from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 
 DISTILBART = "sshleifer/distilbart-cnn-12-6"
@@ -257,7 +257,8 @@ def test_check_loads_the_configured_model_and_the_embedder(tiny_seq2seq_dir: Pat
 def test_the_fetch_command_reports_failures_plainly(
     empty_models_dir: Path, hub_offline, capsys, monkeypatch
 ):
-    from service.cli import EXIT_MODEL, main
+    from service.cli import main
+    from service.exit_codes import EXIT_MODEL
 
     monkeypatch.setenv("SUMMARY_MODELS_DIR", str(empty_models_dir))
     assert main(["models", "fetch", "--language", "en"]) == EXIT_MODEL

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from service.pipeline import selection
-from service.pipeline.selection import Option, choose
+from service.pipeline.merge import selection
+from service.pipeline.merge.selection import Option, choose
 
 WEIGHTS = {"a": 5.0, "b": 4.0, "c": 3.0, "d": 1.0}
 

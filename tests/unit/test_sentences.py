@@ -8,9 +8,9 @@ from pathlib import Path
 import pysbd
 import pytest
 
-from service.pipeline import sentences as sentences_module
-from service.pipeline.cleaning import clean_document
-from service.pipeline.sentences import (
+from service.pipeline.documents import sentences as sentences_module
+from service.pipeline.documents.cleaning import clean_document
+from service.pipeline.documents.sentences import (
     ends_sentence,
     final_mark,
     is_question,

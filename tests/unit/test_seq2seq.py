@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from service.config import Settings
-from service.pipeline.chunking import chunk_sentences
-from service.pipeline.embeddings import Embedder
+from service.pipeline.documents.chunking import chunk_sentences
+from service.pipeline.models.embeddings import Embedder
+from service.pipeline.models.registry import ModelLoadError
 from service.pipeline.summarisers.alignment import share_in_evidence
-from service.pipeline.summarisers.registry import ModelLoadError
-from service.pipeline.summarisers.select import SummariserChoice
+from service.pipeline.summarisers.choice import SummariserChoice
 from service.pipeline.summarisers.seq2seq import GenerationSettings, Seq2SeqSummariser, looks_local
 from service.pipeline.types import Chunk, Document, Sentence, Summary
 

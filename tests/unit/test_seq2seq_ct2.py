@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from service.config import Settings
-from service.pipeline.chunking import chunk_sentences
-from service.pipeline.embeddings import Embedder
-from service.pipeline.runtimes import ct2_seq2seq
+from service.pipeline.documents.chunking import chunk_sentences
+from service.pipeline.models import ct2_seq2seq
+from service.pipeline.models.embeddings import Embedder
 from service.pipeline.summarisers import seq2seq
 from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
 from service.pipeline.types import Chunk

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.bench.stories import bcubed_f1, load
-from service.pipeline.stories import group_stories, story_space
+from bench.stories import bcubed_f1, load
+from service.pipeline.stories.finding import group_stories, story_space
 from service.pipeline.types import Document
 from tests.conftest import MULTILING_ENGLISH
 from tests.seeds import load_seeds

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.pipeline.allocation import MIN_STORY_WORDS
-from service.pipeline.cleaning import find_headline
+from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.render import brief_markdown, brief_to_dict
-from service.pipeline.story_brief import brief_of_stories, story_headline
+from service.pipeline.stories.allocation import MIN_STORY_WORDS
+from service.pipeline.stories.brief import brief_of_stories, story_headline
 from service.pipeline.types import (
     Brief,
     BriefSentence,
@@ -139,7 +139,7 @@ def test_the_page_numbers_sources_as_the_markdown_does() -> None:
 
 
 def test_since_an_earlier_brief_only_stories_with_new_documents_are_briefed_from_those() -> None:
-    from service.pipeline.story_brief import Earlier
+    from service.pipeline.stories.brief import Earlier
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     before_docs, before_summaries = _corpus([*FLOOD[:2], *ELECTION], ["2024-10-20"] * 4)
@@ -157,7 +157,7 @@ def test_since_an_earlier_brief_only_stories_with_new_documents_are_briefed_from
 
 
 def test_since_leaves_out_what_the_earlier_brief_said() -> None:
-    from service.pipeline.story_brief import Earlier
+    from service.pipeline.stories.brief import Earlier
 
     documents, summaries = _corpus(FLOOD, ["2024-10-20"] * 3)
     said = {"documents": ["d0"], "sentences": [{"text": " ".join(["word"] * 200)}]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.pipeline.trimming import trim
+from service.pipeline.merge.trimming import trim
 
 
 def _deleted(text: str, language: str = "en") -> list[str]:

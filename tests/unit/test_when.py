@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from service.pipeline.merge.when import sentence_when, time_expressions, when_label
 from service.pipeline.render import brief_markdown, brief_text, timeline
 from service.pipeline.types import Brief, BriefSentence, Citation, When
-from service.pipeline.when import sentence_when, time_expressions, when_label
 
 SATURDAY = date(2005, 1, 8)
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from service.bench._server import GunicornServer
+from bench._server import GunicornServer
 from service.keys import KeyStore
 from service.store import Store
 from tests.seeds import CORPUS, load_seeds

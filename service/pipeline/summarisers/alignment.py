@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from service.pipeline.embeddings import Embedder
+from service.pipeline.models.embeddings import Embedder
 from service.pipeline.summarisers.extractive import importance
 from service.pipeline.types import Chunk, Citation, Sentence, SentenceVectors, SummarySentence
 

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from service.pipeline.embeddings import Embedder
-from service.pipeline.grouping import LexicalEncoder, embeds_well
-from service.pipeline.readability import reads_alone
-from service.pipeline.sentences import is_question
+from service.pipeline.documents.sentences import is_question
+from service.pipeline.merge.grouping import LexicalEncoder, embeds_well
+from service.pipeline.merge.readability import reads_alone
+from service.pipeline.models.embeddings import Embedder
 from service.pipeline.summarisers.base import Prepared, document_facts
 from service.pipeline.types import (
     Chunk,

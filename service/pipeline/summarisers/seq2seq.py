@@ -17,16 +17,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from service.pipeline.embeddings import Embedder
-from service.pipeline.language import rules_language
-from service.pipeline.sentences import sentence_spans
-from service.pipeline.summarisers.alignment import MIN_SUPPORT, cite_drafts
-from service.pipeline.summarisers.base import Prepared, document_facts
-from service.pipeline.summarisers.registry import (
+from service.pipeline.documents.language import rules_language
+from service.pipeline.documents.sentences import sentence_spans
+from service.pipeline.models.embeddings import Embedder
+from service.pipeline.models.registry import (
     GENERATION_KEYS,
     ModelLoadError,
     weights_fingerprint,
 )
+from service.pipeline.summarisers.alignment import MIN_SUPPORT, cite_drafts
+from service.pipeline.summarisers.base import Prepared, document_facts
 from service.pipeline.types import (
     Chunk,
     Document,
@@ -49,7 +49,7 @@ RUNTIMES = (FLOAT32, INT8)
 CTRANSLATE2, TORCH = "ctranslate2", "torch"
 ENGINES = (CTRANSLATE2, TORCH)
 # Chunks per generate() when the batch size is left to the runtime (measured with
-# `python -m service.bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
+# `python -m bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
 # float32 runs 1.4x faster 4 at a time than 1 at a time, 8 are slower again; int8 gains nothing
 # from 2 and loses from 4, where reordering the beams' cached keys and values, not the weights,
 # becomes the memory traffic that bounds each step).
@@ -288,8 +288,8 @@ class Seq2SeqSummariser:
         try:
             import torch
 
-            from service.pipeline.runtimes import cache_roots
-            from service.pipeline.runtimes.ct2_seq2seq import Ct2Generator, ensure_converted
+            from service.pipeline.models.ct2_seq2seq import Ct2Generator, ensure_converted
+            from service.pipeline.models.runtimes import cache_roots
 
             source = Path(self._where())
             folder = ensure_converted(source, cache_roots())

@@ -1,5 +1,5 @@
 """Documents: their date (`dated`, ISO 8601) and where it was read (`dated_source`: published,
-page, dateline, url or none), taken once at ingest (`pipeline.chronology.date_document`) so that a
+page, dateline, url or none), taken once at ingest (`pipeline.documents.chronology`) so that a
 brief reads them back instead of reading each document's dateline again. Rows stored before are
 dated when a brief reads them (their `dated_source` is null).
 

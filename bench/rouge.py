@@ -1,0 +1,228 @@
+"""`python -m bench rouge DIR --words N [--json]`: ROUGE recall of briefs on a benchmark.
+
+DIR holds clusters as `DIR/<cluster>/docs/*.txt` and `DIR/<cluster>/refs/*.txt`, or languages of
+such clusters (`DIR/<language>/<cluster>/...`, as MultiLing 2011 ships). Each cluster's brief is
+made by the service's own pipeline (clean, split, chunk, summarise each document extractively,
+merge as one story: a cluster is one story by construction) and scored against the references
+next to a lead and a LexRank (sumy) baseline built from the same sentences, in the same run.
+Also reported per language, for the brief and both baselines: redundancy as the share of
+sentence pairs that say one thing twice, by two stricter tests than the merge's own (cosine >=
+0.6, compared by embeddings or, where the embedding model does not know the language, TF-IDF
+word vectors; and half or more of the shorter sentence's concepts, stemmed content bigrams,
+shared); for the brief, the share of sentences whose cited evidence contains every number and
+name they state, and how many words trimming deleted.
+
+Languages run in parallel processes (`--jobs`), each with its own pipeline and models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.rouge_baselines import lead, lexrank, stemmer_name
+from bench.rouge_leads import lead_scores
+from bench.rouge_scoring import ROUGE_TYPES, recall
+from service.config import Settings
+from service.pipeline.documents.language import detect_language
+from service.pipeline.documents.sentences import split_sentences
+from service.pipeline.engine import Pipeline
+from service.pipeline.merge.concepts import sentence_concepts
+from service.pipeline.merge.faithfulness import evidence_passages, unbacked_facts
+from service.pipeline.merge.grouping import LexicalEncoder, embeds_well
+from service.pipeline.types import Brief, Document
+
+SYSTEMS = ("brief", "lexrank", "lead")
+REDUNDANT_COSINE = 0.6  # stricter than the merge's own 0.75
+SHARED_CONCEPTS = 0.5
+
+
+def clusters_by_language(root: Path) -> dict[str, list[Path]]:
+    """{name: clusters}: one entry for a folder of clusters, one per language folder otherwise."""
+    if any((c / "docs").is_dir() for c in root.iterdir()):
+        return {root.name: sorted(c for c in root.iterdir() if (c / "docs").is_dir())}
+    return {
+        folder.name: sorted(c for c in folder.iterdir() if (c / "docs").is_dir())
+        for folder in sorted(root.iterdir())
+        if folder.is_dir() and any((c / "docs").is_dir() for c in folder.iterdir() if c.is_dir())
+    }
+
+
+def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]:
+    documents = []
+    for path in sorted((cluster / "docs").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        documents.append(Document(path.stem, text, detect_language(text).language))
+    language = documents[0].language
+    references = [p.read_text(encoding="utf-8") for p in sorted((cluster / "refs").glob("*.txt"))]
+    sentences = [[s.text for s in split_sentences(pipeline.clean(d))] for d in documents]
+    # A benchmark cluster is one story by construction (its references summarise all of it);
+    # how the service finds stories in a mixed corpus is measured by `bench stories`.
+    summaries = [pipeline.summarise(d) for d in documents]
+    brief = pipeline.merge(documents, summaries, words, stories="one")
+    documents_by_id = {d.id: d for d in documents}
+    shown = {
+        "brief": [s.text for s in brief.sentences],
+        "lexrank": lexrank(sentences, language, words),
+        "lead": lead(sentences, words),
+    }
+    result: dict[str, Any] = {"cluster": cluster.name, "language": language}
+    encode = pipeline.embedder.encode
+    if not embeds_well(language):
+        encode = LexicalEncoder(s for document in sentences for s in document)
+    for system, texts in shown.items():
+        result[system] = recall(" ".join(texts), references, language, words)
+        result[system]["redundancy"] = _redundancy(encode, texts, language)
+    result["evidence_coverage"] = _evidence_coverage(brief, documents)
+    result["trimmed_words"] = sum(
+        len(documents_by_id[c.document_id].text[c.start : c.end].split())
+        for s in brief.sentences
+        for c in s.trimmed
+    )
+    result["disagreements"] = len(brief.disagreements)
+    result.update(lead_scores(brief.sentences, documents, references, language))
+    return result
+
+
+def _redundancy(
+    encode: Callable[[list[str]], np.ndarray], sentences: list[str], language: str
+) -> list[int]:
+    """[pairs as close as cosine 0.6, pairs sharing half their concepts, pairs] of a summary."""
+    if len(sentences) < 2:
+        return [0, 0, 0]
+    vectors = encode(sentences)
+    concepts = [sentence_concepts(s, language) for s in sentences]
+    pairs = list(itertools.combinations(range(len(sentences)), 2))
+    close = sum(float(vectors[i] @ vectors[j]) >= REDUNDANT_COSINE for i, j in pairs)
+    shared = sum(
+        len(concepts[i] & concepts[j])
+        >= SHARED_CONCEPTS * max(1, min(len(concepts[i]), len(concepts[j])))
+        for i, j in pairs
+    )
+    return [close, shared, len(pairs)]
+
+
+def _evidence_coverage(brief: Brief, documents: list[Document]) -> tuple[int, int]:
+    """(sentences whose every number and name is in their cited spans, sentences)."""
+    by_id = {d.id: d for d in documents}
+    covered = sum(
+        not unbacked_facts(s.text, evidence_passages(s.citations, by_id)) for s in brief.sentences
+    )
+    return covered, len(brief.sentences)
+
+
+def run_language(clusters: list[Path], words: int) -> list[dict[str, Any]]:
+    """Every cluster of one language, through a pipeline of this process's own."""
+    pipeline = Pipeline(Settings.from_env({"summariser": "extractive"}))
+    return [run_cluster(pipeline, cluster, words) for cluster in clusters]
+
+
+def summarise_language(results: list[dict[str, Any]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"clusters": len(results)}
+    summary["lexrank_stemmer"] = stemmer_name(results[0]["language"]) if results else "none"
+    for system in SYSTEMS:
+        summary[system] = {
+            name: round(float(np.mean([r[system][name] for r in results])), 2)
+            for name in ROUGE_TYPES
+        }
+        close, shared, pairs = (sum(r[system]["redundancy"][i] for r in results) for i in range(3))
+        summary[system]["redundancy_cosine"] = round(close / pairs, 4) if pairs else 0.0
+        summary[system]["redundancy_concepts"] = round(shared / pairs, 4) if pairs else 0.0
+    covered = [sum(r["evidence_coverage"][i] for r in results) for i in (0, 1)]
+    summary["evidence_coverage"] = round(covered[0] / covered[1], 4) if covered[1] else 1.0
+    summary["trimmed_words"] = sum(r["trimmed_words"] for r in results)
+    summary["disagreements"] = sum(r["disagreements"] for r in results)
+    for name in ("first_sentence", "first_sentence_before"):  # ROUGE-2 F (`rouge_leads`)
+        summary[f"{name}_rouge2"] = round(float(np.mean([r[name] for r in results])), 2)
+    return summary
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = [
+        "| Language | System | ROUGE-1 R | ROUGE-2 R | ROUGE-L R |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for language, figures in report["languages"].items():
+        for system in SYSTEMS:
+            row = figures[system]
+            cells = " | ".join(f"{row[name]:.2f}" for name in ROUGE_TYPES)
+            lines.append(f"| {language} | {system} | {cells} |")
+    lines.append("")
+    lines.append(
+        "| Language | Redundancy, cosine >= 0.6: brief / LexRank / lead "
+        "| Half the concepts shared: brief / LexRank / lead "
+        "| Evidence coverage | Words trimmed | Disagreements found "
+        "| Lead ROUGE-2 F: now / previous rule (ratio) |"
+    )
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for language, figures in report["languages"].items():
+        cosine = " / ".join(f"{figures[s]['redundancy_cosine']:.1%}" for s in SYSTEMS)
+        shared = " / ".join(f"{figures[s]['redundancy_concepts']:.1%}" for s in SYSTEMS)
+        lines.append(
+            f"| {language} | {cosine} | {shared} | {figures['evidence_coverage']:.1%} | "
+            f"{figures['trimmed_words']} | {figures['disagreements']} | "
+            f"{_lead_cell(figures)} |"
+        )
+    return "\n".join(lines)
+
+
+def _lead_cell(figures: dict[str, Any]) -> str:
+    now, before = figures["first_sentence_rouge2"], figures["first_sentence_before_rouge2"]
+    ratio = f"{now / before:.2f}" if before else "-"
+    return f"{now:.2f} / {before:.2f} ({ratio})"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench rouge", description=__doc__)
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--words", type=int, default=250, help="cut every summary to N words")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="languages run at once (processes)"
+    )
+    args = parser.parse_args(argv)
+    if not args.directory.is_dir():
+        parser.error(f"{args.directory} is not a folder")
+    languages = clusters_by_language(args.directory)
+    if not any(languages.values()):
+        parser.error(f"{args.directory} holds no <cluster>/docs folder")
+    started = time.perf_counter()
+    report: dict[str, Any] = {"words": args.words, "languages": {}, "clusters": {}}
+    jobs = max(1, min(args.jobs, len(languages)))
+    with ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess() as pool:
+        runs = {name: pool.submit(run_language, c, args.words) for name, c in languages.items()}
+        for name, run in runs.items():
+            results = run.result()
+            report["clusters"][name] = results
+            report["languages"][name] = summarise_language(results)
+            print(f"{name}: {len(results)} clusters", file=sys.stderr)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
+    return 0
+
+
+class _InProcess:
+    """The part of an executor `main` uses, running each call at once in this process."""
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, function: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        done: Future[Any] = Future()
+        done.set_result(function(*args))
+        return done

@@ -1,0 +1,227 @@
+"""`python -m bench stories [DIR] [--json]`: how right the grouping into stories is.
+
+Pools every cluster of a benchmark in the layout of MultiLing 2011 (`DIR/<language>/<cluster>/
+docs/*.txt`): the clusters of one language together (MultiLing: 10 stories of 10 documents), then
+every language's together (70 stories; translations of one story in two languages count as two,
+since no representation here compares two languages' words). Each pool is grouped by
+`service.pipeline.stories.finding.group_stories`, which finds the number of stories itself, and
+scored against the true clusters by the adjusted Rand index and B-cubed F1, next to two baselines
+run on the same pool: k-means on TF-IDF given the true number of clusters, and HDBSCAN on TF-IDF
+(its noise points each a story of their own). Each true story is also grouped alone, as a corpus of
+one event, which should come out as one story (`alone`).
+
+`--sizes N ...` times grouping instead, each size in a fresh process: N documents of the merge
+benchmark's corpus of distinct sentences (`merge_corpus`, ten known stories), with the peak
+memory the process reached and how much grouping added to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+import numpy as np
+
+from bench.figures import LANGUAGES, MULTILING
+from service.pipeline.documents.cleaning import find_headline
+from service.pipeline.types import Document
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench stories")
+    parser.add_argument("data", nargs="?", type=Path, default=MULTILING, help="benchmark folder")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        help="time grouping synthetic corpora of these sizes instead",
+    )
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in-process
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(scale(args.one)))
+        return 0
+    if args.sizes:
+        rows = [_in_fresh_process(size) for size in args.sizes]
+        print(json.dumps(rows, indent=2) if args.json else render_scale(rows))
+        return 0
+    pools = load(args.data)
+    rows = [measure(name, documents, truth) for name, (documents, truth) in pools.items()]
+    if len(pools) > 1:
+        everything = [d for documents, _ in pools.values() for d in documents]
+        labels = [f"{name}/{t}" for name, (_, truth) in pools.items() for t in truth]
+        rows.append(measure("all", everything, labels))
+    print(json.dumps(rows, indent=2) if args.json else render(rows))
+    return 0
+
+
+def _in_fresh_process(size: int) -> dict[str, Any]:
+    """`scale(size)` in a process of its own, so that its peak memory is its own."""
+    command = [sys.executable, "-m", "bench", "stories", "--one", str(size)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def scale(size: int) -> dict[str, Any]:
+    """Group `size` documents of the merge benchmark's corpus of distinct sentences
+    (`merge_corpus`, its stories known) in this process: seconds, memory, ARI."""
+    from bench.merge_corpus import make_labelled_corpus
+    from service.pipeline.stories.finding import group_stories
+
+    documents, _, truth = make_labelled_corpus(size, distinct=True)
+    before = _resident_mib()
+    started = time.perf_counter()
+    groups = group_stories(documents)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found = np.zeros(len(documents), dtype=np.int64)
+    for label, group in enumerate(groups):
+        found[group.members] = label
+    return {
+        "documents": size,
+        "true_stories": len(set(truth)),
+        "found": len(groups),
+        **scores([str(t) for t in truth], found),
+        "seconds": round(seconds, 2),
+        "resident_before_mib": round(before),
+        "peak_mib": round(peak),
+        "added_mib": round(peak - before),
+    }
+
+
+def _resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def render_scale(rows: list[dict[str, Any]]) -> str:
+    lines = ["documents  true  found    ARI  B3-F1  seconds  peak MiB  added MiB"]
+    for row in rows:
+        lines.append(
+            f"{row['documents']:>9} {row['true_stories']:>5} {row['found']:>6}"
+            f" {row['ari']:>6.3f} {row['bcubed_f1']:>6.3f} {row['seconds']:>8.2f}"
+            f" {row['peak_mib']:>9} {row['added_mib']:>10}"
+        )
+    return "\n".join(lines)
+
+
+def load(folder: Path) -> dict[str, tuple[list[Document], list[str]]]:
+    """Per language folder: its documents and each one's true cluster."""
+    pools: dict[str, tuple[list[Document], list[str]]] = {}
+    for language_folder in sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != "_"):
+        language = LANGUAGES.get(language_folder.name, language_folder.name)
+        documents, truth = [], []
+        for cluster in sorted(p for p in language_folder.iterdir() if (p / "docs").is_dir()):
+            for path in sorted((cluster / "docs").iterdir()):
+                text = path.read_text(encoding="utf-8")
+                title = find_headline(text, language)  # as ingest derives it
+                documents.append(Document(f"{language}-{path.stem}", text, language, title=title))
+                truth.append(cluster.name)
+        if documents:
+            pools[language] = (documents, truth)
+    return pools
+
+
+def measure(name: str, documents: Sequence[Document], truth: Sequence[str]) -> dict[str, Any]:
+    from service.pipeline.stories.finding import group_stories
+
+    started = time.perf_counter()
+    groups = group_stories(documents)
+    seconds = time.perf_counter() - started
+    found = np.zeros(len(documents), dtype=np.int64)
+    for label, group in enumerate(groups):
+        found[group.members] = label
+    kmeans, hdbscan = baselines(documents, len(set(truth)))
+    return {
+        "pool": name,
+        "documents": len(documents),
+        "true_stories": len(set(truth)),
+        "stories": {"found": len(groups), **scores(truth, found), "seconds": round(seconds, 2)},
+        "alone": alone(documents, truth),
+        "kmeans_tfidf": {"found": len(set(kmeans.tolist())), **scores(truth, kmeans)},
+        "hdbscan_tfidf": {"found": len(set(hdbscan.tolist())), **scores(truth, hdbscan)},
+    }
+
+
+def alone(documents: Sequence[Document], truth: Sequence[str]) -> dict[str, Any]:
+    """Each true story grouped alone, as a corpus of one event: how many are found as one story,
+    and the mean share of its documents that its largest story found holds."""
+    from service.pipeline.stories.finding import group_stories
+
+    one = 0
+    shares = []
+    for label in sorted(set(truth)):
+        groups = group_stories([d for d, t in zip(documents, truth, strict=True) if t == label])
+        one += len(groups) == 1
+        shares.append(len(groups[0].members) / sum(len(g.members) for g in groups))
+    return {"clusters": len(shares), "one_story": one, "largest_share": round(mean(shares), 3)}
+
+
+def baselines(documents: Sequence[Document], true_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means on TF-IDF told the true number of stories; HDBSCAN on TF-IDF (cosine), each noise
+    point a story of its own. Both read Unicode words, as the grouping does."""
+    from sklearn.cluster import HDBSCAN, KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from service.pipeline.merge.grouping import content_words
+
+    tfidf = TfidfVectorizer(analyzer=lambda text: list(content_words(text)), sublinear_tf=True)
+    vectors = tfidf.fit_transform([d.text for d in documents])
+    kmeans = KMeans(n_clusters=true_count, n_init=10, random_state=0).fit_predict(vectors)
+    distances = np.clip(1.0 - (vectors @ vectors.T).toarray(), 0.0, 2.0)
+    labels = HDBSCAN(min_cluster_size=2, metric="precomputed", copy=True).fit_predict(distances)
+    noise = labels < 0
+    labels[noise] = labels.max() + 1 + np.arange(int(noise.sum()))
+    return np.asarray(kmeans), labels
+
+
+def scores(truth: Sequence[str], found: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import adjusted_rand_score
+
+    return {
+        "ari": round(float(adjusted_rand_score(truth, found)), 3),
+        "bcubed_f1": round(bcubed_f1(truth, found.tolist()), 3),
+    }
+
+
+def bcubed_f1(truth: Sequence[str], found: Sequence[int]) -> float:
+    """B-cubed F1 (Bagga and Baldwin 1998; Amigo et al. 2009): per document, the precision and
+    recall of its found cluster against its true one, averaged over documents."""
+    pairs = Counter(zip(truth, found, strict=True))
+    true_sizes, found_sizes = Counter(truth), Counter(found)
+    precision = recall = 0.0
+    for (t, f), together in pairs.items():
+        precision += together * together / found_sizes[f]
+        recall += together * together / true_sizes[t]
+    precision, recall = precision / len(truth), recall / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "pool  docs  true | stories: found   ARI  B3-F1 | k-means (true k): ARI  B3-F1"
+        " | HDBSCAN: found   ARI  B3-F1 | alone: one story  largest"
+    ]
+    for row in rows:
+        ours, kmeans, hdbscan = row["stories"], row["kmeans_tfidf"], row["hdbscan_tfidf"]
+        lines.append(
+            f"{row['pool']:<5} {row['documents']:>4} {row['true_stories']:>5} |"
+            f" {ours['found']:>14} {ours['ari']:>5.3f} {ours['bcubed_f1']:>6.3f} |"
+            f" {kmeans['ari']:>21.3f} {kmeans['bcubed_f1']:>6.3f} |"
+            f" {hdbscan['found']:>14} {hdbscan['ari']:>5.3f} {hdbscan['bcubed_f1']:>6.3f} |"
+            f" {row['alone']['one_story']:>9}/{row['alone']['clusters']:<3}"
+            f" {row['alone']['largest_share']:>8.3f}"
+        )
+    return "\n".join(lines)
