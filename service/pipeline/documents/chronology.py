@@ -42,6 +42,7 @@ _URL_DATE = re.compile(
 )
 _YEAR_FIRST = re.compile(r"(?<![0-9])((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?![0-9])")
 _ORDINAL_DAY = re.compile(r"\b([0-3]?\d)(?:er|re)\b")  # French; dateparser reads "1st"
+_A_YEAR = re.compile(r"(?<![0-9])(?:19|20)\d{2}(?![0-9])")
 _URL_YEAR = re.compile(r"/((?:19|20)\d{2})/")
 # An agency dateline without the year: an optional place in capitals and a comma, a month and a
 # day, then the agency in brackets or a dash: "Dec 16 (Reuters) -", "MOSCOW, Oct. 12 (AP) -".
@@ -127,6 +128,8 @@ def _full_dateline(lines: list[str], language: str) -> date | None:
         if match:
             with suppress(ValueError):
                 return date(int(match[1]), int(match[2]), int(match[3]))
+        if not _A_YEAR.search(line):
+            continue  # a full date has a year: dateparser need not read a title without one
         found = _search(line, language, ("day", "month", "year"))
         if found:
             return found
