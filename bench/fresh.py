@@ -174,6 +174,8 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     warm = Document("warm-up", "Warm the sentence rules up. The stemmer and stop words too.", "en")
     sentences = engine.split_sentences(pipeline.clean(warm))
     engine.document_concepts([s.text for s in sentences], warm.language)
+    # dateparser compiles its locales' patterns on first use: once per process and language.
+    service.ingest.documents.date_document("Warm-up\n\nLe samedi 8 janvier 2005", "en")
     embedder = pipeline.embedder
     embedder.encode = watch.wrap("embedding", embedder.encode)  # type: ignore[method-assign]
     return pipeline, Store

@@ -43,6 +43,18 @@ _URL_DATE = re.compile(
 _YEAR_FIRST = re.compile(r"(?<![0-9])((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?![0-9])")
 _ORDINAL_DAY = re.compile(r"\b([0-3]?\d)(?:er|re)\b")  # French; dateparser reads "1st"
 _A_YEAR = re.compile(r"(?<![0-9])(?:19|20)\d{2}(?![0-9])")
+_ENGLISH_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun"]
+_ENGLISH_MONTHS += ["jul", "aug", "sep", "oct", "nov", "dec"]
+_ENGLISH_MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_ENGLISH_MONTH_FIRST = re.compile(
+    rf"\b{_ENGLISH_MONTH}\.?\s+([0-3]?\d)(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b"
+)
+_ENGLISH_DAY_FIRST = re.compile(
+    rf"\b([0-3]?\d)(?:st|nd|rd|th)?\s+{_ENGLISH_MONTH}\.?,?\s+((?:19|20)\d\d)\b"
+)
 _URL_YEAR = re.compile(r"/((?:19|20)\d{2})/")
 # An agency dateline without the year: an optional place in capitals and a comma, a month and a
 # day, then the agency in brackets or a dash: "Dec 16 (Reuters) -", "MOSCOW, Oct. 12 (AP) -".
@@ -128,11 +140,29 @@ def _full_dateline(lines: list[str], language: str) -> date | None:
         if match:
             with suppress(ValueError):
                 return date(int(match[1]), int(match[2]), int(match[3]))
+        english = _english_date(line)
+        if english is not None:
+            return english
         if not _A_YEAR.search(line):
             continue  # a full date has a year: dateparser need not read a title without one
         found = _search(line, language, ("day", "month", "year"))
         if found:
             return found
+    return None
+
+
+def _english_date(line: str) -> date | None:
+    """ "January 8, 2005", "8 January 2005" at once: English datelines are most of the news, and
+    dateparser takes some 10 ms a line; anything else is dateparser's."""
+    for pattern, (day, month, year) in (
+        (_ENGLISH_MONTH_FIRST, (2, 1, 3)),
+        (_ENGLISH_DAY_FIRST, (1, 2, 3)),
+    ):
+        match = pattern.search(line)
+        if match:
+            with suppress(ValueError):
+                number = _ENGLISH_MONTHS.index(match[month][:3].lower()) + 1
+                return date(int(match[year]), number, int(match[day]))
     return None
 
 
