@@ -48,14 +48,14 @@ def test_what_may_lead():
     assert not may_lead(_sentence("Is there such a thing as a free lunch?"))
 
 
-def test_the_lead_is_the_latest_event_not_a_plan():
+def test_the_lead_is_the_event_the_story_is_about_never_a_plan():
     """MultiLing M000 opened with a telethon to be held on Sunday, January 23."""
     plan = _sentence(
         "Artists will gather in Bucharest on Sunday, January 23, to raise money.", score=9
     )
-    earlier = _sentence("The death toll passed 80,000 on Thursday.", score=5)
-    latest = _sentence("The confirmed death count is over 120,000 on Saturday.", score=1)
-    picked = [(plan, "a", 0), (earlier, "a", 1), (latest, "a", 2)]
+    event = _sentence("The tsunami death toll passed 80,000 on Thursday.", score=1)
+    later = _sentence("The confirmed death count is over 120,000 on Saturday.", score=5)
+    picked = [(plan, "a", 0), (later, "a", 1), (event, "a", 2)]
     ordered = in_story_order(picked, {"a": DOCUMENT})
-    assert ordered[0].text == latest.text
-    assert [s.text for s in ordered[1:]] == [earlier.text, plan.text]  # by date after the lead
+    assert ordered[0].text == event.text
+    assert [s.text for s in ordered[1:]] == [later.text, plan.text]  # by date after the lead

@@ -1,9 +1,12 @@
 """A story told in time: its sentences dated (`when.py`), its lead first, then the rest in the
 order of their dates, background last.
 
-**The lead** states the story's main development, the latest event most of its sources report:
-of the sentences that may lead, the one most sources carry, then the latest by the date of what
-it reports, then the one that covers most of what the corpus says (the selection's own score). A
+**The lead** states the story's main development: of the sentences that may lead, the one most
+sources carry, then the earliest by the date of what it reports (the event the story is about,
+before what followed it), then the one that covers most of what the corpus says (the selection's
+own score). Measured against the first sentences of MultiLing's references (ROUGE-2 F of the
+lead, `bench rouge`), that order of ties did best of the five tried over all seven languages
+(12.8 against 10.7 for the previous rule, the same sentences; the latest event first: 5.8). A
 sentence may not lead when it is a quotation (it opens with a quotation mark, or quotes and
 attributes: a colour quote is not the news), a question, background, or a plan: dated after its
 own document (a telethon to be held on Sunday is not what happened).
@@ -66,14 +69,14 @@ def in_story_order(
         for i, (s, document_id, _) in enumerate(dated_sentences)
         if may_lead(s) and not background[i] and not _planned(s, documents.get(document_id))
     ]
-    lead = max(
-        leads or range(len(dated_sentences)),
-        key=lambda i: (
-            len(dated_sentences[i][0].document_ids),
-            _start(dated_sentences[i][0]) or date.min,
-            dated_sentences[i][0].score,
-        ),
-    )
+
+    def standing(i: int) -> tuple[int, int, float]:
+        sentence, document_id, _ = dated_sentences[i]
+        document = documents.get(document_id)
+        when = _start(sentence) or (document_date(document) if document else None) or date.max
+        return len(sentence.document_ids), -when.toordinal(), sentence.score
+
+    lead = max(leads or range(len(dated_sentences)), key=standing)
 
     def place(i: int) -> tuple[bool, date, date, int]:
         sentence, document_id, at = dated_sentences[i]
