@@ -176,6 +176,8 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     # Through the engine's names, which are the watched ones (mypy: not re-exported by it).
     sentences = engine.split_sentences(pipeline.clean(warm))  # type: ignore[attr-defined]
     engine.document_concepts([s.text for s in sentences], warm.language)  # type: ignore[attr-defined]
+    # dateparser compiles its locales' patterns on first use: once per process and language.
+    service.ingest.documents.date_document("Warm-up\n\nLe samedi 8 janvier 2005", "en")
     embedder = pipeline.embedder
     embedder.encode = watch.wrap("embedding", embedder.encode)  # type: ignore[method-assign]
     return pipeline, Store

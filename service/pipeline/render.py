@@ -8,14 +8,22 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from service.pipeline.merge.when import when_label
 from service.pipeline.types import Brief, BriefSentence, Citation, Disagreement, Story
 
 
 def brief_text(brief: Brief) -> str:
-    """Plain text, each sentence followed by inline `[document-id]` markers."""
+    """Plain text, each sentence opened by its date in brackets and followed by inline
+    `[document-id]` markers."""
     return " ".join(
-        f"{s.text} " + "".join(f"[{doc_id}]" for doc_id in s.document_ids) for s in brief.sentences
+        f"{_dated_prefix(s)}{s.text} " + "".join(f"[{doc_id}]" for doc_id in s.document_ids)
+        for s in brief.sentences
     ).strip()
+
+
+def _dated_prefix(sentence: BriefSentence) -> str:
+    """ "(8 Jan 2005) ": the date of what the sentence reports (`when.when_label`)."""
+    return f"({when_label(sentence.when)}) " if sentence.when else ""
 
 
 def brief_markdown(brief: Brief) -> str:
@@ -65,7 +73,8 @@ def _story_body(
     for sentence in sentences:
         markers = "".join(dict.fromkeys(notes.mark(c) for c in sentence.citations))
         flag = "" if sentence.supported else " _(not supported by its evidence)_"
-        paragraphs.append(f"- {_markdown_text(sentence.text)}{markers}{flag}")
+        date = f"_{_markdown_text(when_label(sentence.when))}_ " if sentence.when else ""
+        paragraphs.append(f"- {date}{_markdown_text(sentence.text)}{markers}{flag}")
     differences = []
     for disagreement in disagreements:
         figures = [
@@ -153,7 +162,10 @@ def _report_sections(stories: list[dict[str, Any]]) -> list[str]:
     for story in stories:
         if story["sentences"]:
             text = " ".join(
-                s["text"] + " " + "".join(f"[{i}]" for i in dict.fromkeys(_cited(s["citations"])))
+                _report_dated(s)
+                + s["text"]
+                + " "
+                + "".join(f"[{i}]" for i in _cited(s["citations"]))
                 for s in story["sentences"]
             )
             lines += [*([""] if lines else []), _report_headline(story), text]
@@ -175,7 +187,13 @@ def _report_headline(story: dict[str, Any]) -> str:
 
 
 def _cited(citations: list[dict[str, Any]]) -> list[str]:
-    return [str(c["document_id"]) for c in citations]
+    return list(dict.fromkeys(str(c["document_id"]) for c in citations))
+
+
+def _report_dated(sentence: dict[str, Any]) -> str:
+    """ "(8 Jan 2005) ", as the brief's own text opens each sentence (`brief_text`)."""
+    when = sentence.get("when")
+    return f"({when_label(when)}) " if when else ""
 
 
 def _report_differences(disagreements: list[dict[str, Any]]) -> list[str]:
@@ -220,6 +238,7 @@ def _sentence_to_dict(s: BriefSentence) -> dict[str, Any]:
         "supported": s.supported,
         **({"problems": s.problems} if s.problems else {}),
         **({"trimmed": [c.to_dict() for c in s.trimmed]} if s.trimmed else {}),
+        "when": s.when.to_dict() if s.when else None,
     }
 
 
@@ -233,12 +252,23 @@ def _story_to_dict(story: Story) -> dict[str, Any]:
         "documents": story.documents,
         "sentences": [_sentence_to_dict(s) for s in story.sentences],
         "disagreements": [d.to_dict() for d in story.disagreements],
+        "timeline": timeline(story.sentences),
         "first_published": story.first_published,
         "last_published": story.last_published,
         "dropped_sentences": story.dropped,
         "came_from": story.came_from,
         "new": story.new,
     }
+
+
+def timeline(sentences: list[BriefSentence]) -> list[dict[str, Any]]:
+    """A story's dated sentences in the order of their dates: `sentence` indexes `sentences`."""
+    dated = [
+        (s.when.start, s.when.end or "", at, s.when)
+        for at, s in enumerate(sentences)
+        if s.when is not None and s.when.start
+    ]
+    return [{**when.to_dict(), "sentence": at} for _, _, at, when in sorted(dated)]
 
 
 def _markdown_text(text: str) -> str:

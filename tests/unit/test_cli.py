@@ -113,7 +113,7 @@ def test_missing_paths_and_empty_folders_are_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="no such file or folder"):
         cli.collect_files([tmp_path / "nope.txt"])
-    with pytest.raises(UsageError, match=r"no \.txt, \.md or \.html files in this folder"):
+    with pytest.raises(UsageError, match=r"no \.txt, \.md, \.html or \.jsonl files in this folder"):
         cli.collect_files([tmp_path / "empty"])
 
 
@@ -130,6 +130,33 @@ def test_files_become_documents_named_after_them(tmp_path):
         {"id": "2024-report-final", "text": "A report.", "language": "fr"},
         {"id": "page", "text": HOSTILE_HTML_TEXT, "title": HOSTILE_HTML_TITLE, "language": "fr"},
     ]
+
+
+def test_a_json_lines_file_is_one_document_a_line_in_the_api_shape(tmp_path):
+    export = tmp_path / "desk.jsonl"
+    rows = [
+        {"id": "a", "text": "Troops landed.", "title": "Landing", "published": "2024-12-16"},
+        {"text": "No ID here.", "url": "https://example.org/2024/12/17/x"},
+    ]
+    export.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", encoding="utf-8")
+    where: list[str] = []
+    documents = cli.read_documents([export], None, where)
+    assert documents == [rows[0], {**rows[1], "id": "desk-2"}]
+    assert where == [f"{export}:1", f"{export}:2"]
+    assert cli.collect_files([tmp_path]) == [export]
+
+
+def test_a_bad_json_lines_file_is_a_usage_error_naming_its_line(tmp_path):
+    export = tmp_path / "desk.jsonl"
+    export.write_text('{"id": "a", "text": "x"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"desk\.jsonl:2: a line must be a JSON object"):
+        cli.read_documents([export], None)
+    export.write_text('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"desk\.jsonl:1 and .*desk\.jsonl:2 would both be"):
+        cli.read_documents([export], None)
+    export.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"desk\.jsonl:1: not JSON"):
+        cli.read_documents([export], None)
 
 
 def test_the_command_line_strips_html_as_the_web_page_does():

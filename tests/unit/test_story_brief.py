@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from service.brief_request import BriefRequest
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.render import brief_markdown, brief_to_dict
-from service.pipeline.stories.brief import MIN_STORY_WORDS, brief_of_stories
+from service.pipeline.stories.allocation import MIN_STORY_WORDS
+from service.pipeline.stories.brief import brief_of_stories, story_headline
 from service.pipeline.types import (
     Brief,
     BriefSentence,
@@ -16,6 +17,7 @@ from service.pipeline.types import (
     DocumentFacts,
     ModelInfo,
     Summary,
+    SummarySentence,
 )
 from tests.seeds import load_seeds
 from tests.unit.test_stories import ELECTION, FLOOD
@@ -84,7 +86,7 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
         ["2024-12-05", "2024-12-01", "2024-12-02", "2024-10-20", "2024-10-21", "2024-10-22"],
     )
     merge = RecordingMerge()
-    words = 2 * MIN_STORY_WORDS + 10
+    words = 2 * MIN_STORY_WORDS + 3  # 2 words left after two stories: no sentence is that short
     brief = brief_of_stories(
         documents, summaries, BriefRequest(max_words=words, stories="auto"), merge
     )
@@ -193,3 +195,38 @@ def test_since_leaves_out_what_the_earlier_brief_said() -> None:
     )
     (story,) = brief.stories
     assert story.sentences == [] and story.came_from == []
+
+
+def _with_lead(document: Document, lead: str) -> Summary:
+    summary = _summary(document)
+    at = document.text.find(lead)
+    summary.sentences.append(
+        SummarySentence(lead, [Citation(document.id, at, at + len(lead))], 1.0, 0)
+    )
+    return summary
+
+
+def test_a_headline_is_short_and_never_the_storys_first_sentence() -> None:
+    """The 120-document mix (sent without titles) had article first sentences of 25-45 words
+    as headlines, repeated word for word as the story's first sentence."""
+    long_lead = " ".join(["Hurricane Ivan"] + ["word"] * 30) + "."
+    short_lead = "Hurricane Ivan struck Grenada on Tuesday."
+    documents = [Document("a", long_lead + " More."), Document("b", short_lead + " More.")]
+    summaries = [_with_lead(documents[0], long_lead), _with_lead(documents[1], short_lead)]
+    found = story_headline([0, 1], documents, summaries, None)
+    assert found is not None and found.text == short_lead
+    # the short lead is the story's first sentence: the other headline, long as it is
+    found = story_headline([0, 1], documents, summaries, short_lead)
+    assert found is not None and found.text == long_lead
+
+
+def test_a_title_is_the_headline_where_it_is_short_even_when_the_text_does_not_hold_it() -> None:
+    long_title = " ".join(["Long"] * 25)
+    documents = [
+        Document("a", "Troops landed. More.", title=long_title),
+        Document("b", "Troops landed in the north. More.", title="Troops land in the north"),
+    ]
+    summaries = [_with_lead(d, d.text.split(" More.")[0]) for d in documents]
+    found = story_headline([0, 1], documents, summaries, "Troops landed.")
+    assert found is not None and found.text == "Troops land in the north"
+    assert (found.citation.document_id, found.citation.start, found.citation.end) == ("b", 0, 0)
