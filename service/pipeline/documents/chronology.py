@@ -173,7 +173,8 @@ def _month_day_dateline(lines: list[str], language: str, year: int) -> date | No
             continue
         parsed = parser(language).get_date_data(f"{match[2]} {match[1]} {year}")
         if parsed.date_obj is not None:
-            return parsed.date_obj.date()
+            day: date = parsed.date_obj.date()  # dateparser is untyped
+            return day
     return None
 
 
@@ -187,7 +188,8 @@ def _search(text: str, language: str, parts: tuple[str, ...]) -> date | None:
         found = search_dates(text, languages=languages(language), settings=settings)
         for expression, when in found or []:
             if EARLIEST_YEAR <= when.year <= LATEST_YEAR and re.search(r"\d{4}", expression):
-                return when.date()
+                day: date = when.date()  # dateparser is untyped
+                return day
     return None
 
 
