@@ -35,6 +35,7 @@ import numpy as np
 
 from bench._labels import precision_recall, read_labels
 from bench.rouge import by_language
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.documents.language import detect_language
 from service.pipeline.engine import Pipeline
@@ -63,7 +64,9 @@ def run_language(
         summaries = [pipeline.summarise(d) for d in documents]
         by_id = {d.id: d for d in documents}
         for words in budgets:
-            brief = pipeline.merge(documents, summaries, words, stories="one")
+            brief = pipeline.merge(
+                documents, summaries, BriefRequest(max_words=words, stories="one")
+            )
             for number, sentence in enumerate(brief.sentences):
                 for at, citation in enumerate(sentence.citations):
                     document = by_id[citation.document_id]

@@ -29,6 +29,8 @@ def document_to_dict(document: StoredDocument) -> dict[str, Any]:
         "title_source": document.title_source,
         "url": document.url,
         "published": document.published,
+        "date": document.dated,
+        "date_source": document.dated_source,
         "language": document.language,
         "language_confidence": document.language_confidence,
         "language_source": document.language_source,

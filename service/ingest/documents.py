@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
+from service.pipeline.documents.chronology import DocumentDate, date_document
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.documents.language import detect_language, normalise_language
 from service.store import (
@@ -261,6 +262,25 @@ def _title(
     return headline[:MAX_TITLE_CHARS], DERIVED
 
 
+def _dated(
+    document: DocumentIn, stored: StoredDocument | None, sha256: str, language: str
+) -> DocumentDate:
+    """The document's date (`chronology.date_document`); a stored copy of the same text,
+    `published` and URL keeps the date it was given."""
+    if (
+        stored is not None
+        and stored.dated_source
+        and (stored.sha256, stored.published, stored.url, stored.language)
+        == (sha256, document.published, document.url, language)
+    ):
+        return DocumentDate(_day(stored.dated), stored.dated_source)
+    return date_document(document.text, language, document.published, document.url)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | None) -> NewDocument:
     """Compute what is stored, detecting the language unless the stored copy already has it."""
     text = document.text
@@ -272,12 +292,15 @@ def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | No
         guess = detect_language(text, declared)
         language = (guess.language, guess.confidence, guess.source)
     title, title_source = _title(document, stored, sha256, language[0])
+    dated = _dated(document, stored, sha256, language[0])
     return NewDocument(
         id=document_id,
         text=text,
         sha256=sha256,
         title=title,
         title_source=title_source,
+        dated=dated.iso,
+        dated_source=dated.source,
         url=document.url,
         published=document.published,
         declared_language=declared,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.documents.chunking import chunk_sentences
 from service.pipeline.documents.cleaning import clean_document
@@ -25,7 +26,7 @@ from service.pipeline.documents.sentences import split_sentences
 from service.pipeline.merge.concepts import document_concepts
 from service.pipeline.merge.summaries import merge_summaries
 from service.pipeline.models.embeddings import Embedder, default_embedding_model
-from service.pipeline.stories.brief import DEFAULT_MODE, Earlier, brief_of_stories
+from service.pipeline.stories.brief import Earlier, brief_of_stories
 from service.pipeline.summarisers.base import Prepared, Summariser
 from service.pipeline.summarisers.choice import SummariserChoice
 from service.pipeline.types import (
@@ -211,13 +212,13 @@ class Pipeline:
         self,
         documents: Sequence[Document],
         summaries: Sequence[Summary],
-        max_words: int,
-        stories: str = DEFAULT_MODE,
+        request: BriefRequest,
         earlier: Earlier | None = None,
     ) -> Brief:
-        """The brief of stories (`story_brief.py`): each story merged by `merge_summaries`."""
+        """The brief the completed `request` asks for (`stories/brief.py`): each story merged by
+        `merge_summaries`."""
 
-        def merge(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
+        def merge_story(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
             return merge_summaries(
                 theirs,
                 chosen,
@@ -228,14 +229,7 @@ class Pipeline:
                 min_support=self.settings.min_support,
             )
 
-        return brief_of_stories(
-            documents,
-            summaries,
-            max_words,
-            merge,
-            stories=stories,
-            earlier=earlier,
-        )
+        return brief_of_stories(documents, summaries, request, merge_story, earlier=earlier)
 
 
 def each_alone_on_failure(

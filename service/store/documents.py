@@ -66,7 +66,9 @@ class DocumentStore(StoreBase):
         columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000),
         with the SHA-256 of each text as ingest stored it (never taken again)."""
         c = documents.c
-        query = select(c.id, c.text, c.language, c.title, c.published, c.sha256)
+        query = select(
+            c.id, c.text, c.language, c.title, c.published, c.sha256, c.url, c.dated, c.dated_source
+        )
         return {
             row.id: Document(
                 id=row.id,
@@ -75,6 +77,9 @@ class DocumentStore(StoreBase):
                 title=row.title,
                 published=row.published,
                 sha256=row.sha256,
+                url=row.url,
+                dated=row.dated,
+                dated_source=row.dated_source or "",  # "": stored before dating, dated now
             )
             for row in self._rows_in(query, c.id, document_ids)
         }

@@ -42,6 +42,8 @@ class NewDocument:
     chars: int
     bytes: int
     title_source: str | None = None  # "declared", "derived" (from the headline), None: no title
+    dated: str | None = None  # its date, ISO 8601 (`pipeline.documents.chronology.date_document`)
+    dated_source: str | None = None  # where that was read: `pipeline.documents.chronology.SOURCES`
 
     def values(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -64,6 +66,8 @@ class StoredDocument:
     created_at: datetime
     updated_at: datetime
     title_source: str | None = None
+    dated: str | None = None
+    dated_source: str | None = None  # null: stored before documents were dated
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:

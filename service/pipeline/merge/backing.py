@@ -26,9 +26,9 @@ from collections.abc import Iterable
 
 import regex
 
+from service.pipeline.merge.assertions import numbers
 from service.pipeline.merge.concepts import stop_words
 from service.pipeline.merge.disagreements import same_count
-from service.pipeline.merge.facts import numbers
 from service.pipeline.merge.measures import Measure, measures, tables
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}'’.-]*")

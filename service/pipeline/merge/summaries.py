@@ -20,8 +20,9 @@
    (`corroboration.py`), each only where its passage carries the sentence (`backing.py`).
    Of several copies of one sentence the best-formed is the candidate (`wire.py`), and wire
    conventions are shown as print shows them (``...'' as quotation marks, "dlrs" as dollars).
-6. Sentences are shown by number of sources, then in the order of their documents' dates where
-   the documents carry dates, then by the weight of what they cover.
+6. Each sentence is dated, and the story told in time: its lead first, then the rest by date,
+   background last (`ordering.py`).
+   A sentence that leans on the one before it is shown right after it (`leaning.py`).
 7. Sources that give different figures for the same thing are reported (`disagreements.py`).
 """
 
@@ -30,14 +31,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 
 from service.pipeline.documents.cleaning import is_set_apart_headline
 from service.pipeline.documents.sentences import ends_sentence
 from service.pipeline.merge.backing import carries
-from service.pipeline.merge.chronology import document_date
 from service.pipeline.merge.claims import claim_pairs
 from service.pipeline.merge.concepts import (
     concept_weights,
@@ -65,6 +64,7 @@ from service.pipeline.merge.grouping import (
 from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
 from service.pipeline.merge.measures import Measure, measures
 from service.pipeline.merge.neighbours import similar_pairs
+from service.pipeline.merge.ordering import in_story_order
 from service.pipeline.merge.readability import stands_alone
 from service.pipeline.merge.selection import Option, choose
 from service.pipeline.merge.trimming import trim
@@ -121,7 +121,13 @@ def merge_summaries(
     # sources of a picked fact are found, and where figures that differ are looked for.
     passages = document_statements(documents, _by_citations(shown), language, digits=False)
     corroborate(shown, vectors[rows], passages, encode, language)
-    sentences = after_what_they_lean_on(_in_reading_order(picked, by_id), options.requires)
+    ordered = in_story_order(
+        [(s, writer.document_id, writer.sentence.position) for s, writer in picked], by_id
+    )
+    writers = {(s.text, s.citations[0]): writer for s, writer in picked}  # `ordered` are copies
+    sentences = after_what_they_lean_on(
+        [(s, writers[s.text, s.citations[0]]) for s in ordered], options.requires
+    )
     for sentence in sentences:  # shown as print shows it; the citations keep the stored text
         sentence.text = readable(sentence.text)
     scanned = {p.citation.document_id for p in passages}
@@ -199,7 +205,8 @@ def _importance(candidates: list[Candidate], vectors: np.ndarray) -> np.ndarray:
     mean = vectors.mean(axis=0)
     centroid = mean / (np.linalg.norm(mean) or 1.0)
     scores = np.asarray([c.sentence.score for c in candidates])
-    return vectors @ centroid + 0.5 * scores
+    importance: np.ndarray = vectors @ centroid + 0.5 * scores
+    return importance
 
 
 class _KnownVectors:
@@ -527,23 +534,3 @@ class _Picker:
             problems=list(verdict.problems),
             trimmed=self.options.trimmed[at],
         )
-
-
-def _in_reading_order(
-    picked: list[tuple[BriefSentence, Candidate]], documents: dict[str, Document]
-) -> list[tuple[BriefSentence, Candidate]]:
-    dates: dict[str, date | None] = {}
-
-    def when(writer: Candidate) -> tuple[int, date, int]:
-        document_id = writer.document_id
-        if document_id not in dates:
-            dates[document_id] = (
-                document_date(documents[document_id]) if document_id in documents else None
-            )
-        found = dates[document_id]
-        return (0, found, writer.sentence.position) if found else (1, date.max, 0)
-
-    return sorted(
-        picked,
-        key=lambda item: (-len(item[0].document_ids), when(item[1]), -item[0].score),
-    )
