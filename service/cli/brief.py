@@ -39,7 +39,8 @@ def add_parser(commands: Any) -> None:
         help="print a brief of text, Markdown or HTML files and folders",
         description="Summarise files into one brief whose sentences cite the files they rest on. "
         "A folder stands for its .txt, .md and .html files (recursively, hidden ones left out); "
-        "HTML is read without its markup. Each file is a document whose ID is its name without "
+        "an HTML file is read as an article page (its article text, title, date, author and site, "
+        "without the page's furniture). Each file is a document whose ID is its name without "
         "the suffix. The brief goes to stdout; progress (more than 3 files, on a terminal) and "
         "errors go to stderr.",
         epilog=EXIT_CODES,
@@ -133,9 +134,8 @@ def document_id_for(path: Path) -> str:
 
 
 def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str, Any]]:
-    """One document per file, as POST /v1/documents takes it; UsageError names a bad file."""
-    from service.ingest.readers.html import html_to_text
-
+    """One document per file, as POST /v1/documents takes it (an HTML file as `html`: the
+    service reads its article and metadata); UsageError names a bad file."""
     documents: list[dict[str, Any]] = []
     owners: dict[str, Path] = {}
     for path in files:
@@ -147,13 +147,10 @@ def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str
             raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
         document: dict[str, Any] = {"id": document_id_for(path)}
         if path.suffix.lower() in HTML_SUFFIXES:
-            page = html_to_text(text)
-            document["text"] = page.text
-            if page.title:
-                document["title"] = page.title
+            document["html"] = text
         else:
             document["text"] = text
-        if not document["text"].strip():
+        if not text.strip():
             raise UsageError(f"{path}: there is no text in it")
         if language:
             document["language"] = language

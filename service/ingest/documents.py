@@ -14,12 +14,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
+from service.ingest.readers.article import FROM_PAGE, FROM_REQUEST, PageError, read_article
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.documents.language import detect_language, normalise_language
 from service.store import (
@@ -80,16 +83,82 @@ HttpUrl = Annotated[
 ]
 
 
+ARTICLE_READER = "article"  # the stored `reader` of a text trafilatura extracted from a page
+Title = Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)]
+Published = Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
+
+
 class DocumentIn(RequestModel):
+    """A document: its `text`, or an article page's `html` from which the text and the metadata
+    not sent (title, published, author, site_name, url: the page's canonical URL) are read."""
+
     id: DocumentId | None = None
-    text: NonBlankStr
-    title: Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)] | None = None
+    html: NonBlankStr | None = None  # before `text`, whose check reads it
+    text: Annotated[NonBlankStr | None, Field(validate_default=True)] = None
+    title: Title | None = None
     url: HttpUrl | None = None
-    published: (
-        Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
-        | None
-    ) = None
+    published: Published | None = None
+    author: Title | None = None
+    site_name: Title | None = None
     language: LanguageTag | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_html(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if text is None and "html" in info.data and info.data["html"] is None:
+            raise PydanticCustomError("missing", "field required")
+        return text
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How a document's text was made: by an article reader (`reader`), and where each metadata
+    field came from (`sources`: field -> "page" or "request")."""
+
+    reader: str | None = None
+    sources: dict[str, str] | None = None
+
+
+def read_page(document: DocumentIn, field: Callable[[str], str]) -> tuple[DocumentIn, Origin]:
+    """`document` with the text and metadata of its `html` page (the fields it sent win); a
+    document sent as `text` is returned as it is. InvalidField (400) for a page that cannot be
+    read or holds no article text (never an empty document), or for both or neither."""
+    if document.html is None:
+        return document, Origin()
+    html_field = field("html")
+    if document.text is not None:
+        raise InvalidField(
+            f"{html_field}: send the document's text in `text` or an article page in `html`, "
+            "not both",
+            field=html_field,
+        )
+    try:
+        article = read_article(document.html, document.url)
+    except PageError as exc:
+        raise InvalidField(f"{html_field}: {exc}", field=html_field) from None
+    sent = {name for name in _PAGE_FIELDS if getattr(document, name) is not None}
+    found = {
+        name: value
+        for name, value in article.metadata().items()
+        if name not in sent and _acceptable(name, value)
+    }
+    sources = {name: FROM_REQUEST for name in sent} | dict.fromkeys(found, FROM_PAGE)
+    read = document.model_copy(update={"text": article.text, "html": None, **found})
+    return read, Origin(reader=ARTICLE_READER, sources=sources)
+
+
+_PAGE_FIELDS = ("title", "published", "author", "site_name", "url")
+
+
+def _acceptable(name: str, value: str) -> bool:
+    """Whether a value read from a page is one the document may store (a page's odd canonical
+    URL or date is left out rather than refused: the client did not write it)."""
+    checks: dict[str, Callable[[str], object]] = {"url": _check_url, "published": _check_published}
+    try:
+        checks.get(name, lambda v: v)(value)
+    except ValueError:
+        return False
+    return "\x00" not in value and (name == "url" or len(value) <= MAX_TITLE_CHARS)
 
 
 class DocumentBatchIn(RequestModel):
@@ -178,11 +247,16 @@ def ingest_documents(
     def field(index: int, name: str) -> str:
         return f"documents[{index}].{name}" if batch else name
 
-    ids = [_checked_id(d, settings, field(i, "text")) for i, d in enumerate(documents)]
+    read = [read_page(d, partial(field, i)) for i, d in enumerate(documents)]
+    documents = [document for document, _origin in read]
+    ids = [
+        _checked_id(d, settings, field(i, "html" if read[i][1].reader else "text"))
+        for i, d in enumerate(documents)
+    ]
     first = _first_of_each(documents, ids, field)
     unique = sorted(set(first.values()))
     stored = store.document_heads([ids[i] for i in unique])
-    new = {i: _prepare(documents[i], ids[i], stored.get(ids[i])) for i in unique}
+    new = {i: _prepare(documents[i], ids[i], stored.get(ids[i]), read[i][1]) for i in unique}
     try:
         written = store.put_documents([new[i] for i in unique], replace=replace)
     except StoreConflict as exc:
@@ -210,6 +284,7 @@ def _result(document: NewDocument, status: str) -> IngestResult:
 
 
 def _checked_id(document: DocumentIn, settings: Settings, text_field: str) -> str:
+    assert document.text is not None  # read_page has read any page
     size = len(document.text.encode("utf-8"))
     if size > settings.max_document_bytes:
         raise DocumentTooLarge(
@@ -255,15 +330,19 @@ def _title(
         return document.title, DECLARED
     if stored is not None and stored.sha256 == sha256 and stored.title_source == DERIVED:
         return stored.title, DERIVED
+    assert document.text is not None
     headline = find_headline(document.text, language)
     if headline is None:
         return None, None
     return headline[:MAX_TITLE_CHARS], DERIVED
 
 
-def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | None) -> NewDocument:
+def _prepare(
+    document: DocumentIn, document_id: str, stored: StoredDocument | None, origin: Origin
+) -> NewDocument:
     """Compute what is stored, detecting the language unless the stored copy already has it."""
     text = document.text
+    assert text is not None
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     declared = normalise_language(document.language) if document.language else None
     if stored is not None and stored.sha256 == sha256 and stored.declared_language == declared:
@@ -286,4 +365,8 @@ def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | No
         language_source=language[2],
         chars=len(text),
         bytes=len(text.encode("utf-8")),
+        author=document.author,
+        site_name=document.site_name,
+        metadata_sources=origin.sources,
+        reader=origin.reader,
     )

@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 CREATED, UNCHANGED, REPLACED = "created", "unchanged", "replaced"
 DECLARED, DERIVED = "declared", "derived"  # where a title came from
-COMPARED_FIELDS = ("sha256", "title", "url", "published", "declared_language")
+COMPARED_FIELDS = (
+    "sha256", "title", "url", "published", "declared_language", "author", "site_name", "reader"
+)  # fmt: skip
 HEAD_COLUMNS = [c for c in documents.c if c.name != "text"]
 
 
@@ -66,7 +68,7 @@ class DocumentStore(StoreBase):
         columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000),
         with the SHA-256 of each text as ingest stored it (never taken again)."""
         c = documents.c
-        query = select(c.id, c.text, c.language, c.title, c.published, c.sha256)
+        query = select(c.id, c.text, c.language, c.title, c.published, c.sha256, c.reader)
         return {
             row.id: Document(
                 id=row.id,
@@ -75,6 +77,7 @@ class DocumentStore(StoreBase):
                 title=row.title,
                 published=row.published,
                 sha256=row.sha256,
+                extracted=row.reader is not None,
             )
             for row in self._rows_in(query, c.id, document_ids)
         }

@@ -42,6 +42,11 @@ class NewDocument:
     chars: int
     bytes: int
     title_source: str | None = None  # "declared", "derived" (from the headline), None: no title
+    author: str | None = None
+    site_name: str | None = None
+    metadata_sources: dict[str, str] | None = None  # field -> "page" | "request"
+    reader: str | None = None  # "article": trafilatura's text, not cleaned again
+    copy_of: str | None = None  # the stored original this text is a near-duplicate of
 
     def values(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -64,6 +69,11 @@ class StoredDocument:
     created_at: datetime
     updated_at: datetime
     title_source: str | None = None
+    author: str | None = None
+    site_name: str | None = None
+    metadata_sources: dict[str, str] | None = None
+    reader: str | None = None
+    copy_of: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:

@@ -49,6 +49,14 @@ documents = Table(
     Column("bytes", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Read from an article page or a feed (issue 25): the page's byline and site, where each
+    # metadata field came from ({"title": "page"|"request", ...}), the reader that made the text
+    # ("article": trafilatura's, not cleaned again), and the original this text is a copy of.
+    Column("author", Text),
+    Column("site_name", Text),
+    Column("metadata_sources", JSON),
+    Column("reader", String(16)),
+    Column("copy_of", String(ID_LENGTH), index=True),
 )
 
 summaries = Table(

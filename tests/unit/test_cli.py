@@ -124,16 +124,25 @@ def test_files_become_documents_named_after_them(tmp_path):
     documents = cli.read_documents(sorted(root.iterdir()), "fr")
     assert documents == [
         {"id": "2024-report-final", "text": "A report.", "language": "fr"},
-        {"id": "page", "text": HOSTILE_HTML_TEXT, "title": HOSTILE_HTML_TITLE, "language": "fr"},
+        {"id": "page", "html": HOSTILE_HTML, "language": "fr"},
     ]
 
 
-def test_the_command_line_strips_html_as_the_web_page_does():
-    """The browser test uploads the same sample and expects the same text and title."""
+def test_the_old_reader_strips_html_tags():
+    """The tag-stripping reader, now only the `old` baseline of `python -m bench pages`."""
     page = html_to_text(HOSTILE_HTML)
     assert (page.text, page.title) == (HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE)
     assert html_to_text("<p>Unclosed <button>x <b>y</b><p>z").text == "Unclosed"
     assert html_to_text("<h1>Head</h1><p>x</p>").title == "Head"
+
+
+def test_an_html_file_is_briefed_as_its_article(tmp_path, capsys):
+    """The page's navigation is not in the brief; its <h1> is the document's title."""
+    root = _tree(tmp_path, {"page.html": HOSTILE_HTML})
+    assert main(["brief", "--format", "json", "--stories", "one", str(root)]) == 0
+    brief = json.loads(capsys.readouterr().out)["brief"]
+    text = " ".join(s["text"] for s in brief["sentences"])
+    assert "flooded the northern valley" in text and "Home | World" not in text
 
 
 @pytest.mark.parametrize(
@@ -141,7 +150,7 @@ def test_the_command_line_strips_html_as_the_web_page_does():
     [
         ({"a.txt": b"caf\xe9"}, "a.txt: not UTF-8 text"),
         ({"a.txt": " \n\t"}, "a.txt: there is no text in it"),
-        ({"a.html": "<script>x</script>"}, "a.html: there is no text in it"),
+        ({"a.html": "<script>x</script>"}, "a.html: no article text was found in the page"),
         ({"x/a.txt": "One.", "y/a.md": "Two."}, "would both be document 'a'; rename one"),
     ],
 )
