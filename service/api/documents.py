@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from service.errors import InvalidParameter, NotFound
 from service.http.inputs import json_body, query_number
 from service.http.resources import get_settings, get_store
-from service.ingest.documents import IngestResult, ingest, is_batch
+from service.ingest.documents import IngestResult, ingest, is_batch, is_feed
 from service.pipeline.documents.language import normalise_language
 from service.store import CREATED, StoredDocument
 from service.validation import LANGUAGE_PATTERN, is_document_id
@@ -63,7 +63,8 @@ def create_documents() -> Response:
     payload = json_body()
     results = ingest(get_store(), get_settings(), payload)
     status = 201 if any(r.status == CREATED for r in results) else 200
-    location = None if is_batch(payload) else url_for(".get_document", document_id=results[0].id)
+    several = is_batch(payload) or is_feed(payload)
+    location = None if several else url_for(".get_document", document_id=results[0].id)
     return _stored(results, status, location)
 
 

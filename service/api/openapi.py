@@ -20,7 +20,7 @@ from service.config import Settings
 from service.http.formats import FORMATS
 from service.http.resources import get_settings
 from service.http.tracing import HEADER as REQUEST_ID_HEADER
-from service.ingest.documents import DocumentBatchIn, DocumentIn
+from service.ingest.documents import DocumentBatchIn, DocumentIn, FeedIn
 from service.jobs.briefs import BriefRequest
 from service.validation import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
 
@@ -29,6 +29,7 @@ bp = Blueprint("openapi", __name__)
 MODELS: tuple[type[BaseModel], ...] = (
     DocumentIn,
     DocumentBatchIn,
+    FeedIn,
     BriefRequest,
     schemas.Error,
     schemas.StoredDocuments,
@@ -138,7 +139,11 @@ def _body(schema: dict[str, Any], required: bool = True, description: str = "") 
 
 def paths(settings: Settings) -> dict[str, Any]:
     limits = _size_limits(settings)
-    document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]}, description=limits)
+    document_body = _body(
+        {"oneOf": [ref(DocumentIn), ref(DocumentBatchIn), ref(FeedIn)]},
+        description=limits
+        + " `FeedIn`: an RSS or Atom document, stored as a document per entry (a batch).",
+    )
     created = _links(_DOCUMENT_LINKS, "document_id", "$response.body#/documents/0/id")
     stored = {
         "200": _linked(

@@ -56,6 +56,21 @@ class DocumentHead(BaseModel):
     )
     url: str | None
     published: str | None
+    author: str | None = None
+    site_name: str | None = None
+    metadata_sources: dict[str, Literal["page", "request"]] | None = Field(
+        None,
+        description="Where each metadata field of a document read from an article page came "
+        "from: the `page` (trafilatura) or the `request`.",
+    )
+    reader: Literal["article"] | None = Field(
+        None, description="`article`: the text is trafilatura's article of an `html` page."
+    )
+    copy_of: str | None = Field(
+        None,
+        description="The stored document this one is a near-duplicate copy of (the same story "
+        "republished): briefs count the two as one source.",
+    )
     language: str
     language_confidence: float
     language_source: Literal["declared", "detected"]

@@ -25,6 +25,7 @@ from service.pipeline.stories.brief import DEFAULT_MODE
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom"}  # as service.ingest.readers.feed (not imported: fast)
 PROGRESS_AFTER = 3  # documents; a progress bar only for more
 MIN_MAX_WORDS, MAX_MAX_WORDS = 20, 2000  # as service.jobs.briefs (not imported: --help is fast)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
@@ -38,11 +39,11 @@ def add_parser(commands: Any) -> None:
         "brief",
         help="print a brief of text, Markdown or HTML files and folders",
         description="Summarise files into one brief whose sentences cite the files they rest on. "
-        "A folder stands for its .txt, .md and .html files (recursively, hidden ones left out); "
-        "an HTML file is read as an article page (its article text, title, date, author and site, "
-        "without the page's furniture). Each file is a document whose ID is its name without "
-        "the suffix. The brief goes to stdout; progress (more than 3 files, on a terminal) and "
-        "errors go to stderr.",
+        "A folder stands for its .txt, .md, .html and .xml/.rss/.atom files (recursively, hidden "
+        "ones left out); an HTML file is read as an article page (its article text, title, date, "
+        "author and site, without the page's furniture); a feed is a document per entry. Each "
+        "file is a document whose ID is its name without the suffix. The brief goes to stdout; "
+        "progress (more than 3 files, on a terminal) and errors go to stderr.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -114,12 +115,12 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES
+                if p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                raise UsageError(f"{path}: no .txt, .md or .html files in this folder")
+                raise UsageError(f"{path}: no .txt, .md, .html or feed files in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -135,7 +136,18 @@ def document_id_for(path: Path) -> str:
 
 def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str, Any]]:
     """One document per file, as POST /v1/documents takes it (an HTML file as `html`: the
-    service reads its article and metadata); UsageError names a bad file."""
+    service reads its article and metadata), one per entry of a feed; UsageError names a bad
+    file."""
+    return read_inputs(files, language)[0]
+
+
+def read_inputs(
+    files: Sequence[Path], language: str | None
+) -> tuple[list[dict[str, Any]], list[Path]]:
+    """`read_documents`, with the file each document came from."""
+    from service.ingest.readers.feed import FeedError, read_feed
+
+    sources: list[Path] = []
     documents: list[dict[str, Any]] = []
     owners: dict[str, Path] = {}
     for path in files:
@@ -145,6 +157,18 @@ def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str
             raise UsageError(f"{path}: not UTF-8 text") from None
         except OSError as exc:
             raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+        if path.suffix.lower() in FEED_SUFFIXES:
+            try:
+                entries = read_feed(text)
+            except FeedError as exc:
+                raise UsageError(f"{path}: {exc}") from None
+            for entry in entries:
+                if entry["id"] in owners:  # the same entry in two feeds: stored once
+                    continue
+                owners[entry["id"]] = path
+                documents.append({**entry, "language": language} if language else entry)
+                sources.append(path)
+            continue
         document: dict[str, Any] = {"id": document_id_for(path)}
         if path.suffix.lower() in HTML_SUFFIXES:
             document["html"] = text
@@ -161,12 +185,12 @@ def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str
             )
         owners[document["id"]] = path
         documents.append(document)
-    return documents
+        sources.append(path)
+    return documents, sources
 
 
 def _brief(args: argparse.Namespace) -> int:
-    files = collect_files(args.paths)
-    documents = read_documents(files, args.language)
+    documents, files = read_inputs(collect_files(args.paths), args.language)
     overrides: dict[str, Any] = {}
     if args.model:
         overrides.update(summariser="seq2seq", seq2seq_model=args.model)

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
 from service.ingest.readers.article import FROM_PAGE, FROM_REQUEST, PageError, read_article
+from service.ingest.readers.feed import FeedError, read_feed
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.documents.language import detect_language, normalise_language
 from service.store import (
@@ -202,6 +203,10 @@ def ingest(
         return ingest_documents(
             store, settings, [_single_for_id(payload, document_id)], replace=replace, batch=False
         )
+    if is_feed(payload):
+        return ingest_documents(
+            store, settings, _feed_documents(payload, settings), replace=replace
+        )
     if is_batch(payload):
         documents = payload["documents"]
         if isinstance(documents, list) and len(documents) > settings.max_batch_documents:
@@ -214,6 +219,35 @@ def ingest(
         return ingest_documents(store, settings, batch.documents, replace=replace, batch=True)
     single = parse_model(DocumentIn, payload)
     return ingest_documents(store, settings, [single], replace=replace, batch=False)
+
+
+class FeedIn(RequestModel):
+    feed: NonBlankStr  # an RSS or Atom document
+    language: LanguageTag | None = None
+
+
+def is_feed(payload: Any) -> bool:
+    """A body with a `feed` field is an RSS or Atom document: a document per entry."""
+    return isinstance(payload, dict) and "feed" in payload
+
+
+def _feed_documents(payload: Any, settings: Settings) -> list[DocumentIn]:
+    """The entries of a `{"feed": "<rss ...>"}` body as a batch (see `readers.feed`); InvalidField
+    (400) for a feed that cannot be read, with what was wrong."""
+    request = parse_model(FeedIn, payload)
+    try:
+        entries = read_feed(request.feed)
+    except FeedError as exc:
+        raise InvalidField(f"feed: {exc}", field="feed") from None
+    if len(entries) > settings.max_batch_documents:
+        raise TooManyDocuments(
+            f"the feed holds {len(entries)} entries; a batch holds at most "
+            f"{settings.max_batch_documents} documents",
+            field="feed",
+        )
+    if request.language is not None:
+        entries = [{**entry, "language": request.language} for entry in entries]
+    return parse_model(DocumentBatchIn, {"documents": entries}).documents
 
 
 def is_batch(payload: Any) -> bool:

@@ -49,3 +49,43 @@ def test_the_article_text_obeys_the_document_size_limit(client):
     long_page = PAGE.replace(BODY, " ".join([BODY] * 10))
     response = client.post("/v1/documents", json={"html": long_page})
     assert response.status_code == 413 and response.get_json()["error"]["field"] == "html"
+
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Post</title>
+<item><title>Council approves budget</title><link>https://valleypost.example/a</link>
+<guid>valley-a-1</guid><pubDate>Wed, 04 Mar 2026 09:30:00 GMT</pubDate>
+<description>&lt;p&gt;The council approved the new budget on Tuesday.&lt;/p&gt;</description>
+<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">&lt;p&gt;The council
+approved the new budget on Tuesday after a long debate about the bridge.&lt;/p&gt;</content:encoded>
+</item>
+<item><title>Bridge closed</title><link>https://valleypost.example/b</link>
+<description>The old bridge closes for a week from Monday.</description></item>
+</channel></rss>"""
+
+
+def test_a_feed_is_a_document_per_entry_and_reading_it_again_stores_nothing(client):
+    first = client.post("/v1/documents", json={"feed": RSS})
+    assert first.status_code == 201, first.get_json()
+    stored = first.get_json()["documents"]
+    assert [d["status"] for d in stored] == ["created", "created"]
+    entry = client.get(f"/v1/documents/{stored[0]['id']}").get_json()
+    assert entry["title"] == "Council approves budget"
+    assert entry["url"] == "https://valleypost.example/a"
+    assert entry["published"] == "2026-03-04T09:30:00Z"
+    assert "after a long debate about the bridge" in entry["text"]  # the fullest text
+    again = client.post("/v1/documents", json={"feed": RSS})
+    assert again.status_code == 200
+    assert [d["id"] for d in again.get_json()["documents"]] == [d["id"] for d in stored]
+    assert len(client.get("/v1/documents").get_json()["documents"]) == 2
+
+
+def test_a_feed_that_cannot_be_read_is_400_saying_why(client):
+    for feed, why in (
+        ("<html><body>A page</body></html>", "not an RSS or Atom feed"),
+        ("<rss version='2.0'><channel><item>", "no element found"),
+        ("<rss version='2.0'><channel><title>T</title></channel></rss>", "no entry with text"),
+    ):
+        response = client.post("/v1/documents", json={"feed": feed})
+        error = response.get_json()["error"]
+        assert (response.status_code, error["field"]) == (400, "feed"), feed
+        assert why in error["message"], error["message"]

@@ -109,7 +109,7 @@ def test_missing_paths_and_empty_folders_are_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="no such file or folder"):
         cli.collect_files([tmp_path / "nope.txt"])
-    with pytest.raises(UsageError, match=r"no \.txt, \.md or \.html files in this folder"):
+    with pytest.raises(UsageError, match=r"no \.txt, \.md, \.html or feed files in this folder"):
         cli.collect_files([tmp_path / "empty"])
 
 
@@ -273,3 +273,14 @@ def _eager_bar(progress_bar):
         return progress_bar(total, delay=0)
 
     return eager
+
+
+def test_a_feed_file_is_a_document_per_entry(tmp_path, capsys):
+    from tests.api.test_pages import RSS
+
+    root = _tree(tmp_path, {"valley.rss": RSS, "bad.xml": "<html><body>x</body></html>"})
+    documents = cli.read_documents([root / "valley.rss"], None)
+    assert [d["title"] for d in documents] == ["Council approves budget", "Bridge closed"]
+    assert all(d["id"].startswith("feed-") for d in documents)
+    assert main(["brief", str(root / "bad.xml")]) == EXIT_USAGE
+    assert "bad.xml: not an RSS or Atom feed" in _one_line_error(capsys.readouterr())
