@@ -41,6 +41,7 @@ class StoredDocument(BaseModel):
     language_source: Literal["declared", "detected"]
     chars: int
     bytes: int
+    copy_of: str | None = None
 
 
 class StoredDocuments(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
@@ -22,6 +22,13 @@ from pydantic_core import PydanticCustomError
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
+from service.ingest.copies import (
+    Candidate,
+    find_originals,
+    hash_values,
+    signature,
+    stored_signature,
+)
 from service.ingest.readers.article import FROM_PAGE, FROM_REQUEST, PageError, read_article
 from service.ingest.readers.feed import FeedError, read_feed
 from service.pipeline.documents.cleaning import find_headline
@@ -175,6 +182,7 @@ class IngestResult:
     language_source: str
     chars: int
     bytes: int
+    copy_of: str | None = None  # the original of a near-duplicate copy (ingest/copies.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -291,6 +299,7 @@ def ingest_documents(
     unique = sorted(set(first.values()))
     stored = store.document_heads([ids[i] for i in unique])
     new = {i: _prepare(documents[i], ids[i], stored.get(ids[i]), read[i][1]) for i in unique}
+    new = _with_originals(store, new)
     try:
         written = store.put_documents([new[i] for i in unique], replace=replace)
     except StoreConflict as exc:
@@ -305,6 +314,25 @@ def ingest_documents(
     return [_result(new[first[ids[i]]], statuses.get(i, UNCHANGED)) for i in range(len(documents))]
 
 
+def _with_originals(store: Store, new: dict[int, NewDocument]) -> dict[int, NewDocument]:
+    """`new` with each text's MinHash signature, and `copy_of` on those that copy an earlier
+    document (one stored, or one before it in the batch): see `ingest/copies.py`."""
+    signatures = {i: signature(document.text) for i, document in new.items()}
+    ours = {document.id for document in new.values()}
+    stored = [
+        Candidate(document_id, stored_signature(values), url)
+        for document_id, url, values in store.copy_candidates([d.language for d in new.values()])
+        if document_id not in ours
+    ]
+    originals = find_originals(
+        [Candidate(d.id, signatures[i], d.url) for i, d in new.items()], stored
+    )
+    return {
+        i: replace(d, minhash=hash_values(signatures[i]), copy_of=originals.get(d.id))
+        for i, d in new.items()
+    }
+
+
 def _result(document: NewDocument, status: str) -> IngestResult:
     return IngestResult(
         id=document.id,
@@ -314,6 +342,7 @@ def _result(document: NewDocument, status: str) -> IngestResult:
         language_source=document.language_source,
         chars=document.chars,
         bytes=document.bytes,
+        copy_of=document.copy_of,
     )
 
 

@@ -82,6 +82,18 @@ class DocumentStore(StoreBase):
             for row in self._rows_in(query, c.id, document_ids)
         }
 
+    def copy_candidates(self, languages: Sequence[str]) -> list[tuple[str, str | None, Any]]:
+        """`(id, url, minhash)` of the stored originals (not copies) in `languages`, oldest first:
+        what a new document's near-duplicate check compares it with."""
+        c = documents.c
+        query = (
+            select(c.id, c.url, c.minhash)
+            .where(c.copy_of.is_(None), c.minhash.is_not(None))
+            .order_by(c.created_at, c.id)
+        )
+        rows = self._rows_in(query, c.language, list(dict.fromkeys(languages)))
+        return [(row.id, row.url, row.minhash) for row in rows]
+
     def document_digests(self, document_ids: Sequence[str]) -> dict[str, DocumentDigest]:
         """The stored documents among `document_ids` by ID, named without reading their texts:
         ID, SHA-256 and language, all a summary's key needs."""

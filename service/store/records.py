@@ -47,6 +47,7 @@ class NewDocument:
     metadata_sources: dict[str, str] | None = None  # field -> "page" | "request"
     reader: str | None = None  # "article": trafilatura's text, not cleaned again
     copy_of: str | None = None  # the stored original this text is a near-duplicate of
+    minhash: list[int] | None = None  # the text's MinHash signature (ingest/copies.py)
 
     def values(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -74,6 +75,7 @@ class StoredDocument:
     metadata_sources: dict[str, str] | None = None
     reader: str | None = None
     copy_of: str | None = None
+    minhash: list[int] | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:

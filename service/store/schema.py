@@ -57,6 +57,7 @@ documents = Table(
     Column("metadata_sources", JSON),
     Column("reader", String(16)),
     Column("copy_of", String(ID_LENGTH), index=True),
+    Column("minhash", JSON),  # the text's MinHash signature (ingest/copies.py), a list of ints
 )
 
 summaries = Table(

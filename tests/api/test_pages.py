@@ -89,3 +89,33 @@ def test_a_feed_that_cannot_be_read_is_400_saying_why(client):
         error = response.get_json()["error"]
         assert (response.status_code, error["field"]) == (400, "feed"), feed
         assert why in error["message"], error["message"]
+
+
+WIRE = (
+    "Floods closed the northern valley road on Monday after two days of heavy rain.\n"
+    "Police said three villages were cut off and rescue teams reached them by boat.\n"
+    "The regional government promised money for repairs and opened two shelters.\n"
+    "Forecasters expect more rain on Wednesday, and schools stay shut until Friday.\n"
+    "Farmers in the lower fields lost most of the harvest they had left to bring in.\n"
+    "The army sent two helicopters to carry food and water to the highest villages.\n"
+    "Engineers will inspect the old stone bridge once the river has gone down again.\n"
+    "The last flood of this size in the valley was recorded almost forty years ago."
+)
+
+
+def test_copies_of_one_story_are_recorded_as_copies_of_the_original(client):
+    """The same wire story on two more sites (furniture, a new headline, a paragraph cut) is
+    stored with `copy_of` naming the first; a different story is not."""
+    lines = WIRE.split("\n")
+    copies = [
+        {"id": "site-a", "text": WIRE},
+        {"id": "site-b", "text": "Home | News | Weather\n" + WIRE + "\nRelated stories"},
+        {"id": "site-c", "text": "\n".join(["Valley cut off by floods", *lines[:3], *lines[4:]])},
+        {"id": "other", "text": "The council approved the new budget for the bridge on Tuesday."},
+    ]
+    first = client.post("/v1/documents", json={"documents": copies[:1]})
+    later = client.post("/v1/documents", json={"documents": copies[1:]})
+    assert first.status_code == later.status_code == 201
+    results = first.get_json()["documents"] + later.get_json()["documents"]
+    assert [r["copy_of"] for r in results] == [None, "site-a", "site-a", None]
+    assert client.get("/v1/documents/site-c").get_json()["copy_of"] == "site-a"
