@@ -1,6 +1,9 @@
 """`python -m bench abuse [--json]`: how fast `/healthz` answers while clients abuse the
-service: idle, under `--waiters` (20) concurrent `GET /v1/briefs/<id>?wait=60`, under `--slow`
-(10) sockets that trickle a body one byte at a time, and under as many that trickle their headers.
+service: idle, under two sockets sending a chunk size of -6 again and again, two dripping one-byte
+chunks, `--slow` (10) trickling bodies after `Expect: 100-continue` (issue 23), `--waiters` (20)
+concurrent `GET /v1/briefs/<id>?wait=60`, `--slow` sockets that trickle a body one byte at a time,
+and as many that trickle their headers. Beside the probes, `GET /v1/documents` every 0.1 s says
+whether the API (a request thread, not the loop) answers too.
 
 Each scenario gets a fresh gunicorn (2 workers of 4 threads, as the README recommends) on a fresh
 SQLite store on 127.0.0.1, with no job worker, so that a brief stays queued and every `?wait=`
@@ -44,12 +47,15 @@ class Scenario:
     probe_failures: int = 0
     answers: Counter[str] = field(default_factory=Counter)  # what the abusers got back
     cut_after: list[float] = field(default_factory=list)  # seconds until the server closed one
+    api: list[float] = field(default_factory=list)  # GET /v1/documents beside the probes
+    api_failures: int = 0
 
     def figures(self) -> dict[str, Any]:
         return {
             "probes": len(self.probes),
             **percentiles(self.probes),
             "probe_failures": self.probe_failures,
+            "api": {**percentiles(self.api), "failures": self.api_failures},
             "abusers_answered": dict(self.answers),
             "slow_sockets_cut": len(self.cut_after),
             "slow_sockets_cut_after_s": (
@@ -144,6 +150,79 @@ def trickler(
         scenario.answers["still open at the end"] += 1
 
 
+CHUNKED_HEAD = (
+    b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+
+
+def negative_chunk(server: GunicornServer, scenario: Scenario, until: float) -> None:
+    """Send a chunk size of -6 (which hung the old reader's loop) again and again (issue 23)."""
+    while time.monotonic() < until:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(CHUNKED_HEAD + b"-6\r\n")
+            answer = _read_until(sock, until)
+        if answer is None:
+            return
+        scenario.answers[_status(answer)] += 1
+        time.sleep(0.2)
+
+
+def chunk_drip(server: GunicornServer, scenario: Scenario, until: float) -> None:
+    """900 KB of one-byte chunks, then one every 10 ms (the old reader re-parsed from the start);
+    again on a new connection whenever the server answers or closes this one."""
+    while time.monotonic() < until:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            try:
+                sock.sendall(CHUNKED_HEAD)
+                for _ in range(15):  # 900 KB in all
+                    sock.sendall(b"1\r\n \r\n" * 10_000)
+                while time.monotonic() < until:
+                    time.sleep(0.01)
+                    sock.sendall(b"1\r\n \r\n")
+            except OSError:
+                answer = _read_until(sock, min(until, time.monotonic() + 1))
+                scenario.answers[_status(answer) if answer else "closed"] += 1
+                time.sleep(0.2)
+                continue
+        scenario.answers["still open at the end"] += 1
+        return
+
+
+def expect_trickler(server: GunicornServer, scenario: Scenario, until: float, every: float) -> None:
+    """`Expect: 100-continue`, then a body byte every `every` s (they held request threads)."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(
+            b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+            b"\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n"
+        )
+        while time.monotonic() < until:
+            answer = _read_until(sock, min(until, time.monotonic() + every))
+            if answer is not None and not answer.startswith(b"HTTP/1.1 100"):
+                scenario.cut_after.append(time.monotonic() - started)
+                scenario.answers[_status(answer)] += 1
+                return
+            try:
+                sock.sendall(b" ")
+            except OSError:
+                scenario.answers["closed"] += 1
+                return
+        scenario.answers["still open at the end"] += 1
+
+
+def api_prober(server: GunicornServer, scenario: Scenario, until: float) -> None:
+    """`GET /v1/documents` every 0.1 s beside the probes: the API, not only the loop, answers."""
+    while time.monotonic() < until:
+        started = time.monotonic()
+        try:
+            requests.get(f"{server.url}/v1/documents", timeout=PROBE_TIMEOUT).raise_for_status()
+        except requests.RequestException:
+            scenario.api_failures += 1
+        scenario.api.append(time.monotonic() - started)
+        time.sleep(max(0.0, PROBE_EVERY - (time.monotonic() - started)))
+
+
 def run_scenario(
     workdir: Path, name: str, seconds: float, limit: int, abusers: Callable[..., list[Any]]
 ) -> Scenario:
@@ -163,6 +242,9 @@ def run_scenario(
             threading.Thread(target=target, args=args, daemon=True)
             for target, args in abusers(server, job["id"], scenario, until)
         ]
+        threads.append(
+            threading.Thread(target=api_prober, args=(server, scenario, until), daemon=True)
+        )
         for thread in threads:
             thread.start()
         time.sleep(min(1.0, seconds / 10))  # the abusers are in before the first probe
@@ -186,8 +268,20 @@ def measure(seconds: float, waiters: int, slow: int, every: float, limit: int) -
     def slow_headers(server: GunicornServer, _job: str, s: Scenario, until: float) -> list[Any]:
         return [(trickler, (server, s, until, every, True)) for _ in range(slow)]
 
+    def negative(server: GunicornServer, _job: str, s: Scenario, until: float) -> list[Any]:
+        return [(negative_chunk, (server, s, until)) for _ in range(2)]
+
+    def drip(server: GunicornServer, _job: str, s: Scenario, until: float) -> list[Any]:
+        return [(chunk_drip, (server, s, until)) for _ in range(2)]
+
+    def expecting(server: GunicornServer, _job: str, s: Scenario, until: float) -> list[Any]:
+        return [(expect_trickler, (server, s, until, every)) for _ in range(slow)]
+
     scenarios = {
         "idle": no_one,
+        "2 negative chunks": negative,
+        "2 chunk drips": drip,
+        f"{slow} Expect bodies": expecting,
         f"{waiters} waiters": waiting,
         f"{slow} slow bodies": slow_bodies,
         f"{slow} slow headers": slow_headers,
@@ -221,7 +315,8 @@ def _print(result: dict[str, Any]) -> None:
         print(
             f"  {name:<16} probes {s['probes']:>4}  p50 {s.get('p50_ms', '-'):>8} ms  "
             f"p99 {s.get('p99_ms', '-'):>8} ms  max {s.get('max_ms', '-'):>8} ms  "
-            f"failed {s['probe_failures']}"
+            f"failed {s['probe_failures']}  API p99 {s['api'].get('p99_ms', '-')} ms "
+            f"max {s['api'].get('max_ms', '-')} ms failed {s['api']['failures']}"
             + (f"  abusers got {s['abusers_answered']}" if s["abusers_answered"] else "")
             + (f"  cut after {cut[0]}-{cut[1]} s" if cut else "")
         )

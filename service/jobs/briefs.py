@@ -72,8 +72,8 @@ def create_or_reuse_brief_job(
     stories: str | None = None,
     since: str | None = None,
 ) -> tuple[JobRecord, bool]:
-    """Like `create_brief_job`; also says whether the job is an earlier, finished one (True)
-    rather than a new one, so that HTTP can answer 200 rather than 201/202."""
+    """Like `create_brief_job`; also says whether the job is an earlier one (True), finished or
+    still queued or running for the same brief, rather than a new one."""
     request = parse_model(
         BriefRequest,
         {
@@ -91,6 +91,7 @@ def create_or_reuse_brief_job(
     language = normalise_language(request.language) if request.language else None
     selected = _select_documents(store, request.document_ids, language)
     words = int(request.max_words or max_words)
+    key = None
     if pipeline is not None:
         mode = request.stories or DEFAULT_MODE
         try:
@@ -108,6 +109,9 @@ def create_or_reuse_brief_job(
         "stories": request.stories or DEFAULT_MODE,  # explicit: a default may change
         **({"since": request.since} if request.since else {}),
     }
+    active = store.active_job_for(queued, selected, key, ignore=(REQUEST_ID,))
+    if active is not None:  # the same brief is queued or running: one job, not one per request
+        return active, True
     request_id = current_context().get(REQUEST_ID)  # the request's, bound by the HTTP layer
     if request_id is not None:
         queued[REQUEST_ID] = request_id  # the job's logs name it (see JobObserver.running)

@@ -19,6 +19,7 @@ from service.store.records import DONE, FAILED, QUEUED, RUNNING, JobRecord
 from service.store.schema import job_outcomes, job_tasks, jobs, summaries
 
 MAX_NOTE_CHARS = 500
+ACTIVE_SCAN = 200  # queued jobs active_job_for compares with a new request
 
 
 def stage_values(stage: str, now: datetime) -> dict[str, Any]:
@@ -77,6 +78,42 @@ class JobStore(StoreBase):
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else JobRecord.from_row(row)
+
+    def active_job_for(
+        self,
+        request: dict[str, Any],
+        document_ids: Sequence[str],
+        brief_key: str | None,
+        ignore: Sequence[str] = (),
+    ) -> JobRecord | None:
+        """A job that will make the brief asked for, the newest first: a running one making
+        `brief_key` (same texts, models and settings), or a queued one with the same `request`
+        (its `ignore` keys aside, e.g. the request ID) and the same selected `document_ids`
+        (it reads their texts when it runs). Only the newest ACTIVE_SCAN queued jobs are looked
+        at: a duplicate is found while it waits, which is when it would pile up."""
+        wanted = {k: v for k, v in request.items() if k not in ignore}
+        with self.engine.connect() as conn:
+            if brief_key is not None:
+                running = conn.execute(
+                    select(jobs)
+                    .where(jobs.c.status == RUNNING, jobs.c.brief_key == brief_key)
+                    .order_by(jobs.c.created_at.desc())
+                    .limit(1)
+                ).first()
+                if running is not None:
+                    return JobRecord.from_row(running)
+            queued = conn.execute(
+                select(jobs)
+                .where(jobs.c.status == QUEUED)
+                .order_by(jobs.c.created_at.desc())
+                .limit(ACTIVE_SCAN)
+            ).all()
+        for row in queued:
+            job = JobRecord.from_row(row)
+            asked = {k: v for k, v in (job.request or {}).items() if k not in ignore}
+            if asked == wanted and list(job.document_ids) == list(document_ids):
+                return job
+        return None
 
     def set_brief_key(self, job_id: str, worker: str, brief_key: str | None) -> bool:
         """Name the brief a running job makes (None: its brief must not be reused)."""

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from service.errors import CsrfFailed, NotFound, ServiceError, Unauthorized
 from service.http import sessions
 from service.http.auth import current_session, get_keys
-from service.http.inputs import query_number
+from service.http.inputs import MAX_OFFSET, query_number
 from service.http.resources import get_settings, get_store
 from service.jobs import job_to_dict
 from service.validation import is_document_id
@@ -64,8 +64,10 @@ def document(document_id: str) -> str:
     text = stored.text
     passage = None
     if "start" in request.args or "end" in request.args:
-        start = query_number("start", 0, 0, len(text))
-        end = query_number("end", len(text), start, len(text))
+        # As the API (issue 23): offsets past the text, or an end before the start, give an
+        # empty passage, as slicing does; only malformed offsets are 400.
+        start = min(query_number("start", 0, 0, MAX_OFFSET), len(text))
+        end = max(start, min(query_number("end", len(text), 0, MAX_OFFSET), len(text)))
         passage = (text[:start], text[start:end], text[end:], start, end)
     return render_template("web/document.html", document=stored, passage=passage)
 

@@ -52,9 +52,17 @@ def test_without_a_worker_a_wait_times_out_still_queued(app, stored):
 
 
 def test_an_empty_body_asks_for_every_document(stored):
-    response = stored.post("/v1/briefs")
+    response = stored.post("/v1/briefs", content_type="application/json")
     assert response.status_code == 202
     assert response.get_json()["request"]["max_words"] == 250  # settings.default_max_words
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_an_empty_body_without_a_json_type_is_415(stored, content_type):
+    """A browser's cross-site "simple" POST, empty and without a JSON type, queued a job."""
+    response = stored.post("/v1/briefs", content_type=content_type)
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_the_embedded_worker_runs_the_brief_and_wait_returns_it(make_app):
@@ -195,3 +203,14 @@ def test_a_whole_number_written_with_a_decimal_point_is_an_integer(stored):
     job = stored.post("/v1/briefs", json={"max_words": 100.0})
     assert job.status_code == 202
     assert job.get_json()["request"]["max_words"] == 100
+
+
+def test_the_same_request_while_its_job_is_queued_is_that_job(stored, app):
+    """Ten identical brief requests queued ten jobs (issue 23); now one, answered 202 each time."""
+    answers = [stored.post("/v1/briefs", json={"max_words": 120}) for _ in range(10)]
+    assert {answer.status_code for answer in answers} == {202}
+    assert len({answer.get_json()["id"] for answer in answers}) == 1
+    assert len({answer.headers["Location"] for answer in answers}) == 1
+    assert app.extensions["store"].count_jobs(["queued"])["queued"] == 1
+    other = stored.post("/v1/briefs", json={"max_words": 121})
+    assert other.status_code == 202 and other.get_json()["id"] != answers[0].get_json()["id"]

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from service.http import auth, limits, tracing
+from service.http import auth, limits, origin, tracing
 
 
 def test_hooks_run_in_the_order_install_request_hooks_lists(make_app):
     app = make_app()
     assert app.before_request_funcs == {
-        None: [tracing.begin, limits.start_clock, auth.authenticate, limits.limit_rate]
+        None: [
+            tracing.begin,
+            limits.start_clock,
+            origin.check_host,
+            auth.authenticate,
+            limits.limit_rate,
+        ]
     }
-    assert app.after_request_funcs[None] == [tracing.finish]
+    assert app.after_request_funcs[None] == [
+        origin.relative_redirect,
+        auth.private_answer,
+        tracing.finish,
+    ]
     assert app.teardown_request_funcs == {None: [tracing.end]}
 
 
@@ -21,6 +31,7 @@ def test_the_embedded_worker_starts_after_the_time_limit_and_before_auth(make_ap
         "begin",
         "start_clock",
         "start_worker",
+        "check_host",
         "authenticate",
         "limit_rate",
     ]

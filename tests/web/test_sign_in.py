@@ -300,3 +300,17 @@ def test_without_keys_nothing_changes(client):
     assert client.post("/v1/documents", json=DOCUMENT).status_code == 201  # no token needed
     remote = client.get("/", environ_base=REMOTE)
     assert remote.status_code == 403 and remote.mimetype == "text/html"
+
+
+def test_answers_to_the_cookie_are_stored_by_no_cache(client, writer):
+    """The page holds the CSRF token: no cache may keep it, a shared one must key on the cookie
+    (issue 23). Answers to a bearer key are not cookie answers."""
+    sign_in(client, writer.secret)
+    for path in ("/", "/documents/flood", "/v1/documents"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert "Cookie" in response.headers["Vary"], path
+    client.delete_cookie(sessions.COOKIE)
+    keyed = client.get("/v1/documents", headers={"Authorization": f"Bearer {writer.secret}"})
+    assert keyed.status_code == 200 and "no-store" not in keyed.headers.get("Cache-Control", "")
