@@ -185,7 +185,11 @@ class IngestResult:
     copy_of: str | None = None  # the original of a near-duplicate copy (ingest/copies.py)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """`copy_of` only where the document is a copy."""
+        body = dict(self.__dict__)
+        if body["copy_of"] is None:
+            del body["copy_of"]
+        return body
 
 
 def content_id(text: str) -> str:
