@@ -152,6 +152,11 @@ class DocumentTitle(BaseModel):
     title: str
 
 
+class Republished(BaseModel):
+    document_id: str
+    copies: list[str]
+
+
 class Brief(BaseModel):
     """The brief of a finished job, as `service.pipeline.render.brief_to_dict` writes it; its parts
     are the pipeline's own types (`service.pipeline.types`). Fields added after a brief was
@@ -181,6 +186,11 @@ class Brief(BaseModel):
         default_factory=list,
         description="The stories of the corpus, most important first (most documents, then the "
         "latest); `sentences` holds every story's sentences in this order.",
+    )
+    republished: list[Republished] = Field(
+        default_factory=list,
+        description="Documents that are copies of one story (found at ingest, `copy_of`): the "
+        "brief merges and cites only `document_id`, counted as one source.",
     )
 
 

@@ -47,6 +47,9 @@ class Document:
     # cleaner keeps all of it (its rules, measured after trafilatura, removed more article than
     # furniture: `python -m bench pages`).
     extracted: bool = False
+    # The stored original this document is a near-duplicate copy of (ingest/copies.py): the merge
+    # counts the two as one source (merge/copies.py).
+    copy_of: str | None = None
 
     def __post_init__(self) -> None:
         if not self.sha256:
@@ -340,6 +343,8 @@ class Brief:
     titles: dict[str, str] = field(
         default_factory=dict
     )  # document ID -> its title, where it has one
+    # document ID -> the copies of it (the same story republished) merged as that one source
+    republished: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def words(self) -> int:

@@ -68,7 +68,9 @@ class DocumentStore(StoreBase):
         columns it needs, without the conversions of `StoredDocument` (a brief may read 10,000),
         with the SHA-256 of each text as ingest stored it (never taken again)."""
         c = documents.c
-        query = select(c.id, c.text, c.language, c.title, c.published, c.sha256, c.reader)
+        query = select(
+            c.id, c.text, c.language, c.title, c.published, c.sha256, c.reader, c.copy_of
+        )
         return {
             row.id: Document(
                 id=row.id,
@@ -78,6 +80,7 @@ class DocumentStore(StoreBase):
                 published=row.published,
                 sha256=row.sha256,
                 extracted=row.reader is not None,
+                copy_of=row.copy_of,
             )
             for row in self._rows_in(query, c.id, document_ids)
         }

@@ -284,3 +284,24 @@ def test_a_feed_file_is_a_document_per_entry(tmp_path, capsys):
     assert all(d["id"].startswith("feed-") for d in documents)
     assert main(["brief", str(root / "bad.xml")]) == EXIT_USAGE
     assert "bad.xml: not an RSS or Atom feed" in _one_line_error(capsys.readouterr())
+
+
+def test_one_story_on_three_sites_is_one_source(tmp_path, capsys):
+    """The same wire copy on three sites (furniture, a new headline, a paragraph cut) and a
+    different story: the brief cites the first site only, counts one source per sentence, and
+    lists where the story was republished."""
+    from tests.api.test_pages import WIRE
+
+    lines = WIRE.split("\n")
+    files = {
+        "a-site.txt": WIRE,
+        "b-site.txt": "Home | News | Weather\n" + WIRE + "\nRelated stories",
+        "c-site.txt": "\n".join(["Valley cut off by floods", *lines[:3], *lines[4:]]),
+    }
+    root = _tree(tmp_path, files)
+    assert main(["brief", "--format", "json", "--stories", "one", str(root)]) == 0
+    brief = json.loads(capsys.readouterr().out)["brief"]
+    assert brief["republished"] == [{"document_id": "a-site", "copies": ["b-site", "c-site"]}]
+    cited = {c["document_id"] for s in brief["sentences"] for c in s["citations"]}
+    assert cited == {"a-site"} and all(s["sources"] == 1 for s in brief["sentences"])
+    assert "a-site: also published as b-site, c-site" in " ".join(brief["notes"])
