@@ -8,6 +8,9 @@ Two signals, each from a library made for it:
 - near-duplicate text: MinHash signatures of the documents' word shingles (`SHINGLE_WORDS` words,
   lower-cased `\\w+` tokens) in datasketch's LSH index at `THRESHOLD` estimated Jaccard similarity.
 
+The store keeps each original's signature and its LSH bands (`document_bands`), so a new text is
+compared only with the originals that share a band or a canonical URL with it.
+
 A copy records its original (`copy_of`): the earliest document of the copies (one stored before,
 else the first of the batch). `python -m bench copies` measures precision and recall on copies it
 makes of MultiLing's articles and on the real, distinct articles of each MultiLing cluster.
@@ -15,10 +18,12 @@ makes of MultiLing's articles and on the real, distinct articles of each MultiLi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from courlan import normalize_url
 from datasketch import MinHash, MinHashLSH
 
@@ -41,6 +46,25 @@ class Candidate:
 
 def stored_signature(hashvalues: Sequence[int]) -> MinHash:
     return MinHash(num_perm=PERMUTATIONS, seed=1, hashvalues=hashvalues, scheme=SCHEME)
+
+
+def _band_shape() -> tuple[int, int]:
+    """datasketch's choice of (bands, rows per band) for THRESHOLD: what its LSH index uses."""
+    index = MinHashLSH(threshold=THRESHOLD, num_perm=PERMUTATIONS)
+    return index.b, index.r
+
+
+BANDS, ROWS = _band_shape()
+
+
+def bands(minhash: MinHash) -> tuple[str, ...]:
+    """The LSH band keys of a signature: two texts that share one are candidates (the store
+    indexes the originals' bands, so a new text is compared with those only)."""
+    values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+    return tuple(
+        f"{band}:" + hashlib.sha1(values[band * ROWS : (band + 1) * ROWS].tobytes()).hexdigest()
+        for band in range(BANDS)
+    )
 
 
 def hash_values(minhash: MinHash) -> list[int]:

@@ -24,6 +24,8 @@ from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
 from service.ingest.copies import (
     Candidate,
+    bands,
+    canonical_url,
     find_originals,
     hash_values,
     signature,
@@ -319,20 +321,33 @@ def ingest_documents(
 
 
 def _with_originals(store: Store, new: dict[int, NewDocument]) -> dict[int, NewDocument]:
-    """`new` with each text's MinHash signature, and `copy_of` on those that copy an earlier
-    document (one stored, or one before it in the batch): see `ingest/copies.py`."""
+    """`new` with each text's MinHash signature, LSH bands and canonical URL, and `copy_of` on
+    those that copy an earlier document (one stored, or one before it in the batch): see
+    `ingest/copies.py`."""
     signatures = {i: signature(document.text) for i, document in new.items()}
+    their_bands = {i: bands(minhash) for i, minhash in signatures.items()}
+    urls = {i: canonical_url(document.url) for i, document in new.items()}
     ours = {document.id for document in new.values()}
+    found = store.copy_candidates(
+        [band for keys in their_bands.values() for band in keys],
+        [url for url in urls.values() if url is not None],
+    )
     stored = [
         Candidate(document_id, stored_signature(values), url)
-        for document_id, url, values in store.copy_candidates([d.language for d in new.values()])
+        for document_id, url, values in found
         if document_id not in ours
     ]
     originals = find_originals(
-        [Candidate(d.id, signatures[i], d.url) for i, d in new.items()], stored
+        [Candidate(d.id, signatures[i], urls[i]) for i, d in new.items()], stored
     )
     return {
-        i: replace(d, minhash=hash_values(signatures[i]), copy_of=originals.get(d.id))
+        i: replace(
+            d,
+            minhash=hash_values(signatures[i]),
+            canonical_url=urls[i],
+            bands=their_bands[i],
+            copy_of=originals.get(d.id),
+        )
         for i, d in new.items()
     }
 

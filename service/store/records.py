@@ -48,9 +48,14 @@ class NewDocument:
     reader: str | None = None  # "article": trafilatura's text, not cleaned again
     copy_of: str | None = None  # the stored original this text is a near-duplicate of
     minhash: list[int] | None = None  # the text's MinHash signature (ingest/copies.py)
+    canonical_url: str | None = None
+    bands: tuple[str, ...] = ()  # its LSH bands, stored (document_bands) for an original only
 
     def values(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The `documents` row."""
+        values = dict(self.__dict__)
+        del values["bands"]
+        return values
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class StoredDocument:
     reader: str | None = None
     copy_of: str | None = None
     minhash: list[int] | None = None
+    canonical_url: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:

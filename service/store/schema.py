@@ -58,6 +58,22 @@ documents = Table(
     Column("reader", String(16)),
     Column("copy_of", String(ID_LENGTH), index=True),
     Column("minhash", JSON),  # the text's MinHash signature (ingest/copies.py), a list of ints
+    Column("canonical_url", Text, index=True),  # `url` normalised by courlan
+)
+
+# The LSH bands of each original's MinHash signature (ingest/copies.py: a copy is looked for among
+# the originals sharing a band with it, without reading every signature).
+document_bands = Table(
+    "document_bands",
+    metadata,
+    Column("band", String(64), primary_key=True),
+    Column(
+        "document_id",
+        String(ID_LENGTH),
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 summaries = Table(

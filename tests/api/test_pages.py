@@ -119,3 +119,17 @@ def test_copies_of_one_story_are_recorded_as_copies_of_the_original(client):
     results = first.get_json()["documents"] + later.get_json()["documents"]
     assert [r.get("copy_of") for r in results] == [None, "site-a", "site-a", None]
     assert client.get("/v1/documents/site-c").get_json()["copy_of"] == "site-a"
+
+
+def test_a_deleted_original_is_no_longer_compared_with(client):
+    assert client.post("/v1/documents", json={"id": "first", "text": WIRE}).status_code == 201
+    assert client.delete("/v1/documents/first").status_code == 204
+    again = client.post("/v1/documents", json={"id": "second", "text": WIRE + "\nMore soon."})
+    assert "copy_of" not in again.get_json()["documents"][0]
+
+
+def test_the_same_canonical_url_is_a_copy_whatever_the_text(client):
+    url = "https://valleypost.example/news/floods?utm_source=feed"
+    client.post("/v1/documents", json={"id": "one", "text": WIRE, "url": url})
+    other = {"id": "two", "text": "Updated: the road is open again.", "url": url.split("?")[0]}
+    assert client.post("/v1/documents", json=other).get_json()["documents"][0]["copy_of"] == "one"
