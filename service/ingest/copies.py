@@ -60,6 +60,8 @@ BANDS, ROWS = _band_shape()
 def bands(minhash: MinHash) -> tuple[str, ...]:
     """The LSH band keys of a signature: two texts that share one are candidates (the store
     indexes the originals' bands, so a new text is compared with those only)."""
+    if minhash.is_empty():
+        return ()
     values = np.asarray(minhash.hashvalues, dtype=np.uint64)
     return tuple(
         f"{band}:" + hashlib.sha1(values[band * ROWS : (band + 1) * ROWS].tobytes()).hexdigest()
@@ -74,9 +76,9 @@ def hash_values(minhash: MinHash) -> list[int]:
 
 def signature(text: str) -> MinHash:
     words = _WORD.findall(text.lower())
+    # a text shorter than one shingle has none: an empty signature, never a copy by its text
     shingles = {
-        " ".join(words[i : i + SHINGLE_WORDS])
-        for i in range(max(len(words) - SHINGLE_WORDS + 1, 1))
+        " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
     }
     minhash = MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME)
     minhash.update_batch([s.encode("utf-8") for s in shingles])
@@ -106,7 +108,8 @@ def find_originals(
         if candidate.id in order:
             return
         order[candidate.id] = len(order)
-        index.insert(candidate.id, candidate.minhash)
+        if not candidate.minhash.is_empty():
+            index.insert(candidate.id, candidate.minhash)
         url = canonical_url(candidate.url)
         if url is not None:
             by_url.setdefault(url, candidate.id)
@@ -117,7 +120,8 @@ def find_originals(
         url = canonical_url(candidate.url)
         same_page = by_url.get(url) if url is not None else None
         near = sorted(
-            (i for i in index.query(candidate.minhash) if i != candidate.id), key=order.__getitem__
+            (i for i in _similar(index, candidate.minhash) if i != candidate.id),
+            key=order.__getitem__,
         )
         original = same_page if same_page not in (None, candidate.id) else None
         if original is None and near:
@@ -126,3 +130,7 @@ def find_originals(
             originals[candidate.id] = originals.get(original, original)
         add(candidate)
     return originals
+
+
+def _similar(index: MinHashLSH, minhash: MinHash) -> list[str]:
+    return [] if minhash.is_empty() else list(index.query(minhash))

@@ -40,3 +40,10 @@ def test_the_merge_sees_one_document_per_set_of_copies():
     assert [d.id for d in kept] == ["a", "e", "f"]
     assert theirs == ["summary of a", "summary of e", "summary of f"]
     assert republished == {"a": ["b", "c"], "f": ["g"]}
+
+
+def test_texts_shorter_than_a_shingle_are_never_copies_by_their_text():
+    """Two texts with no 5-word shingle ("!!!", "Hello there.") have empty signatures, which
+    MinHash would call identical."""
+    short = [Candidate(i, signature(t)) for i, t in (("a", "!!!"), ("b", "???"), ("c", "Hi."))]
+    assert find_originals(short, []) == {}
