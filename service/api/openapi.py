@@ -139,11 +139,8 @@ def _body(schema: dict[str, Any], required: bool = True, description: str = "") 
 
 def paths(settings: Settings) -> dict[str, Any]:
     limits = _size_limits(settings)
-    document_body = _body(
-        {"oneOf": [ref(DocumentIn), ref(DocumentBatchIn), ref(FeedIn)]},
-        description=limits
-        + " `FeedIn`: an RSS or Atom document, stored as a document per entry (a batch).",
-    )
+    document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]}, description=limits)
+    feed_body = _body(ref(FeedIn), description=limits)
     created = _links(_DOCUMENT_LINKS, "document_id", "$response.body#/documents/0/id")
     stored = {
         "200": _linked(
@@ -154,6 +151,19 @@ def paths(settings: Settings) -> dict[str, Any]:
     put = _links(_DOCUMENT_LINKS, "document_id", "$request.path.document_id")
     job = _links({"getBrief": "GetBrief"}, "job_id", "$response.body#/id")
     return {
+        "/v1/feeds": {
+            "post": {
+                "operationId": "createFeedDocuments",
+                "summary": "Store an RSS or Atom feed as a document per entry (all or nothing); "
+                "reading the same feed again stores nothing twice.",
+                "description": "The feed is read with feedparser; its entries are a batch of "
+                "documents with IDs from each entry's id or link. The service fetches nothing: "
+                "send the feed's XML. A feed that cannot be parsed, or has no entry with text, is "
+                "400 on `feed`.",
+                "requestBody": feed_body,
+                "responses": {**stored, **_errors(400, 408, 409, 413, 415)},
+            },
+        },
         "/v1/documents": {
             "post": {
                 "operationId": "createDocuments",

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from service.config import Settings
@@ -98,9 +98,19 @@ Title = Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)]
 Published = Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
 
 
+def _text_or_html(schema: dict[str, Any]) -> None:
+    """The schema says what validation enforces: a string in `text` or in `html`, not both (the
+    other may be absent or null)."""
+    schema["oneOf"] = [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "html")
+    ]
+
+
 class DocumentIn(RequestModel):
     """A document: its `text`, or an article page's `html` from which the text and the metadata
     not sent (title, published, author, site_name, url: the page's canonical URL) are read."""
+
+    model_config = ConfigDict(json_schema_extra=_text_or_html)
 
     id: DocumentId | None = None
     html: NonBlankStr | None = None  # before `text`, whose check reads it
@@ -217,10 +227,6 @@ def ingest(
         return ingest_documents(
             store, settings, [_single_for_id(payload, document_id)], replace=replace, batch=False
         )
-    if is_feed(payload):
-        return ingest_documents(
-            store, settings, _feed_documents(payload, settings), replace=replace
-        )
     if is_batch(payload):
         documents = payload["documents"]
         if isinstance(documents, list) and len(documents) > settings.max_batch_documents:
@@ -240,14 +246,10 @@ class FeedIn(RequestModel):
     language: LanguageTag | None = None
 
 
-def is_feed(payload: Any) -> bool:
-    """A body with a `feed` field is an RSS or Atom document: a document per entry."""
-    return isinstance(payload, dict) and "feed" in payload
-
-
-def _feed_documents(payload: Any, settings: Settings) -> list[DocumentIn]:
-    """The entries of a `{"feed": "<rss ...>"}` body as a batch (see `readers.feed`); InvalidField
-    (400) for a feed that cannot be read, with what was wrong."""
+def ingest_feed(store: Store, settings: Settings, payload: Any) -> list[IngestResult]:
+    """Store the entries of a `{"feed": "<rss ...>"}` body as a batch (see `readers.feed`): a
+    document per entry, all or nothing; InvalidField (400) for a feed that cannot be read, with
+    what was wrong."""
     request = parse_model(FeedIn, payload)
     try:
         entries = read_feed(request.feed)
@@ -261,7 +263,8 @@ def _feed_documents(payload: Any, settings: Settings) -> list[DocumentIn]:
         )
     if request.language is not None:
         entries = [{**entry, "language": request.language} for entry in entries]
-    return parse_model(DocumentBatchIn, {"documents": entries}).documents
+    documents = parse_model(DocumentBatchIn, {"documents": entries}).documents
+    return ingest_documents(store, settings, documents)
 
 
 def is_batch(payload: Any) -> bool:

@@ -64,7 +64,7 @@ approved the new budget on Tuesday after a long debate about the bridge.&lt;/p&g
 
 
 def test_a_feed_is_a_document_per_entry_and_reading_it_again_stores_nothing(client):
-    first = client.post("/v1/documents", json={"feed": RSS})
+    first = client.post("/v1/feeds", json={"feed": RSS})
     assert first.status_code == 201, first.get_json()
     stored = first.get_json()["documents"]
     assert [d["status"] for d in stored] == ["created", "created"]
@@ -73,7 +73,7 @@ def test_a_feed_is_a_document_per_entry_and_reading_it_again_stores_nothing(clie
     assert entry["url"] == "https://valleypost.example/a"
     assert entry["published"] == "2026-03-04T09:30:00Z"
     assert "after a long debate about the bridge" in entry["text"]  # the fullest text
-    again = client.post("/v1/documents", json={"feed": RSS})
+    again = client.post("/v1/feeds", json={"feed": RSS})
     assert again.status_code == 200
     assert [d["id"] for d in again.get_json()["documents"]] == [d["id"] for d in stored]
     assert len(client.get("/v1/documents").get_json()["documents"]) == 2
@@ -85,7 +85,7 @@ def test_a_feed_that_cannot_be_read_is_400_saying_why(client):
         ("<rss version='2.0'><channel><item>", "no element found"),
         ("<rss version='2.0'><channel><title>T</title></channel></rss>", "no entry with text"),
     ):
-        response = client.post("/v1/documents", json={"feed": feed})
+        response = client.post("/v1/feeds", json={"feed": feed})
         error = response.get_json()["error"]
         assert (response.status_code, error["field"]) == (400, "feed"), feed
         assert why in error["message"], error["message"]
