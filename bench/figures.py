@@ -124,7 +124,7 @@ def _place(disagreement: Disagreement, mention: dict[str, Any]) -> int | None:
 
 
 def _same_value(shown: str, written: str) -> bool:
-    from service.pipeline.merge.facts import numbers
+    from service.pipeline.merge.assertions import numbers
 
     return {float(v) for v in numbers(shown)} == {float(v) for v in numbers(written)}
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from service.brief_request import BriefRequest
+
 SIZES = (1_000, 5_000, 10_000)
 MAX_WORDS = 250
 
@@ -76,7 +78,7 @@ def measure(size: int, distinct: bool = False) -> dict[str, Any]:
     summaries = with_vectors(summaries, embedder)
     embedding_seconds = time.perf_counter() - embedding_started
     started = time.perf_counter()
-    brief = pipeline.merge(documents, summaries, MAX_WORDS)
+    brief = pipeline.merge(documents, summaries, BriefRequest(max_words=MAX_WORDS, stories="auto"))
     merge_seconds = time.perf_counter() - started
     job_seconds, status = _job(documents, summaries, pipeline)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -124,7 +126,16 @@ def _job(documents: list[Any], summaries: list[Any], pipeline: Any) -> tuple[flo
         store = Store(f"sqlite:///{Path(tmp) / 'merge.sqlite3'}")
         store.create_all()
         fill_store(store, documents, summaries)
-        job = create_brief_job(store, [d.id for d in documents], None, MAX_WORDS)
+        job = create_brief_job(
+            store,
+            BriefRequest.parse(
+                {
+                    "document_ids": [d.id for d in documents],
+                    "language": None,
+                    "max_words": MAX_WORDS,
+                }
+            ),
+        )
         started = time.perf_counter()
         finished = run_job(store, pipeline, job.id)
         seconds = time.perf_counter() - started

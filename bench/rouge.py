@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from bench.rouge_baselines import lead, lexrank, stemmer_name
+from bench.rouge_leads import lead_scores
 from bench.rouge_scoring import ROUGE_TYPES, recall
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.documents.language import detect_language
 from service.pipeline.documents.sentences import split_sentences
@@ -68,7 +70,7 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
     # A benchmark cluster is one story by construction (its references summarise all of it);
     # how the service finds stories in a mixed corpus is measured by `bench stories`.
     summaries = [pipeline.summarise(d) for d in documents]
-    brief = pipeline.merge(documents, summaries, words, stories="one")
+    brief = pipeline.merge(documents, summaries, BriefRequest(max_words=words, stories="one"))
     documents_by_id = {d.id: d for d in documents}
     shown = {
         "brief": [s.text for s in brief.sentences],
@@ -89,6 +91,7 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
         for c in s.trimmed
     )
     result["disagreements"] = len(brief.disagreements)
+    result.update(lead_scores(brief.sentences, documents, references, language))
     return result
 
 
@@ -140,6 +143,8 @@ def summarise_language(results: list[dict[str, Any]]) -> dict[str, Any]:
     summary["evidence_coverage"] = round(covered[0] / covered[1], 4) if covered[1] else 1.0
     summary["trimmed_words"] = sum(r["trimmed_words"] for r in results)
     summary["disagreements"] = sum(r["disagreements"] for r in results)
+    for name in ("first_sentence", "first_sentence_before"):  # ROUGE-2 F (`rouge_leads`)
+        summary[f"{name}_rouge2"] = round(float(np.mean([r[name] for r in results])), 2)
     return summary
 
 
@@ -157,17 +162,25 @@ def table(report: dict[str, Any]) -> str:
     lines.append(
         "| Language | Redundancy, cosine >= 0.6: brief / LexRank / lead "
         "| Half the concepts shared: brief / LexRank / lead "
-        "| Evidence coverage | Words trimmed | Disagreements found |"
+        "| Evidence coverage | Words trimmed | Disagreements found "
+        "| Lead ROUGE-2 F: now / previous rule (ratio) |"
     )
-    lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for language, figures in report["languages"].items():
         cosine = " / ".join(f"{figures[s]['redundancy_cosine']:.1%}" for s in SYSTEMS)
         shared = " / ".join(f"{figures[s]['redundancy_concepts']:.1%}" for s in SYSTEMS)
         lines.append(
             f"| {language} | {cosine} | {shared} | {figures['evidence_coverage']:.1%} | "
-            f"{figures['trimmed_words']} | {figures['disagreements']} |"
+            f"{figures['trimmed_words']} | {figures['disagreements']} | "
+            f"{_lead_cell(figures)} |"
         )
     return "\n".join(lines)
+
+
+def _lead_cell(figures: dict[str, Any]) -> str:
+    now, before = figures["first_sentence_rouge2"], figures["first_sentence_before_rouge2"]
+    ratio = f"{now / before:.2f}" if before else "-"
+    return f"{now:.2f} / {before:.2f} ({ratio})"
 
 
 def main(argv: list[str]) -> int:

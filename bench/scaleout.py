@@ -35,6 +35,7 @@ from typing import Any
 from bench._server import kill_group, start_celery_worker
 from bench.chaos import Postgres
 from bench.fresh import MAX_WORDS, documents
+from service.brief_request import BriefRequest
 
 POLL_SECONDS = 0.05
 REDIS = "redis://127.0.0.1:6379/0"
@@ -101,7 +102,12 @@ def brief(
         ingest(
             store, settings, {"documents": requests[first : first + settings.max_batch_documents]}
         )
-    job = create_brief_job(store, [d["id"] for d in requests], None, MAX_WORDS)
+    job = create_brief_job(
+        store,
+        BriefRequest.parse(
+            {"document_ids": [d["id"] for d in requests], "language": None, "max_words": MAX_WORDS}
+        ),
+    )
     celery = make_celery(settings)
     sent = time.perf_counter()
     celery.send_task(START, args=[job.id], queue=settings.celery_queue)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from service.brief_request import DEFAULT_MAX_WORDS
+
 ENV_PREFIX = "SUMMARY_"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +91,9 @@ class Settings:
     max_request_bytes: int = setting(16_000_000, "Largest accepted request body, in bytes.")
     max_batch_documents: int = setting(500, "Most documents in one `POST /v1/documents` batch.")
     max_wait_seconds: int = setting(60, "Longest `?wait=` a request may ask for.")
-    default_max_words: int = setting(250, "Brief length when a request names no `max_words`.")
+    default_max_words: int = setting(
+        DEFAULT_MAX_WORDS, "Brief length when a request names no `max_words`."
+    )
     summary_sentences: int = setting(
         8,
         "Most sentences taken from one document's summary (the extractive summary is also the"

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, url_for
 
+from service.brief_request import BriefRequest
 from service.errors import NotFound
 from service.http.formats import BriefPage, brief_response
 from service.http.inputs import json_body, wait_seconds
 from service.http.limits import wait_slot
 from service.http.resources import get_settings, get_store, get_worker
-from service.jobs import (
-    BriefRequest,
-    create_or_reuse_brief_job,
-    job_to_dict,
-    parse_brief_request,
-    wait_for_job,
-)
+from service.jobs import create_or_reuse_brief_job, job_to_dict, wait_for_job
 from service.store import JobRecord
 
 bp = Blueprint("briefs", __name__, url_prefix="/v1/briefs")
@@ -34,24 +29,17 @@ def create_brief() -> Response:
     200 and the stored brief when one was already made of the same texts, models and settings."""
     settings = get_settings()
     wait = wait_seconds(settings.max_wait_seconds)
-    brief_request = parse_brief_request(json_body(optional=True))
+    brief_request = BriefRequest.parse(json_body(optional=True))
     with wait_slot(wait):
         return _create(brief_request, wait)
 
 
 def _create(brief_request: BriefRequest, wait: float) -> Response:
-    settings = get_settings()
-    # Each document once: 10,000 copies of one ID would be kept in the job's request otherwise.
-    document_ids = brief_request.document_ids
-    unique_ids = None if document_ids is None else list(dict.fromkeys(document_ids))
     job, reused = create_or_reuse_brief_job(
         get_store(),
-        unique_ids,
-        brief_request.language,
-        brief_request.max_words or settings.default_max_words,
+        brief_request,
+        default_max_words=get_settings().default_max_words,
         pipeline=current_app.extensions["pipeline"],
-        stories=brief_request.stories,
-        since=brief_request.since,
     )
     if not reused:
         get_worker().wake()

@@ -35,6 +35,8 @@ def document_to_dict(document: StoredDocument) -> dict[str, Any]:
         "metadata_sources": document.metadata_sources,
         "reader": document.reader,
         "copy_of": document.copy_of,
+        "date": document.dated,
+        "date_source": document.dated_source,
         "language": document.language,
         "language_confidence": document.language_confidence,
         "language_source": document.language_source,

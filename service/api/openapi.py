@@ -16,12 +16,12 @@ from pydantic.json_schema import models_json_schema
 
 from service.api import schemas
 from service.api.documents import MAX_OFFSET, MAX_PAGE
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.http.formats import FORMATS
 from service.http.resources import get_settings
 from service.http.tracing import HEADER as REQUEST_ID_HEADER
 from service.ingest.documents import DocumentBatchIn, DocumentIn, FeedIn
-from service.jobs.briefs import BriefRequest
 from service.validation import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
 
 bp = Blueprint("openapi", __name__)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.brief_request import StoryMode
 from service.pipeline import types as pipeline
 
 
@@ -72,6 +73,15 @@ class DocumentHead(BaseModel):
         description="The stored document this one is a near-duplicate copy of (the same story "
         "republished): briefs count the two as one source.",
     )
+    date: str | None = Field(
+        json_schema_extra={"format": "date"},
+        description="The document's date, taken at ingest: `published` where sent, else a "
+        "dateline in its first lines, else a date in its URL; what its relative dates "
+        "('on Saturday') are read against.",
+    )
+    date_source: Literal["published", "page", "dateline", "url", "none"] | None = Field(
+        description="Where `date` was read; `none`: nowhere; null: stored before dating."
+    )
     language: str
     language_confidence: float
     language_source: Literal["declared", "detected"]
@@ -112,6 +122,35 @@ class BriefSentence(BaseModel):
         "'However,', an aside in brackets), as spans of the stored text; only when some were. "
         "Nothing else is changed but the case of the first letter.",
     )
+    when: When | None = Field(
+        None,
+        description="The date of what it reports; null where neither it nor its document "
+        "gives one.",
+    )
+
+
+class When(BaseModel):
+    """When what a sentence reports happened (`service.pipeline.merge.when`)."""
+
+    start: str | None = Field(
+        json_schema_extra={"format": "date"},
+        description="Null: a relative expression ('on Saturday') in a document with no date.",
+    )
+    end: str | None = Field(
+        json_schema_extra={"format": "date"}, description="Equal to `start` for one day."
+    )
+    expression: str | None = Field(
+        description="The words the date was read from ('on Saturday', 'in December'); null "
+        "where the sentence names no time."
+    )
+    reported: bool = Field(
+        description="True: the sentence names no time; the date is its document's, the date "
+        "it was reported."
+    )
+
+
+class TimelineEntry(When):
+    sentence: int = Field(description="Index of the sentence in the story's `sentences`.")
 
 
 class Headline(BaseModel):
@@ -134,6 +173,9 @@ class Story(BaseModel):
     documents: list[str]
     sentences: list[BriefSentence]
     disagreements: list[pipeline.Disagreement]
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="Its dated sentences in the order of their dates."
+    )
     first_published: str | None = Field(description="Date of its earliest document (ISO 8601).")
     last_published: str | None = Field(description="Date of its latest document (ISO 8601).")
     dropped_sentences: int
@@ -218,7 +260,7 @@ class JobRequest(BaseModel):
     document_ids: list[str] | None
     language: str | None
     max_words: int | None
-    stories: Literal["auto", "one"] | None = Field(
+    stories: StoryMode | None = Field(
         None,
         description="`auto` (the default): a brief per story found; `one`: the corpus as one "
         "story.",

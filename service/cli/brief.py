@@ -17,17 +17,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from service.brief_request import (
+    DEFAULT_MAX_WORDS,
+    DEFAULT_STORY_MODE,
+    MAX_MAX_WORDS,
+    MIN_MAX_WORDS,
+    STORY_MODES,
+    BriefRequest,
+)
 from service.cli.base import UsageError, fail
 from service.config import Settings
 from service.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK
-from service.pipeline.render import figure_label, subject_label
-from service.pipeline.stories.brief import DEFAULT_MODE
+from service.pipeline.render import brief_report
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}  # as service.ingest.readers.feed (not imported: fast)
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}  # one document a line, as POST /v1/documents takes it
 PROGRESS_AFTER = 3  # documents; a progress bar only for more
-MIN_MAX_WORDS, MAX_MAX_WORDS = 20, 2000  # as service.jobs.briefs (not imported: --help is fast)
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
 _DOCUMENT_FIELD = re.compile(r"^documents\[(\d+)\]")
 
@@ -39,11 +46,14 @@ def add_parser(commands: Any) -> None:
         "brief",
         help="print a brief of text, Markdown or HTML files and folders",
         description="Summarise files into one brief whose sentences cite the files they rest on. "
-        "A folder stands for its .txt, .md, .html and .xml/.rss/.atom files (recursively, hidden "
-        "ones left out); an HTML file is read as an article page (its article text, title, date, "
-        "author and site, without the page's furniture); a feed is a document per entry. Each "
-        "file is a document whose ID is its name without the suffix. The brief goes to stdout; "
-        "progress (more than 3 files, on a terminal) and errors go to stderr.",
+        "A folder stands for its .txt, .md, .html, .jsonl and .xml/.rss/.atom files (recursively, "
+        "hidden ones left out); an HTML file is read as an article page (its article text, title, "
+        "date, author and site, without the page's furniture); a feed is a document per entry. "
+        "Each file is a document whose ID is its name without the suffix, except a .jsonl (JSON "
+        "Lines) file: one document a line, in the API's document shape (id, text, title, url, "
+        "published, language), so that a desk's export with dates and titles is briefed as it "
+        "is. The brief goes to stdout; progress (more than 3 files, on a terminal) and errors go "
+        "to stderr.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -65,14 +75,14 @@ def add_parser(commands: Any) -> None:
         default=None,
         metavar="N",
         help=f"length of the brief, {MIN_MAX_WORDS} to {MAX_MAX_WORDS} words "
-        "(default: SUMMARY_DEFAULT_MAX_WORDS, 250)",
+        f"(default: SUMMARY_DEFAULT_MAX_WORDS, {DEFAULT_MAX_WORDS})",
     )
     brief.add_argument(
         "--stories",
-        choices=["auto", "one"],
-        default=DEFAULT_MODE,
+        choices=STORY_MODES,
+        default=DEFAULT_STORY_MODE,
         help="auto: a section per story found among the files; one: the files as one story, a "
-        f"single brief (default: {DEFAULT_MODE})",
+        f"single brief (default: {DEFAULT_STORY_MODE})",
     )
     brief.add_argument(
         "--model",
@@ -115,12 +125,15 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
+                if p.suffix.lower()
+                in TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                raise UsageError(f"{path}: no .txt, .md, .html or feed files in this folder")
+                raise UsageError(
+                    f"{path}: no .txt, .md, .html, .jsonl or feed files in this folder"
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -134,22 +147,17 @@ def document_id_for(path: Path) -> str:
     return _ID_UNSAFE.sub("-", path.stem).strip("-._:")[:128] or "document"
 
 
-def read_documents(files: Sequence[Path], language: str | None) -> list[dict[str, Any]]:
-    """One document per file, as POST /v1/documents takes it (an HTML file as `html`: the
-    service reads its article and metadata), one per entry of a feed; UsageError names a bad
-    file."""
-    return read_inputs(files, language)[0]
-
-
-def read_inputs(
-    files: Sequence[Path], language: str | None
-) -> tuple[list[dict[str, Any]], list[Path]]:
-    """`read_documents`, with the file each document came from."""
+def read_documents(
+    files: Sequence[Path], language: str | None, where: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """One document per file (per line of a JSON Lines file), as POST /v1/documents takes it;
+    an HTML file as `html` (the service reads its article and metadata), a feed a document per
+    entry; UsageError names a bad file. `where` gets, per document, the file (and line) it came
+    from."""
     from service.ingest.readers.feed import FeedError, read_feed
 
-    sources: list[Path] = []
     documents: list[dict[str, Any]] = []
-    owners: dict[str, Path] = {}
+    owners: dict[str, str] = {}
     for path in files:
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -157,17 +165,18 @@ def read_inputs(
             raise UsageError(f"{path}: not UTF-8 text") from None
         except OSError as exc:
             raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            for line, row in _json_lines(path, text):
+                _add(documents, owners, where, row, f"{path}:{line}", language)
+            continue
         if path.suffix.lower() in FEED_SUFFIXES:
             try:
                 entries = read_feed(text)
             except FeedError as exc:
                 raise UsageError(f"{path}: {exc}") from None
             for entry in entries:
-                if entry["id"] in owners:  # the same entry in two feeds: stored once
-                    continue
-                owners[entry["id"]] = path
-                documents.append({**entry, "language": language} if language else entry)
-                sources.append(path)
+                if entry["id"] not in owners:  # the same entry in two feeds: stored once
+                    _add(documents, owners, where, entry, str(path), language)
             continue
         document: dict[str, Any] = {"id": document_id_for(path)}
         if path.suffix.lower() in HTML_SUFFIXES:
@@ -176,28 +185,60 @@ def read_inputs(
             document["text"] = text
         if not text.strip():
             raise UsageError(f"{path}: there is no text in it")
-        if language:
-            document["language"] = language
-        if document["id"] in owners:
-            raise UsageError(
-                f"{owners[document['id']]} and {path} would both be document "
-                f"{document['id']!r}; rename one"
-            )
-        owners[document["id"]] = path
-        documents.append(document)
-        sources.append(path)
-    return documents, sources
+        _add(documents, owners, where, document, str(path), language)
+    return documents
+
+
+def _json_lines(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The documents of a JSON Lines file with their line numbers; blank lines are skipped. A
+    line without an `id` is named by the file and line (the API would name it by its text)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        if not isinstance(document, dict):
+            raise UsageError(f"{path}:{number}: a line must be a JSON object (a document)")
+        if document.get("id") is None:
+            document["id"] = f"{document_id_for(path)}-{number}"
+        yield number, document
+
+
+def _add(
+    documents: list[dict[str, Any]],
+    owners: dict[str, str],
+    where: list[str] | None,
+    document: dict[str, Any],
+    origin: str,
+    language: str | None,
+) -> None:
+    if language:
+        document["language"] = language
+    key = str(document.get("id"))
+    if key in owners:
+        raise UsageError(f"{owners[key]} and {origin} would both be document {key!r}; rename one")
+    owners[key] = origin
+    documents.append(document)
+    if where is not None:
+        where.append(origin)
 
 
 def _brief(args: argparse.Namespace) -> int:
-    documents, files = read_inputs(collect_files(args.paths), args.language)
+    files = collect_files(args.paths)
+    origins: list[str] = []
+    documents = read_documents(files, args.language, origins)
     overrides: dict[str, Any] = {}
     if args.model:
         overrides.update(summariser="seq2seq", seq2seq_model=args.model)
     with tempfile.TemporaryDirectory(prefix="summary-") as tmp:
         overrides["database_url"] = args.database or f"sqlite:///{Path(tmp) / 'brief.sqlite3'}"
         settings = Settings.from_env(overrides)
-        result = _run_brief(settings, documents, files, args.max_words, args.stories)
+        request = {"document_ids": [d["id"] for d in documents], "stories": args.stories}
+        if args.max_words is not None:
+            request["max_words"] = args.max_words
+        result = _run_brief(settings, documents, origins, request)
     if result["status"] != "done":
         reason = (result.get("error") or {}).get("reason") or "the job was not run"
         return fail(f"the brief failed: {reason}", EXIT_FAILED)
@@ -208,9 +249,8 @@ def _brief(args: argparse.Namespace) -> int:
 def _run_brief(
     settings: Settings,
     documents: list[dict[str, Any]],
-    files: list[Path],
-    max_words: int | None,
-    stories: str = DEFAULT_MODE,
+    files: Sequence[str | Path],
+    request: dict[str, Any],
 ) -> dict[str, Any]:
     """Ingest, queue and run the brief job as a worker would; the job as the API shows it."""
     from service.errors import ServiceError
@@ -226,10 +266,8 @@ def _run_brief(
             ingest(store, settings, {"documents": documents}, replace=True)
             job = create_brief_job(
                 store,
-                [d["id"] for d in documents],
-                None,
-                max_words or settings.default_max_words,
-                stories=stories,
+                BriefRequest.parse(request),
+                default_max_words=settings.default_max_words,
             )
         except ServiceError as exc:
             raise UsageError(_naming_the_file(exc, files)) from None
@@ -249,14 +287,19 @@ def _run_brief(
     return job_to_dict(finished)
 
 
-def _naming_the_file(exc: Any, files: Sequence[Path]) -> str:
-    """`documents[3].text: ...` as `corpus/d.txt: ...`: the file, not the request, is the input."""
+def _naming_the_file(exc: Any, files: Sequence[str | Path]) -> str:
+    """`documents[3].text: ...` as `corpus/d.txt: ...`: the file, not the request, is the input;
+    a line of a JSON Lines file keeps the field it names (`export.jsonl:4: published: ...`)."""
     field = getattr(exc, "field", None) or ""
     found = _DOCUMENT_FIELD.match(field)
     if found is None or int(found.group(1)) >= len(files):
         return str(exc)
     message = str(exc).removeprefix(f"{field}: ")
-    return f"{files[int(found.group(1))]}: {message}"
+    origin = str(files[int(found.group(1))])
+    inner = field[found.end() :].lstrip(".")
+    if inner and Path(origin.rsplit(":", 1)[0]).suffix.lower() in JSONL_SUFFIXES:
+        return f"{origin}: {inner}: {message}"
+    return f"{origin}: {message}"
 
 
 @contextmanager
@@ -288,55 +331,4 @@ def render(result: dict[str, Any], form: str) -> str:
         return json.dumps(result, ensure_ascii=False, indent=2)
     if form == "md":
         return str(brief["markdown"]).rstrip("\n")
-    stories = brief.get("stories") or []
-    if len(stories) > 1:
-        lines = _story_sections(stories)
-    else:
-        lines = [str(brief["text"]), *_differences(brief.get("disagreements") or [])]
-    models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
-    lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
-    lines.extend(brief["notes"])
-    return "\n".join(lines)
-
-
-def _story_sections(stories: list[dict[str, Any]]) -> list[str]:
-    """A section per story under its headline; stories without a brief under "Also reported"."""
-    lines: list[str] = []
-    minor = [story for story in stories if not story["sentences"]]
-    for story in stories:
-        if story["sentences"]:
-            text = " ".join(
-                s["text"] + " " + "".join(f"[{i}]" for i in dict.fromkeys(_cited(s["citations"])))
-                for s in story["sentences"]
-            )
-            lines += [*([""] if lines else []), _headline(story), text]
-            lines += _differences(story["disagreements"])
-    if minor:
-        lines += ["", "Also reported:", *(f"- {_headline(story)}" for story in minor)]
-    return lines
-
-
-def _headline(story: dict[str, Any]) -> str:
-    """The story's headline, citing its document, then "(3 sources, 2024-12-20 to ...)"."""
-    headline = story.get("headline") or {}
-    text = headline.get("text") or f"Story {story['id']}"
-    cited = f" [{headline['citation']['document_id']}]" if headline else ""
-    count = len(story["documents"])
-    when = [d for d in dict.fromkeys((story["first_published"], story["last_published"])) if d]
-    dates = f", {' to '.join(when)}" if when else ""
-    return f"{text}{cited} ({count} source{'s' if count != 1 else ''}{dates})"
-
-
-def _cited(citations: list[dict[str, Any]]) -> list[str]:
-    return [str(c["document_id"]) for c in citations]
-
-
-def _differences(disagreements: list[dict[str, Any]]) -> list[str]:
-    lines: list[str] = []
-    for item in (d for d in disagreements if d.get("figures")):
-        figures = "; ".join(
-            f"{figure_label(f)} " + "".join(f"[{i}]" for i in _cited(f["citations"]))
-            for f in item["figures"]
-        )
-        lines.append(f"- {subject_label(item)}: {figures}")
-    return ["", "Where sources differ:", *lines] if lines else []
+    return brief_report(brief)

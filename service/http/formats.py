@@ -39,7 +39,7 @@ def brief_response(job: Mapping[str, Any], brief_page: BriefPage) -> Response:
     """The job as JSON, its brief as Markdown (footnote citations) or as `brief_page` (HTML)."""
     media_type = requested_format()
     if media_type == MARKDOWN:
-        response = Response(brief_markdown(job), mimetype=MARKDOWN)
+        response = Response(job_markdown(job), mimetype=MARKDOWN)
     elif media_type == HTML:
         response = brief_page(job)
     else:
@@ -49,8 +49,9 @@ def brief_response(job: Mapping[str, Any], brief_page: BriefPage) -> Response:
     return response
 
 
-def brief_markdown(job: Mapping[str, Any]) -> str:
-    """The brief's Markdown; while the job runs or after it failed, a line that says so."""
+def job_markdown(job: Mapping[str, Any]) -> str:
+    """The job's brief as Markdown (the pipeline rendered it: `brief["markdown"]`); while the job
+    runs or after it failed, a line that says so."""
     brief = job.get("brief")
     if job.get("status") == "done" and isinstance(brief, Mapping):
         return str(brief.get("markdown", ""))

@@ -33,6 +33,7 @@ from service.ingest.copies import (
 )
 from service.ingest.readers.article import FROM_PAGE, FROM_REQUEST, PageError, read_article
 from service.ingest.readers.feed import FeedError, read_feed
+from service.pipeline.documents.chronology import DocumentDate, date_document
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.documents.language import detect_language, normalise_language
 from service.store import (
@@ -422,6 +423,33 @@ def _title(
     return headline[:MAX_TITLE_CHARS], DERIVED
 
 
+def _dated(
+    document: DocumentIn,
+    stored: StoredDocument | None,
+    sha256: str,
+    language: str,
+    origin: Origin | None = None,
+) -> DocumentDate:
+    """The document's date (`chronology.date_document`); a stored copy of the same text,
+    `published` and URL keeps the date it was given."""
+    if (
+        stored is not None
+        and stored.dated_source
+        and (stored.sha256, stored.published, stored.url, stored.language)
+        == (sha256, document.published, document.url, language)
+    ):
+        return DocumentDate(_day(stored.dated), stored.dated_source)
+    assert document.text is not None  # read_page has read any page
+    if origin is not None and (origin.sources or {}).get("published") == FROM_PAGE:
+        # the page's own date (its metadata, read by trafilatura/htmldate): source "page"
+        return date_document(document.text, language, None, document.url, document.published)
+    return date_document(document.text, language, document.published, document.url)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def _prepare(
     document: DocumentIn, document_id: str, stored: StoredDocument | None, origin: Origin
 ) -> NewDocument:
@@ -436,12 +464,15 @@ def _prepare(
         guess = detect_language(text, declared)
         language = (guess.language, guess.confidence, guess.source)
     title, title_source = _title(document, stored, sha256, language[0])
+    dated = _dated(document, stored, sha256, language[0], origin)
     return NewDocument(
         id=document_id,
         text=text,
         sha256=sha256,
         title=title,
         title_source=title_source,
+        dated=dated.iso,
+        dated_source=dated.source,
         url=document.url,
         published=document.published,
         declared_language=declared,

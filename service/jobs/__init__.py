@@ -2,11 +2,9 @@
 
 from service.jobs.backends import background_worker
 from service.jobs.briefs import (
-    BriefRequest,
     create_brief_job,
     create_or_reuse_brief_job,
     job_to_dict,
-    parse_brief_request,
     wait_for_job,
 )
 from service.jobs.run import run_job
@@ -14,13 +12,11 @@ from service.jobs.worker import BackgroundWorker, EmbeddedWorker
 
 __all__ = [
     "BackgroundWorker",
-    "BriefRequest",
     "EmbeddedWorker",
     "background_worker",
     "create_brief_job",
     "create_or_reuse_brief_job",
     "job_to_dict",
-    "parse_brief_request",
     "run_job",
     "wait_for_job",
 ]

@@ -4,111 +4,68 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import Field
-
+from service.brief_request import DEFAULT_MAX_WORDS, BriefRequest
 from service.errors import EmptyCorpus, NotFound, UnknownDocuments
 from service.jobs.observe import REQUEST_ID
 from service.jobs.steps import DocumentGone, PipelineLike, brief_keys
 from service.logs import current_context
 from service.pipeline.documents.language import normalise_language
-from service.pipeline.stories.brief import DEFAULT_MODE
 from service.store import JobRecord, Store
-from service.validation import WHOLE, DocumentId, LanguageTag, RequestModel, parse_model
 
-MIN_MAX_WORDS = 20
-MAX_MAX_WORDS = 2000
-MAX_DOCUMENT_IDS = 10_000
 SHOWN_UNKNOWN_IDS = 20  # in the error message; `details.unknown_ids` lists them all
-
-
-class BriefRequest(RequestModel):
-    document_ids: (
-        Annotated[list[DocumentId], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)] | None
-    ) = None
-    language: LanguageTag | None = None
-    stories: Literal["auto", "one"] | None = None
-    since: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None  # a brief job's ID
-    max_words: Annotated[int, Field(ge=MIN_MAX_WORDS, le=MAX_MAX_WORDS), WHOLE] | None = None
-
-
-def parse_brief_request(payload: Any) -> BriefRequest:
-    """Validate a `POST /v1/briefs` body (errors name the field, e.g. `document_ids[3]`)."""
-    return parse_model(BriefRequest, payload)
 
 
 def create_brief_job(
     store: Store,
-    document_ids: list[str] | None,
-    language: str | None,
-    max_words: int,
+    request: BriefRequest,
     *,
+    default_max_words: int = DEFAULT_MAX_WORDS,
     pipeline: PipelineLike | None = None,
-    stories: str | None = None,
-    since: str | None = None,
 ) -> JobRecord:
-    """Queue a brief of `document_ids` (every stored document when None), optionally only those
-    in `language`. Raises UnknownDocuments naming the IDs that are not stored, EmptyCorpus when
-    no document is selected, InvalidField for malformed arguments.
+    """Queue a brief as `request` asks (of every stored document when it names none, optionally
+    only those in its language), with `default_max_words` (the
+    `default_max_words` setting) when it names no length. Raises
+    UnknownDocuments naming the IDs that are not stored, EmptyCorpus when no document is selected.
 
     Given the `pipeline`, a request whose brief is stored already (same documents, same texts,
     same models and settings, same length) gets that finished job back instead of a new one; see
     `create_or_reuse_brief_job`. Without it, the worker finds the stored brief at once.
     """
     job, _reused = create_or_reuse_brief_job(
-        store, document_ids, language, max_words, pipeline=pipeline, stories=stories, since=since
+        store, request, default_max_words=default_max_words, pipeline=pipeline
     )
     return job
 
 
 def create_or_reuse_brief_job(
     store: Store,
-    document_ids: list[str] | None,
-    language: str | None,
-    max_words: int,
+    request: BriefRequest,
     *,
+    default_max_words: int = DEFAULT_MAX_WORDS,
     pipeline: PipelineLike | None = None,
-    stories: str | None = None,
-    since: str | None = None,
 ) -> tuple[JobRecord, bool]:
     """Like `create_brief_job`; also says whether the job is an earlier one (True), finished or
     still queued or running for the same brief, rather than a new one."""
-    request = parse_model(
-        BriefRequest,
-        {
-            "document_ids": document_ids,
-            "language": language,
-            "max_words": max_words,
-            "stories": stories,
-            "since": since,
-        },
-    )
     if request.since is not None:
         earlier = store.get_job(request.since)
         if earlier is None or earlier.status != "done":
             raise NotFound(f"no finished brief {request.since!r}", field="since")
     language = normalise_language(request.language) if request.language else None
+    request = request.completed(default_max_words, language)  # the one place defaults apply
     selected = _select_documents(store, request.document_ids, language)
-    words = int(request.max_words or max_words)
-    key = None
+    key: str | None = None
     if pipeline is not None:
-        mode = request.stories or DEFAULT_MODE
         try:
-            _keys, key = brief_keys(store, pipeline, selected, words, mode, request.since)
+            _keys, key = brief_keys(store, pipeline, selected, request)
         except DocumentGone:
             pass  # deleted since it was selected: no finished brief can match; the job decides
         else:
             stored = store.done_job_for_brief(key)
             if stored is not None:
                 return stored, True
-    queued: dict[str, Any] = {
-        "document_ids": request.document_ids,
-        "language": language,
-        "max_words": request.max_words,
-        "stories": request.stories or DEFAULT_MODE,  # explicit: a default may change
-        **({"since": request.since} if request.since else {}),
-    }
+    queued = request.to_stored()
     active = store.active_job_for(queued, selected, key, ignore=(REQUEST_ID,))
     if active is not None:  # the same brief is queued or running: one job, not one per request
         return active, True

@@ -43,7 +43,7 @@ from service.jobs.steps import (
     JobContext,
     PipelineLike,
     describe_exception,
-    merge,
+    make_brief,
     start,
     summarise_documents,
 )
@@ -209,7 +209,7 @@ def _register(app: Celery, settings: Settings, new_observer: Callable[[], JobObs
         def step() -> None:
             with _lease(ctx, name, holder, every) as mine:
                 if mine:
-                    merge(ctx)  # its end forgets the job's tasks
+                    make_brief(ctx)  # its end forgets the job's tasks
 
         _guarded(task, ctx, step)
 

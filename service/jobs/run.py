@@ -26,7 +26,7 @@ from service.jobs.steps import (
     PipelineLike,
     ProgressCallback,
     describe_exception,
-    merge,
+    make_brief,
     start,
     summarise_documents,
 )
@@ -113,7 +113,7 @@ def _run(ctx: JobContext) -> None:
     pending = start(ctx)
     if pending is not None:
         summarise_documents(ctx, pending)
-        merge(ctx)
+        make_brief(ctx)
 
 
 def run_step(

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from service.brief_request import BriefRequest
 from service.jobs.observe import NO_OBSERVER, JobObserver, observe
 from service.pipeline.engine import each_alone_on_failure
 from service.pipeline.render import brief_to_dict
-from service.pipeline.stories.brief import DEFAULT_MODE, Earlier
+from service.pipeline.stories.brief import Earlier
 from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
 from service.store import RUNNING, JobRecord, Outcome, Store
 
@@ -49,8 +50,7 @@ class PipelineLike(Protocol):
         self,
         documents: Sequence[Document],
         summaries: Sequence[Summary],
-        max_words: int,
-        stories: str = DEFAULT_MODE,
+        request: BriefRequest,
         earlier: Earlier | None = None,
     ) -> Brief: ...
 
@@ -142,26 +142,25 @@ def brief_keys(
     store: Store,
     pipeline: PipelineLike,
     document_ids: Sequence[str],
-    max_words: int,
-    stories: str = DEFAULT_MODE,
-    since: str | None = None,
+    request: BriefRequest,
 ) -> tuple[dict[str, str], str]:
-    """Each document's summary key, by ID, and the key of their brief at `max_words` in
-    `stories` mode ("auto" or "one"): made from
-    the hashes ingest stored, without reading a text. DocumentGone names documents not stored."""
+    """Each document's summary key, by ID, and the key of their brief as the completed `request`
+    asks: made from the hashes ingest stored, without reading a text. DocumentGone names
+    documents not stored."""
     digests = store.document_digests(document_ids)
     missing = [i for i in document_ids if i not in digests]
     if missing:
         raise DocumentGone(missing)
     keys = {i: pipeline.summary_key(digests[i]) for i in document_ids}
-    return keys, _brief_key([keys[i] for i in document_ids], max_words, stories, since)
+    return keys, _brief_key([keys[i] for i in document_ids], request)
 
 
-def _brief_key(summary_keys: Sequence[str], max_words: int, stories: str, since: str | None) -> str:
-    """Names a brief by all it is made of: each document's summary (key) in order, its length
-    and whether it is one story or a brief of stories."""
+def _brief_key(summary_keys: Sequence[str], request: BriefRequest) -> str:
+    """Names a brief by all it is made of: each document's summary (key) in order, its length,
+    whether it is one story or a brief of stories, and the brief it follows."""
+    max_words, stories = request.solver_options()
     parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", f"stories={stories}"]
-    parts += [f"since={since}"] if since else []
+    parts += [f"since={request.since}"] if request.since else []
     parts += summary_keys
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -178,10 +177,8 @@ def start(ctx: JobContext) -> list[str] | None:
     """
     job = ctx.running_job()
     total = len(job.document_ids)
-    # a job queued before the mode was recorded in its request was asked for "auto"
-    words, stories = int(job.request["max_words"]), job.request.get("stories") or "auto"
-    since = job.request.get("since")
-    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, words, stories, since)
+    request = BriefRequest.from_stored(job.request)
+    keys, key = brief_keys(ctx.store, ctx.pipeline, job.document_ids, request)
     if not ctx.store.set_brief_key(ctx.job_id, ctx.owner, key):
         raise JobLost(ctx.job_id)
     stored = ctx.store.done_job_for_brief(key)
@@ -280,7 +277,7 @@ def _logged_failure(exc: Exception, document: Document, job_id: str) -> str:
 # Reduce -------------------------------------------------------------------------------------------
 
 
-def merge(ctx: JobContext) -> None:
+def make_brief(ctx: JobContext) -> None:
     """Merge the job's summaries into its brief and store it (or fail the job, when no document
     could be summarised)."""
     job = ctx.running_job()
@@ -297,11 +294,9 @@ def merge(ctx: JobContext) -> None:
         raise JobFailed(reason)
     ctx.progress(total, total, MERGING)
     ctx.entered(job, MERGING)
-    stories = job.request.get("stories") or "auto"  # see above
-    earlier = _earlier(ctx.store, job.request.get("since"))
-    brief = ctx.pipeline.merge(
-        documents, summaries, int(job.request["max_words"]), stories, earlier
-    )
+    request = BriefRequest.from_stored(job.request)
+    earlier = _earlier(ctx.store, request.since)
+    brief = ctx.pipeline.merge(documents, summaries, request, earlier)
     finish(
         ctx,
         brief_to_dict(brief),

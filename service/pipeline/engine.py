@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.documents.chunking import chunk_sentences
 from service.pipeline.documents.cleaning import clean_document
@@ -26,7 +27,7 @@ from service.pipeline.merge.concepts import document_concepts
 from service.pipeline.merge.copies import one_per_copy, republished_notes
 from service.pipeline.merge.summaries import merge_summaries
 from service.pipeline.models.embeddings import Embedder, default_embedding_model
-from service.pipeline.stories.brief import DEFAULT_MODE, Earlier, brief_of_stories
+from service.pipeline.stories.brief import Earlier, brief_of_stories
 from service.pipeline.summarisers.base import Prepared, Summariser
 from service.pipeline.summarisers.choice import SummariserChoice
 from service.pipeline.types import (
@@ -212,13 +213,13 @@ class Pipeline:
         self,
         documents: Sequence[Document],
         summaries: Sequence[Summary],
-        max_words: int,
-        stories: str = DEFAULT_MODE,
+        request: BriefRequest,
         earlier: Earlier | None = None,
     ) -> Brief:
-        """The brief of stories (`story_brief.py`): each story merged by `merge_summaries`."""
+        """The brief the completed `request` asks for (`stories/brief.py`): each story merged by
+        `merge_summaries`."""
 
-        def merge(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
+        def merge_story(chosen: Sequence[Document], theirs: Sequence[Summary], words: int) -> Brief:
             return merge_summaries(
                 theirs,
                 chosen,
@@ -230,14 +231,7 @@ class Pipeline:
             )
 
         documents, summaries, republished = one_per_copy(documents, summaries)
-        brief = brief_of_stories(
-            documents,
-            summaries,
-            max_words,
-            merge,
-            stories=stories,
-            earlier=earlier,
-        )
+        brief = brief_of_stories(documents, summaries, request, merge_story, earlier=earlier)
         if not republished:
             return brief
         notes = [*brief.notes, *republished_notes(republished)]

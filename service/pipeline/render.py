@@ -1,4 +1,6 @@
-"""Renderings of a brief: the JSON the API and the command line return, plain text, Markdown."""
+"""The renderings of a brief: its JSON (what the API and the command line return), its text and
+Markdown (stored in the JSON), and the command line's text report. The HTML page is the web
+page's templates over `service.web.brief_view`, which labels figures with the functions here."""
 
 from __future__ import annotations
 
@@ -6,14 +8,22 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from service.pipeline.merge.when import when_label
 from service.pipeline.types import Brief, BriefSentence, Citation, Disagreement, Story
 
 
 def brief_text(brief: Brief) -> str:
-    """Plain text, each sentence followed by inline `[document-id]` markers."""
+    """Plain text, each sentence opened by its date in brackets and followed by inline
+    `[document-id]` markers."""
     return " ".join(
-        f"{s.text} " + "".join(f"[{doc_id}]" for doc_id in s.document_ids) for s in brief.sentences
+        f"{_dated_prefix(s)}{s.text} " + "".join(f"[{doc_id}]" for doc_id in s.document_ids)
+        for s in brief.sentences
     ).strip()
+
+
+def _dated_prefix(sentence: BriefSentence) -> str:
+    """ "(8 Jan 2005) ": the date of what the sentence reports (`when.when_label`)."""
+    return f"({when_label(sentence.when)}) " if sentence.when else ""
 
 
 def brief_markdown(brief: Brief) -> str:
@@ -63,7 +73,8 @@ def _story_body(
     for sentence in sentences:
         markers = "".join(dict.fromkeys(notes.mark(c) for c in sentence.citations))
         flag = "" if sentence.supported else " _(not supported by its evidence)_"
-        paragraphs.append(f"- {_markdown_text(sentence.text)}{markers}{flag}")
+        date = f"_{_markdown_text(when_label(sentence.when))}_ " if sentence.when else ""
+        paragraphs.append(f"- {date}{_markdown_text(sentence.text)}{markers}{flag}")
     differences = []
     for disagreement in disagreements:
         figures = [
@@ -129,6 +140,73 @@ def _add_span(spans: dict[str, list[str]], document_id: str, span: str) -> None:
         spans[document_id].append(span)
 
 
+def brief_report(brief: Mapping[str, Any]) -> str:
+    """The brief as a reader reads it in a terminal (the command line's text), from its JSON:
+    a section per story under its headline when there are several, the figures sources give
+    differently, then a line on its length, sources and models, and its notes."""
+    stories = brief.get("stories") or []
+    if len(stories) > 1:
+        lines = _report_sections(stories)
+    else:
+        lines = [str(brief["text"]), *_report_differences(brief.get("disagreements") or [])]
+    models = ", ".join(f"{m['kind']} {m['name']}" for m in brief["models"])
+    lines += ["", f"({brief['words']} words from {len(brief['documents'])} documents; {models})"]
+    lines.extend(brief["notes"])
+    return "\n".join(lines)
+
+
+def _report_sections(stories: list[dict[str, Any]]) -> list[str]:
+    """A section per story under its headline; stories without a brief under "Also reported"."""
+    lines: list[str] = []
+    minor = [story for story in stories if not story["sentences"]]
+    for story in stories:
+        if story["sentences"]:
+            text = " ".join(
+                _report_dated(s)
+                + s["text"]
+                + " "
+                + "".join(f"[{i}]" for i in _cited(s["citations"]))
+                for s in story["sentences"]
+            )
+            lines += [*([""] if lines else []), _report_headline(story), text]
+            lines += _report_differences(story["disagreements"])
+    if minor:
+        lines += ["", "Also reported:", *(f"- {_report_headline(story)}" for story in minor)]
+    return lines
+
+
+def _report_headline(story: dict[str, Any]) -> str:
+    """The story's headline, citing its document, then "(3 sources, 2024-12-20 to ...)"."""
+    headline = story.get("headline") or {}
+    text = headline.get("text") or f"Story {story['id']}"
+    cited = f" [{headline['citation']['document_id']}]" if headline else ""
+    count = len(story["documents"])
+    when = [d for d in dict.fromkeys((story["first_published"], story["last_published"])) if d]
+    dates = f", {' to '.join(when)}" if when else ""
+    return f"{text}{cited} ({count} source{'s' if count != 1 else ''}{dates})"
+
+
+def _cited(citations: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(str(c["document_id"]) for c in citations))
+
+
+def _report_dated(sentence: dict[str, Any]) -> str:
+    """ "(8 Jan 2005) ", as the brief's own text opens each sentence (`brief_text`)."""
+    when = sentence.get("when")
+    return f"({when_label(when)}) " if when else ""
+
+
+def _report_differences(disagreements: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for item in (d for d in disagreements if d.get("figures")):
+        figures = "; ".join(
+            f"{figure_label(f)} " + "".join(f"[{i}]" for i in _cited(f["citations"]))
+            for f in item["figures"]
+        )
+        lines.append(f"- {subject_label(item)}: {figures}")
+    return ["", "Where sources differ:", *lines] if lines else []
+
+
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
     return {
         "sentences": [_sentence_to_dict(s) for s in brief.sentences],
@@ -164,6 +242,7 @@ def _sentence_to_dict(s: BriefSentence) -> dict[str, Any]:
         "supported": s.supported,
         **({"problems": s.problems} if s.problems else {}),
         **({"trimmed": [c.to_dict() for c in s.trimmed]} if s.trimmed else {}),
+        "when": s.when.to_dict() if s.when else None,
     }
 
 
@@ -177,12 +256,23 @@ def _story_to_dict(story: Story) -> dict[str, Any]:
         "documents": story.documents,
         "sentences": [_sentence_to_dict(s) for s in story.sentences],
         "disagreements": [d.to_dict() for d in story.disagreements],
+        "timeline": timeline(story.sentences),
         "first_published": story.first_published,
         "last_published": story.last_published,
         "dropped_sentences": story.dropped,
         "came_from": story.came_from,
         "new": story.new,
     }
+
+
+def timeline(sentences: list[BriefSentence]) -> list[dict[str, Any]]:
+    """A story's dated sentences in the order of their dates: `sentence` indexes `sentences`."""
+    dated = [
+        (s.when.start, s.when.end or "", at, s.when)
+        for at, s in enumerate(sentences)
+        if s.when is not None and s.when.start
+    ]
+    return [{**when.to_dict(), "sentence": at} for _, _, at, when in sorted(dated)]
 
 
 def _markdown_text(text: str) -> str:

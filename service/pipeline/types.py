@@ -50,6 +50,13 @@ class Document:
     # The stored original this document is a near-duplicate copy of (ingest/copies.py): the merge
     # counts the two as one source (merge/copies.py).
     copy_of: str | None = None
+    url: str | None = None
+    # Its date (ISO 8601, "YYYY-MM-DD") and where that was read (`documents.chronology.SOURCES`),
+    # as stored at ingest; empty `dated_source`: not dated yet (`chronology.document_date` dates
+    # it when asked, once a process).
+    dated: str | None = None
+    dated_source: str = ""
+    page_date: str | None = None  # an HTML page's own date (its metadata), where it had one
 
     def __post_init__(self) -> None:
         if not self.sha256:
@@ -253,6 +260,27 @@ class Summary:
         return found.rows
 
 
+@dataclass(frozen=True)
+class When:
+    """When what a sentence reports happened (`when.py`): a date range (one day: start == end),
+    the expression it was read from, or, where the sentence names no time, its document's date
+    as the date it was reported."""
+
+    start: str | None  # ISO 8601 date; None: a relative expression its undated document
+    end: str | None  # does not let anyone read ("on Saturday" of when?)
+    expression: str | None  # as written ("on Saturday"); None: the report date
+    reported: bool = False  # True: no time in the sentence, its document's date
+    period: str = "day"  # how much the expression names: day, week, month or year
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "expression": self.expression,
+            "reported": self.reported,
+        }
+
+
 @dataclass
 class BriefSentence:
     text: str
@@ -264,6 +292,7 @@ class BriefSentence:
     problems: list[str] = field(
         default_factory=list
     )  # why it failed, e.g. "number 12 not in evidence"
+    when: When | None = None  # the date of what it reports (`when.py`); None: none known
 
     @property
     def document_ids(self) -> list[str]:

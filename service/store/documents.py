@@ -69,7 +69,17 @@ class DocumentStore(StoreBase):
         with the SHA-256 of each text as ingest stored it (never taken again)."""
         c = documents.c
         query = select(
-            c.id, c.text, c.language, c.title, c.published, c.sha256, c.reader, c.copy_of
+            c.id,
+            c.text,
+            c.language,
+            c.title,
+            c.published,
+            c.sha256,
+            c.url,
+            c.dated,
+            c.dated_source,
+            c.reader,
+            c.copy_of,
         )
         return {
             row.id: Document(
@@ -79,6 +89,9 @@ class DocumentStore(StoreBase):
                 title=row.title,
                 published=row.published,
                 sha256=row.sha256,
+                url=row.url,
+                dated=row.dated,
+                dated_source=row.dated_source or "",  # "": stored before dating, dated now
                 extracted=row.reader is not None,
                 copy_of=row.copy_of,
             )

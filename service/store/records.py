@@ -50,6 +50,8 @@ class NewDocument:
     minhash: list[int] | None = None  # the text's MinHash signature (ingest/copies.py)
     canonical_url: str | None = None
     bands: tuple[str, ...] = ()  # its LSH bands, stored (document_bands) for an original only
+    dated: str | None = None  # its date, ISO 8601 (`pipeline.documents.chronology.date_document`)
+    dated_source: str | None = None  # where that was read: `pipeline.documents.chronology.SOURCES`
 
     def values(self) -> dict[str, Any]:
         """The `documents` row."""
@@ -82,6 +84,8 @@ class StoredDocument:
     copy_of: str | None = None
     minhash: list[int] | None = None
     canonical_url: str | None = None
+    dated: str | None = None
+    dated_source: str | None = None  # null: stored before documents were dated
 
     @classmethod
     def from_row(cls, row: Any) -> StoredDocument:

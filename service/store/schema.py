@@ -39,6 +39,9 @@ documents = Table(
     Column("title_source", String(16)),
     Column("url", Text),
     Column("published", String(64)),
+    # Its date (ISO 8601) and its source (`pipeline.documents.chronology.SOURCES`), taken at ingest.
+    Column("dated", String(10)),
+    Column("dated_source", String(16)),
     # The language the client declared, kept apart from the result so that re-posting the same
     # document is recognised as unchanged however the detector normalises it.
     Column("declared_language", String(32)),

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.pipeline.merge.when import when_label
 from service.pipeline.render import figure_label, subject_label
 
 
@@ -35,6 +36,8 @@ class SentenceView:
     support: float | None = None
     flagged: bool = False  # failed the faithfulness check
     problems: list[str] = field(default_factory=list)
+    when: str | None = None  # "8 Jan 2005", "reported 8 Jan 2005" (`when.when_label`)
+    expression: str | None = None  # what the date was read from, "on Saturday"
 
 
 @dataclass(frozen=True)
@@ -153,10 +156,27 @@ def _sentences(items: Iterable[Any], numbering: _Numbering) -> list[SentenceView
             support=_number(s.get("support")),
             flagged=s.get("supported") is False,
             problems=[str(p) for p in s.get("problems") or []],
+            when=_when_label(s.get("when")),
+            expression=_expression(s.get("when")),
         )
         for s in items
         if isinstance(s, Mapping)
     ]
+
+
+def _when_label(when: Any) -> str | None:
+    """A sentence's date as the page shows it; None where it has none it can read."""
+    if not isinstance(when, Mapping):
+        return None
+    try:
+        return when_label(when)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _expression(when: Any) -> str | None:
+    found = when.get("expression") if isinstance(when, Mapping) else None
+    return str(found) if found else None
 
 
 def _disagreements(items: Iterable[Any], numbering: _Numbering) -> list[DisagreementView]:

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from service.brief_request import MAX_MAX_WORDS, MIN_MAX_WORDS
 from service.errors import CsrfFailed, NotFound, ServiceError, Unauthorized
 from service.http import sessions
 from service.http.auth import current_session, get_keys
@@ -51,6 +52,8 @@ def index() -> str:
         documents=documents,
         more_documents=more is not None,
         default_max_words=get_settings().default_max_words,
+        min_max_words=MIN_MAX_WORDS,
+        max_max_words=MAX_MAX_WORDS,
         **context,
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from service.brief_request import BriefRequest
 from service.pipeline.documents.cleaning import clean_document, find_headline
 from service.pipeline.engine import Pipeline
 from service.pipeline.render import brief_to_dict
@@ -48,7 +49,7 @@ def _brief(pipeline: Pipeline, corpus: Any, unsupported: str) -> Brief:
     merging = copy.copy(pipeline)
     merging.settings = dataclasses.replace(pipeline.settings, unsupported_sentences=unsupported)
     documents, summaries = corpus
-    return merging.merge(documents, summaries, 2000)
+    return merging.merge(documents, summaries, BriefRequest(max_words=2000, stories="auto"))
 
 
 def _saying_everything(item: Any) -> Any:

@@ -366,3 +366,24 @@ def test_a_document_without_a_headline_has_no_title(client):
     client.post("/v1/documents", json={"id": "plain", "text": TEXT})
     stored = client.get("/v1/documents/plain").get_json()
     assert (stored["title"], stored["title_source"]) == (None, None)
+
+
+def test_a_document_is_dated_at_ingest_and_says_where_the_date_came_from(client):
+    documents = [
+        {"id": "sent", "text": "2005/01/08 Aid\n\nText.", "published": "2024-12-27T10:00:00Z"},
+        {"id": "dateline", "text": "Aid pledges\n\nSaturday, January 1, 2005\n\nText."},
+        {"id": "url", "text": "No date in it.", "url": "https://example.org/2024/12/05/aid"},
+        {"id": "none", "text": "No date in it at all."},
+    ]
+    assert client.post("/v1/documents", json={"documents": documents}).status_code == 201
+    found = {
+        d["id"]: (d["date"], d["date_source"])
+        for d in client.get("/v1/documents?limit=10").get_json()["documents"]
+    }
+    assert found == {
+        "sent": ("2024-12-27", "published"),
+        "dateline": ("2005-01-01", "dateline"),
+        "url": ("2024-12-05", "url"),
+        "none": (None, "none"),
+    }
+    assert client.get("/v1/documents/url").get_json()["date"] == "2024-12-05"

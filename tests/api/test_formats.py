@@ -50,8 +50,17 @@ def test_each_format_of_a_finished_brief(make_app):
         assert ("accept" in response.vary.as_set()) is not bool(query)
     footnotes = {doc_id: int(n) for n, doc_id in FOOTNOTE.findall(brief["markdown"])}
     cited = [c for s in brief["sentences"] for c in s["citations"]]
-    if len(brief["stories"]) > 1:  # a brief of several stories shows their headlines, cited
-        cited += [s["headline"]["citation"] for s in brief["stories"]]
+    if len(brief["stories"]) > 1:  # a brief of several stories shows their headlines, cited:
+        # each briefed story's above its sentences, then those "Also reported"
+        shown = [story for story in brief["stories"] if story["sentences"]]
+        cited = [
+            citation
+            for story in shown
+            for citation in [
+                story["headline"]["citation"],
+                *(c for s in story["sentences"] for c in s["citations"]),
+            ]
+        ] + [s["headline"]["citation"] for s in brief["stories"] if not s["sentences"]]
     assert set(footnotes) == {c["document_id"] for c in cited}
     assert any("<b>" in s["text"] for s in brief["sentences"])  # markup to escape
 

@@ -8,8 +8,8 @@ import re
 import pytest
 import schemathesis
 
+from service.brief_request import BriefRequest
 from service.ingest.documents import URL_PATTERN, DocumentBatchIn, DocumentIn
-from service.jobs.briefs import BriefRequest
 from service.validation import DOCUMENT_ID_PATTERN
 
 UI_BLUEPRINTS = ("web.",)  # the reader's HTML pages: not part of the API

@@ -12,6 +12,7 @@ def test_a_page_is_stored_as_its_article_with_its_metadata(client):
     assert BODY in stored["text"] and "cookies" not in stored["text"]
     assert stored["title"] == "Sent title"  # a field sent with the request wins
     assert stored["published"] == "2026-03-04"
+    assert (stored["date"], stored["date_source"]) == ("2026-03-04", "page")
     assert (stored["author"], stored["site_name"]) == ("Jane Roe", "The Valley Post")
     assert stored["url"] == "https://valleypost.example/news/council-budget"
     assert stored["reader"] == "article"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.jobs import background_worker, create_brief_job
 from service.logs import log_context
@@ -136,7 +137,10 @@ def test_a_celery_worker_process_makes_the_brief_and_survives_a_death(
     store.create_all()
     store.put_documents([new_document(i, t) for i, t in TEXTS.items()], replace=False)
     with log_context(request_id="req-celery-1"):  # as the HTTP layer binds it
-        job = create_brief_job(store, list(TEXTS), None, 100)
+        job = create_brief_job(
+            store,
+            BriefRequest.parse({"document_ids": list(TEXTS), "language": None, "max_words": 100}),
+        )
     dispatcher = background_worker(store, pipeline, settings)
     assert dispatcher.run_pending() == 1  # handed to Celery, not run here
     assert dispatcher.run_pending() == 0  # and only once

@@ -26,6 +26,7 @@ from prometheus_client import REGISTRY
 
 from bench._server import GunicornServer
 from bench.chaos import Postgres, Redis, wait_done
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.jobs import background_worker, create_brief_job, run_job
 from service.observability.jobs import JobMetrics
@@ -61,7 +62,14 @@ def fault_free(tmp_path: Path, pipeline: FaultInjectingPipeline) -> Any:
     store = Store(f"sqlite:///{tmp_path}/fault-free.sqlite3")
     store.create_all()
     store.put_documents([new_document(i, t) for i, t in TEXTS.items()], replace=False)
-    job = run_job(store, pipeline, create_brief_job(store, list(TEXTS), None, 100).id)
+    job = run_job(
+        store,
+        pipeline,
+        create_brief_job(
+            store,
+            BriefRequest.parse({"document_ids": list(TEXTS), "language": None, "max_words": 100}),
+        ).id,
+    )
     store.dispose()
     pipeline.reset()
     assert job is not None and job.status == DONE
@@ -138,7 +146,10 @@ def service(tmp_path: Path, pipeline: FaultInjectingPipeline) -> Iterator[Callab
             workers.start()
         else:  # the embedded worker runs the job in this process, on the session's pipeline
             pipeline.seconds_per_document = 0.4
-        job = create_brief_job(store, list(TEXTS), None, 100)
+        job = create_brief_job(
+            store,
+            BriefRequest.parse({"document_ids": list(TEXTS), "language": None, "max_words": 100}),
+        )
         dispatcher.ensure_started()
         return store, workers, job
 

@@ -8,6 +8,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
+from service.brief_request import BriefRequest
 from service.jobs import create_brief_job, run_job
 from service.store import DONE, QUEUED, RUNNING, Outcome, Store, StoreConflict
 from service.store.migrate import HEAD
@@ -103,7 +104,9 @@ def test_a_brief_job_runs_to_done_on_postgresql(
 ) -> None:
     texts = {i: t for i, t in TEXTS.items() if i != "c"}
     store.put_documents([new_document(i, t) for i, t in texts.items()], replace=False)
-    job = create_brief_job(store, None, None, 100)
+    job = create_brief_job(
+        store, BriefRequest.parse({"document_ids": None, "language": None, "max_words": 100})
+    )
     assert store.get_job(job.id).status == QUEUED
     progress: list[tuple[int, int, str]] = []
     finished = run_job(store, pipeline, job.id, on_progress=lambda *p: progress.append(p))
@@ -111,6 +114,10 @@ def test_a_brief_job_runs_to_done_on_postgresql(
     assert progress[-1] == (4, 4, DONE)
     assert pipeline.summarised == ["a", "b", "d", "e"]
     assert assert_quotes_its_sources(finished.result, texts) == set(texts)
-    again = create_brief_job(store, None, None, 100, pipeline=pipeline)
+    again = create_brief_job(
+        store,
+        BriefRequest.parse({"document_ids": None, "language": None, "max_words": 100}),
+        pipeline=pipeline,
+    )
     assert again.id == job.id  # the stored brief, at once
     assert store.get_job(job.id).status != RUNNING

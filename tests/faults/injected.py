@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.engine import Pipeline
 from service.pipeline.stories.brief import Earlier
@@ -115,8 +116,7 @@ class FaultInjectingPipeline(Pipeline):
         self,
         documents: Sequence[Document],
         summaries: Sequence[Summary],
-        max_words: int,
-        stories: str = "auto",
+        request: BriefRequest,
         earlier: Earlier | None = None,
     ) -> Brief:
         with self._record_lock:
@@ -125,7 +125,7 @@ class FaultInjectingPipeline(Pipeline):
             time.sleep(self.merge_seconds)
         if self.merge_fault is not None:
             raise self.merge_fault
-        return super().merge(documents, summaries, max_words, stories, earlier)
+        return super().merge(documents, summaries, request, earlier)
 
 
 def faults_from_env() -> dict[str, Fault]:

@@ -20,6 +20,21 @@ def test_scoring_counts_non_latin_words():
 
 
 @pytest.mark.slow
+def test_a_lead_is_scored_against_the_references_first_sentences():
+    from bench.rouge_leads import lead_scores
+    from service.pipeline.types import BriefSentence, Citation, Document
+
+    documents = [Document("a", "2005/01/08 Title\n\nText.", "en")]
+    news = BriefSentence("A bill on tsunami aid passed the Senate.", [Citation("a", 0, 5)], 1.0)
+    quote = BriefSentence('"We lost all," she said.', [Citation("a", 0, 5), Citation("b", 0, 5)], 2)
+    references = ["A bill on tsunami aid passed the Senate on Friday. More follows."]
+    scores = lead_scores([news, quote], documents, references, "en")
+    assert (
+        scores["first_sentence"] > 50 > scores["first_sentence_before"]
+    )  # before: most sources first, the quote
+
+
+@pytest.mark.slow
 def test_two_clusters_in_the_benchmark_layout(tmp_path, capsys):
     if not MULTILING_ENGLISH.is_dir():
         pytest.skip("shared MultiLing data is not present")
@@ -41,6 +56,8 @@ def test_two_clusters_in_the_benchmark_layout(tmp_path, capsys):
     assert figures["evidence_coverage"] == 1.0
     assert figures["brief"]["redundancy_concepts"] == 0, "the merge never lets that through"
     assert figures["trimmed_words"] >= 0
+    assert 0 <= figures["first_sentence_rouge2"] <= 100
+    assert 0 <= figures["first_sentence_before_rouge2"] <= 100
 
 
 def test_the_bench_command_lists_benchmarks_not_their_helpers():
@@ -52,3 +69,4 @@ def test_the_bench_command_lists_benchmarks_not_their_helpers():
     listed = set(done.stderr.split("{", 1)[1].split("}", 1)[0].split(","))
     assert {"merge", "rouge", "speed"} <= listed
     assert not listed & {"rouge_scoring", "rouge_baselines", "merge_corpus", "merge_store"}
+    assert not listed & {"rouge_leads"}

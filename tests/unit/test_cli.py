@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from service.brief_request import MAX_MAX_WORDS, MIN_MAX_WORDS
 from service.cli import UsageError, main
 from service.cli import brief as cli
 from service.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from service.ingest.readers.html import html_to_text
-from service.jobs import briefs
 from tests.seeds import CORPUS, load_seeds
 from tests.web.samples import HOSTILE_HTML, HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE
 
@@ -65,8 +65,12 @@ def test_usage_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert message in error and "--help" in error
 
 
-def test_the_length_limits_are_those_of_the_api():
-    assert (cli.MIN_MAX_WORDS, cli.MAX_MAX_WORDS) == (briefs.MIN_MAX_WORDS, briefs.MAX_MAX_WORDS)
+@pytest.mark.parametrize("words", [MIN_MAX_WORDS - 1, MAX_MAX_WORDS + 1])
+def test_the_length_limits_are_those_of_the_brief_request(words, tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("Some text.", encoding="utf-8")
+    assert main(["brief", "--max-words", str(words), str(tmp_path / "a.txt")]) == EXIT_USAGE
+    error = _one_line_error(capsys.readouterr())
+    assert f"is not from {MIN_MAX_WORDS} to {MAX_MAX_WORDS}" in error
 
 
 def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -109,7 +113,9 @@ def test_missing_paths_and_empty_folders_are_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="no such file or folder"):
         cli.collect_files([tmp_path / "nope.txt"])
-    with pytest.raises(UsageError, match=r"no \.txt, \.md, \.html or feed files in this folder"):
+    with pytest.raises(
+        UsageError, match=r"no \.txt, \.md, \.html, \.jsonl or feed files in this folder"
+    ):
         cli.collect_files([tmp_path / "empty"])
 
 
@@ -126,6 +132,33 @@ def test_files_become_documents_named_after_them(tmp_path):
         {"id": "2024-report-final", "text": "A report.", "language": "fr"},
         {"id": "page", "html": HOSTILE_HTML, "language": "fr"},
     ]
+
+
+def test_a_json_lines_file_is_one_document_a_line_in_the_api_shape(tmp_path):
+    export = tmp_path / "desk.jsonl"
+    rows = [
+        {"id": "a", "text": "Troops landed.", "title": "Landing", "published": "2024-12-16"},
+        {"text": "No ID here.", "url": "https://example.org/2024/12/17/x"},
+    ]
+    export.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", encoding="utf-8")
+    where: list[str] = []
+    documents = cli.read_documents([export], None, where)
+    assert documents == [rows[0], {**rows[1], "id": "desk-2"}]
+    assert where == [f"{export}:1", f"{export}:2"]
+    assert cli.collect_files([tmp_path]) == [export]
+
+
+def test_a_bad_json_lines_file_is_a_usage_error_naming_its_line(tmp_path):
+    export = tmp_path / "desk.jsonl"
+    export.write_text('{"id": "a", "text": "x"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"desk\.jsonl:2: a line must be a JSON object"):
+        cli.read_documents([export], None)
+    export.write_text('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"desk\.jsonl:1 and .*desk\.jsonl:2 would both be"):
+        cli.read_documents([export], None)
+    export.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"desk\.jsonl:1: not JSON"):
+        cli.read_documents([export], None)
 
 
 def test_the_old_reader_strips_html_tags():

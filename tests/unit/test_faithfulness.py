@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from service.pipeline.merge.facts import figures, names, negated, numbers
+from service.pipeline.merge.assertions import figures, names, negated, numbers
 from service.pipeline.merge.faithfulness import check_sentence, unbacked_facts
 
 EVIDENCE = (

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from service.brief_request import BriefRequest
 from service.config import Settings
 from service.errors import EmptyCorpus, InvalidField, UnknownDocuments
 from service.jobs import (
@@ -46,6 +47,14 @@ LATER = (
     "A new bridge over the harbour opened in the capital on Monday after three years of work. "
     "Traffic on the old crossing eased within hours, the city's transport office said."
 )
+
+
+def _asked(
+    document_ids: list[str] | None, language: str | None = None, max_words: int = 100, **more: str
+) -> BriefRequest:
+    """A brief request as a client sends it (validated: InvalidField names a bad field)."""
+    fields = {"document_ids": document_ids, "language": language, "max_words": max_words}
+    return BriefRequest.parse({**fields, **more})
 
 
 @pytest.fixture
@@ -82,7 +91,7 @@ def assert_quotes_its_sources(brief: Mapping[str, Any], texts: Mapping[str, str]
 
 
 def test_create_brief_job_selects_every_document_by_default(store):
-    job = create_brief_job(store, None, None, 100)
+    job = create_brief_job(store, _asked(None))
     assert (job.status, job.document_ids, job.progress_total) == (QUEUED, ["a", "b", "c"], 3)
     assert job.request == {
         "document_ids": None,
@@ -93,13 +102,16 @@ def test_create_brief_job_selects_every_document_by_default(store):
 
 
 def test_create_brief_job_filters_by_language_and_drops_repeated_ids(store):
-    assert create_brief_job(store, None, "FR", 100).document_ids == ["c"]
-    assert create_brief_job(store, ["b", "a", "b", "c"], "en", 100).document_ids == ["b", "a"]
+    assert create_brief_job(store, _asked(None, language="FR")).document_ids == ["c"]
+    assert create_brief_job(store, _asked(["b", "a", "b", "c"], language="en")).document_ids == [
+        "b",
+        "a",
+    ]
 
 
 def test_unknown_ids_are_named(store):
     with pytest.raises(UnknownDocuments) as caught:
-        create_brief_job(store, ["a", "nope", "gone"], None, 100)
+        create_brief_job(store, _asked(["a", "nope", "gone"]))
     assert caught.value.status == 404 and caught.value.field == "document_ids"
     assert caught.value.details == {"unknown_ids": ["nope", "gone"]}
     assert "nope, gone" in caught.value.message
@@ -107,14 +119,14 @@ def test_unknown_ids_are_named(store):
 
 def test_an_empty_selection_is_refused(store, tmp_path):
     with pytest.raises(EmptyCorpus) as caught:
-        create_brief_job(store, None, "de", 100)
+        create_brief_job(store, _asked(None, language="de"))
     assert caught.value.field == "language"
     with pytest.raises(EmptyCorpus):
-        create_brief_job(store, ["a", "b"], "fr", 100)
+        create_brief_job(store, _asked(["a", "b"], language="fr"))
     empty = Store(f"sqlite:///{tmp_path}/empty.sqlite3")
     empty.create_all()
     with pytest.raises(EmptyCorpus) as caught:
-        create_brief_job(empty, None, None, 100)
+        create_brief_job(empty, _asked(None))
     assert caught.value.status == 409 and caught.value.field is None
 
 
@@ -124,12 +136,12 @@ def test_an_empty_selection_is_refused(store, tmp_path):
 )
 def test_malformed_requests_name_the_field(store, document_ids, max_words, field):
     with pytest.raises(InvalidField) as caught:
-        create_brief_job(store, document_ids, None, max_words)
+        create_brief_job(store, _asked(document_ids, max_words=max_words))
     assert caught.value.field == field
 
 
 def test_run_job_summarises_merges_and_caches(store, pipeline):
-    job = create_brief_job(store, ["a", "b"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b"]))
     finished = run_job(store, pipeline, job.id, worker="w1")
     assert finished.status == DONE and finished.error is None
     assert (finished.progress_done, finished.progress_total, finished.stage) == (2, 2, DONE)
@@ -143,14 +155,14 @@ def test_run_job_summarises_merges_and_caches(store, pipeline):
     assert all(f["error"] is None and f["sentences"] == 3 for f in brief["document_facts"])
     assert pipeline.summarised == ["a", "b"]
 
-    again = create_brief_job(store, ["a", "b"], None, 100)
+    again = create_brief_job(store, _asked(["a", "b"]))
     assert run_job(store, pipeline, again.id).status == DONE
     assert pipeline.summarised == ["a", "b"]  # the second brief reused the cached summaries
 
 
 def test_a_failing_document_is_noted_and_the_others_are_briefed(store, pipeline, caplog):
     pipeline.faults = {"b": InjectedFault("cannot read b")}
-    job = create_brief_job(store, ["a", "b"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b"]))
     finished = run_job(store, pipeline, job.id)
     assert finished.status == DONE
     assert any(
@@ -168,7 +180,7 @@ def test_the_map_step_works_a_batch_at_a_time(store, pipeline, monkeypatch):
     """One cached-summary query, one pipeline call, one summary write and one progress write per
     batch of `documents_per_call` documents; documents cached meanwhile are not summarised."""
     store.put_documents([new_document("d", LATER)], replace=False)
-    assert run_job(store, pipeline, create_brief_job(store, ["b"], None, 100).id).status == DONE
+    assert run_job(store, pipeline, create_brief_job(store, _asked(["b"])).id).status == DONE
     pipeline.reset()
     monkeypatch.setattr(pipeline, "documents_per_call", lambda document: 2)
     calls: dict[str, list[list[str]]] = {}
@@ -186,7 +198,7 @@ def test_the_map_step_works_a_batch_at_a_time(store, pipeline, monkeypatch):
     spy(pipeline, "summarise_many", lambda documents: [d.id for d in documents])
     spy(store, "put_summaries", lambda rows: [row[1] for row in rows])
     spy(store, "cached_keys", lambda keys: keys)
-    job = create_brief_job(store, ["a", "b", "c", "d"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b", "c", "d"]))
     assert store.claim_job(job.id, "w1")
     progress: list[tuple[int, int, str]] = []
     ctx = JobContext(store, pipeline, job.id, "w1", on_progress=lambda *p: progress.append(p))
@@ -207,7 +219,7 @@ def test_the_map_step_works_a_batch_at_a_time(store, pipeline, monkeypatch):
 
 def test_the_job_fails_when_every_document_fails(store, pipeline):
     pipeline.faults = {i: InjectedFault(f"cannot read {i}") for i in ("a", "b")}
-    job = create_brief_job(store, ["a", "b"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b"]))
     finished = run_job(store, pipeline, job.id)
     assert finished.status == FAILED
     assert finished.error.startswith("none of the 2 documents could be summarised")
@@ -217,7 +229,7 @@ def test_the_job_fails_when_every_document_fails(store, pipeline):
 
 def test_an_unexpected_error_fails_the_job_with_its_reason(store, pipeline, caplog):
     pipeline.merge_fault = ValueError("bad vectors")
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     finished = run_job(store, pipeline, job.id)
     assert finished.status == FAILED
     assert finished.error == "internal error: ValueError: bad vectors"
@@ -226,7 +238,7 @@ def test_an_unexpected_error_fails_the_job_with_its_reason(store, pipeline, capl
 
 
 def test_a_deleted_document_fails_the_job_clearly(store, pipeline):
-    job = create_brief_job(store, ["a", "b"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b"]))
     store.delete_document("b")
     finished = run_job(store, pipeline, job.id)
     assert finished.status == FAILED
@@ -246,14 +258,18 @@ def test_a_document_deleted_while_a_brief_is_requested_queues_the_job(store, pip
         return found
 
     monkeypatch.setattr(briefs, "_select_documents", select_then_delete)
-    job, reused = briefs.create_or_reuse_brief_job(store, None, None, 100, pipeline=pipeline)
+    job, reused = briefs.create_or_reuse_brief_job(
+        store,
+        _asked(None),
+        pipeline=pipeline,
+    )
     assert not reused and job.status == QUEUED and "b" in job.document_ids
     finished = run_job(store, pipeline, job.id)
     assert finished.error == "document 'b' was deleted after the brief was requested"
 
 
 def test_several_deleted_documents_are_all_named(store, pipeline):
-    job = create_brief_job(store, ["a", "b", "c"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b", "c"]))
     store.delete_document("a")
     store.delete_document("c")
     finished = run_job(store, pipeline, job.id)
@@ -262,13 +278,13 @@ def test_several_deleted_documents_are_all_named(store, pipeline):
 
 def test_a_document_deleted_while_running_fails_the_job(store, pipeline):
     pipeline.before_summarise = lambda d: store.delete_document("b") if d.id == "a" else None
-    job = create_brief_job(store, ["a", "b"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b"]))
     finished = run_job(store, pipeline, job.id)
     assert finished.status == FAILED and "'b' was deleted" in finished.error
 
 
 def test_run_job_leaves_a_job_it_cannot_claim(store, pipeline):
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     assert store.claim_job(job.id, "someone-else")
     assert run_job(store, pipeline, job.id) is None
     assert store.get_job(job.id).worker == "someone-else"
@@ -276,7 +292,7 @@ def test_run_job_leaves_a_job_it_cannot_claim(store, pipeline):
 
 
 def test_run_job_stops_when_the_job_is_taken_away(store, pipeline):
-    job = create_brief_job(store, ["a", "b"], None, 100)
+    job = create_brief_job(store, _asked(["a", "b"]))
     pipeline.before_summarise = lambda d: store.release_job(job.id, "w1")
     result = run_job(store, pipeline, job.id, worker="w1")
     assert result.status == QUEUED  # released, not finished or failed by the lost worker
@@ -285,7 +301,7 @@ def test_run_job_stops_when_the_job_is_taken_away(store, pipeline):
 
 
 def test_job_to_dict_has_the_documented_shape(store, pipeline):
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     queued = job_to_dict(job)
     assert queued == {
         "id": job.id,
@@ -333,7 +349,7 @@ def test_the_embedded_worker_wakes_for_a_new_job(store, settings, pipeline):
     assert not worker.ensure_started()
     try:
         time.sleep(0.05)  # let it go idle: the next poll is 30 s away
-        job = create_brief_job(store, ["a"], None, 100)
+        job = create_brief_job(store, _asked(["a"]))
         worker.wake()
         wait_until(lambda: store.get_job(job.id).status == DONE)
         assert store.get_job(job.id).worker == worker.name
@@ -356,7 +372,7 @@ def test_the_embedded_worker_survives_errors(store, settings, pipeline, monkeypa
 
     monkeypatch.setattr(store, "queued_job_ids", flaky)
     monkeypatch.setattr("service.jobs.worker.ERROR_BACKOFF_SECONDS", 0.01)
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     worker.ensure_started()
     try:
         wait_until(lambda: store.get_job(job.id).status == DONE)
@@ -366,7 +382,7 @@ def test_the_embedded_worker_survives_errors(store, settings, pipeline, monkeypa
 
 
 def test_the_embedded_worker_requeues_stale_jobs_at_start(store, settings, pipeline):
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     assert store.claim_job(job.id, "a-dead-process")
     real_clock = store.clock
     store.clock = lambda: real_clock() - timedelta(hours=1)
@@ -391,7 +407,7 @@ def test_shutdown_hands_the_running_job_back(store, settings, pipeline):
 
     pipeline.before_summarise = block
     worker = EmbeddedWorker(store, pipeline, settings)
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     worker.ensure_started()
     assert started.wait(5)
     assert store.get_job(job.id).status == RUNNING
@@ -406,12 +422,12 @@ def test_shutdown_hands_the_running_job_back(store, settings, pipeline):
 
 
 def test_adding_one_document_summarises_exactly_one(store, pipeline):
-    first = create_brief_job(store, ["a", "b", "c"], None, 100)
+    first = create_brief_job(store, _asked(["a", "b", "c"]))
     assert run_job(store, pipeline, first.id).status == DONE
     assert sorted(pipeline.summarised) == ["a", "b", "c"]
     store.put_documents([new_document("d", LATER)], replace=False)
     progress: list[tuple[int, int, str]] = []
-    second = create_brief_job(store, None, None, 100)
+    second = create_brief_job(store, _asked(None))
     finished = run_job(store, pipeline, second.id, on_progress=lambda *p: progress.append(p))
     assert finished.status == DONE
     assert sorted(pipeline.summarised) == ["a", "b", "c", "d"]  # only `d` was new
@@ -422,17 +438,25 @@ def test_adding_one_document_summarises_exactly_one(store, pipeline):
 
 
 def test_a_repeated_request_gets_the_stored_brief(store, pipeline):
-    first = run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    first = run_job(store, pipeline, create_brief_job(store, _asked(["a", "b"])).id)
     assert pipeline.merged == [["a", "b"]]
     # Without the pipeline at hand, the worker finds the stored brief: no summary, no merge.
-    again = run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    again = run_job(store, pipeline, create_brief_job(store, _asked(["a", "b"])).id)
     assert again.id != first.id and again.status == DONE
     assert again.result == first.result and pipeline.merged == [["a", "b"]]
     assert sorted(pipeline.summarised) == ["a", "b"]
     # With it, the request itself is answered by the finished job.
-    job, reused = create_or_reuse_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline)
+    job, reused = create_or_reuse_brief_job(
+        store,
+        _asked(["a", "b"]),
+        pipeline=pipeline,
+    )
     assert reused and job.id in {first.id, again.id} and job.status == DONE
-    assert create_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline).finished
+    assert create_brief_job(
+        store,
+        _asked(["a", "b"]),
+        pipeline=pipeline,
+    ).finished
 
 
 def test_each_text_is_read_only_where_it_is_needed(store, pipeline, monkeypatch):
@@ -446,19 +470,27 @@ def test_each_text_is_read_only_where_it_is_needed(store, pipeline, monkeypatch)
         return real(document_ids)
 
     monkeypatch.setattr(store, "pipeline_documents", pipeline_documents)
-    first = create_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline)
+    first = create_brief_job(
+        store,
+        _asked(["a", "b"]),
+        pipeline=pipeline,
+    )
     assert reads == []  # the request thread reads no text
     assert run_job(store, pipeline, first.id).status == DONE
     assert reads == [["a", "b"], ["a", "b"]]  # summarised, then merged
     reads.clear()
-    again = create_brief_job(store, ["a", "b"], None, 120, pipeline=pipeline)
+    again = create_brief_job(
+        store,
+        _asked(["a", "b"], max_words=120),
+        pipeline=pipeline,
+    )
     assert run_job(store, pipeline, again.id).status == DONE
     assert reads == [["a", "b"]]  # both cached: only the merge reads them
 
 
 @pytest.mark.parametrize("change", ["max_words", "order", "text", "settings"])
 def test_a_changed_input_makes_a_new_brief(store, pipeline, monkeypatch, change):
-    run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    run_job(store, pipeline, create_brief_job(store, _asked(["a", "b"])).id)
     ids, words, summarised = ["a", "b"], 100, ["a", "b"]
     if change == "max_words":
         words = 120
@@ -473,7 +505,11 @@ def test_a_changed_input_makes_a_new_brief(store, pipeline, monkeypatch, change)
         changed = dataclasses.replace(pipeline.settings, max_chunks_per_document=chunks)
         monkeypatch.setattr(pipeline, "settings", changed)
         summarised += ["a", "b"]
-    job, reused = create_or_reuse_brief_job(store, ids, None, words, pipeline=pipeline)
+    job, reused = create_or_reuse_brief_job(
+        store,
+        _asked(ids, max_words=words),
+        pipeline=pipeline,
+    )
     assert not reused and job.status == QUEUED
     assert run_job(store, pipeline, job.id).status == DONE
     assert pipeline.merged == [["a", "b"], ids]
@@ -486,7 +522,7 @@ def test_the_celery_backend_hands_jobs_over_instead_of_running_them(store, pipel
     settings = Settings.from_env({"database_url": "sqlite://", **broker}, environ={})
     worker = background_worker(store, pipeline, settings)
     assert isinstance(worker, CeleryDispatcher)
-    job = create_brief_job(store, ["a"], None, 100)
+    job = create_brief_job(store, _asked(["a"]))
     assert worker.run_pending() == 1 and worker.run_pending() == 0
     with worker.celery.connection_for_read() as connection:
         queue = connection.SimpleQueue(settings.celery_queue)
@@ -530,10 +566,14 @@ def test_the_pipeline_keys_a_summary_on_text_language_model_and_settings(tmp_pat
 
 def test_a_brief_that_lost_a_document_is_made_again_next_time(store, pipeline):
     pipeline.faults = {"b": InjectedFault("a passing fault")}
-    first = run_job(store, pipeline, create_brief_job(store, ["a", "b"], None, 100).id)
+    first = run_job(store, pipeline, create_brief_job(store, _asked(["a", "b"])).id)
     assert first.status == DONE and first.brief_key is None  # never offered for reuse
     pipeline.reset()  # healed
-    job, reused = create_or_reuse_brief_job(store, ["a", "b"], None, 100, pipeline=pipeline)
+    job, reused = create_or_reuse_brief_job(
+        store,
+        _asked(["a", "b"]),
+        pipeline=pipeline,
+    )
     assert not reused
     again = run_job(store, pipeline, job.id)
     assert all(f["error"] is None for f in again.result["document_facts"])

@@ -221,19 +221,29 @@ def test_an_unsupported_sentence_can_be_flagged_instead(embedder):
     assert brief.dropped == 0
 
 
-def test_dated_documents_are_told_in_order(embedder):
-    late = _summary("late", "Rescuers found the last survivors of the earthquake on Friday.")
-    early = _summary("early", "A strong earthquake struck the coastal city on Monday morning.")
-    late = (Document("late", late[0].text, "en", published="2024-03-08"), late[1])
-    early = (Document("early", early[0].text, "en", published="2024-03-04"), early[1])
-    brief = _merge([late, early], embedder)
-    assert [s.document_ids for s in brief.sentences] == [["early"], ["late"]]
+def test_dated_documents_are_told_from_their_event_then_in_order(embedder):
+    told = {
+        "late": ("Rescuers found the last survivors of the earthquake on Friday.", "2024-03-08"),
+        "early": ("A strong earthquake struck the coastal city on Monday morning.", "2024-03-04"),
+        "aid": ("Aid convoys from three countries reached the port on Wednesday.", "2024-03-06"),
+    }
+    pairs = []
+    for name, (text, day) in told.items():
+        document, summary = _summary(name, text)
+        pairs.append((Document(name, document.text, "en", published=day), summary))
+    brief = _merge(pairs, embedder)
+    assert [s.document_ids for s in brief.sentences] == [["early"], ["aid"], ["late"]]
+    assert [s.when.start for s in brief.sentences if s.when] == [
+        "2024-03-04",  # the lead: the event the story is about
+        "2024-03-06",
+        "2024-03-08",
+    ]
 
 
 def test_a_dateline_in_the_text_dates_a_document():
     from datetime import date
 
-    from service.pipeline.merge.chronology import document_date
+    from service.pipeline.documents.chronology import document_date
 
     assert document_date(Document("a", "2005/01/08 Tsunami aid\n\nText.")) == date(2005, 1, 8)
     assert document_date(Document("b", "Title\n\nDec 2, 2024 - 04:00\n\nText.")) == date(

@@ -469,3 +469,28 @@ def test_only_the_store_touches_the_database():
     }
     offenders = {name: where for name, where in outside.items() if where}
     assert offenders == {}, "catch service.store.DatabaseError; add a store method for the rest"
+
+
+def test_a_document_is_read_back_with_the_date_ingest_gave_it(store):
+    """The pipeline reads the stored date and its source; it does not date the text again."""
+    new = NewDocument(
+        id="d",
+        text="2005/01/08 A dateline the store must not read again.",
+        sha256="0" * 64,
+        title=None,
+        url=None,
+        published=None,
+        declared_language=None,
+        language="en",
+        language_confidence=1.0,
+        language_source="detected",
+        chars=10,
+        bytes=10,
+        dated="2024-12-27",
+        dated_source="published",
+    )
+    store.put_documents([new], replace=False)
+    document = store.pipeline_documents(["d"])["d"]
+    assert (document.dated, document.dated_source) == ("2024-12-27", "published")
+    stored = store.get_document("d")
+    assert (stored.dated, stored.dated_source) == ("2024-12-27", "published")

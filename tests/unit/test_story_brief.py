@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from service.brief_request import BriefRequest
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.render import brief_markdown, brief_to_dict
-from service.pipeline.stories.brief import MIN_STORY_WORDS, brief_of_stories
+from service.pipeline.stories.allocation import MIN_STORY_WORDS
+from service.pipeline.stories.brief import brief_of_stories, story_headline
 from service.pipeline.types import (
     Brief,
     BriefSentence,
@@ -15,6 +17,7 @@ from service.pipeline.types import (
     DocumentFacts,
     ModelInfo,
     Summary,
+    SummarySentence,
 )
 from tests.seeds import load_seeds
 from tests.unit.test_stories import ELECTION, FLOOD
@@ -59,7 +62,12 @@ def test_the_seeds_are_one_story_merged_once_with_every_word() -> None:
         for i, text in sorted(load_seeds().items())
     ]
     merge = RecordingMerge()
-    brief = brief_of_stories(documents, [_summary(d) for d in documents], 250, merge)
+    brief = brief_of_stories(
+        documents,
+        [_summary(d) for d in documents],
+        BriefRequest(max_words=250, stories="auto"),
+        merge,
+    )
     assert merge.calls == [([d.id for d in documents], 250)]
     (story,) = brief.stories
     assert story.documents == [d.id for d in documents]
@@ -78,8 +86,10 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
         ["2024-12-05", "2024-12-01", "2024-12-02", "2024-10-20", "2024-10-21", "2024-10-22"],
     )
     merge = RecordingMerge()
-    words = 2 * MIN_STORY_WORDS + 10
-    brief = brief_of_stories(documents, summaries, words, merge, stories="auto")
+    words = 2 * MIN_STORY_WORDS + 3  # 2 words left after two stories: no sentence is that short
+    brief = brief_of_stories(
+        documents, summaries, BriefRequest(max_words=words, stories="auto"), merge
+    )
     assert [s.documents for s in brief.stories] == [["d3", "d4", "d5"], ["d1", "d2"], ["d0"]]
     assert merge.calls == [(["d3", "d4", "d5"], words // 2), (["d1", "d2"], MIN_STORY_WORDS)]
     flood, vote, comet = brief.stories
@@ -97,11 +107,19 @@ def test_stories_by_sources_share_the_words_and_the_smallest_is_also_reported() 
 def test_a_story_keeps_its_id_when_a_later_report_joins_it() -> None:
     documents, summaries = _corpus(FLOOD[:2], ["2024-10-20", "2024-10-21"])
     before = (
-        brief_of_stories(documents, summaries, 100, RecordingMerge(), stories="auto").stories[0].id
+        brief_of_stories(
+            documents, summaries, BriefRequest(max_words=100, stories="auto"), RecordingMerge()
+        )
+        .stories[0]
+        .id
     )
     more, more_summaries = _corpus(FLOOD, ["2024-10-20", "2024-10-21", "2024-10-22"])
     after = (
-        brief_of_stories(more, more_summaries, 100, RecordingMerge(), stories="auto").stories[0].id
+        brief_of_stories(
+            more, more_summaries, BriefRequest(max_words=100, stories="auto"), RecordingMerge()
+        )
+        .stories[0]
+        .id
     )
     assert before == after
 
@@ -109,7 +127,9 @@ def test_a_story_keeps_its_id_when_a_later_report_joins_it() -> None:
 def test_one_forces_a_single_story() -> None:
     documents, summaries = _corpus([*ELECTION, *FLOOD], ["2024-12-01"] * 5)
     merge = RecordingMerge()
-    brief = brief_of_stories(documents, summaries, 100, merge, stories="one")
+    brief = brief_of_stories(
+        documents, summaries, BriefRequest(max_words=100, stories="one"), merge
+    )
     assert merge.calls == [([d.id for d in documents], 100)]
     assert len(brief.stories) == 1
 
@@ -125,7 +145,10 @@ def test_the_page_numbers_sources_as_the_markdown_does() -> None:
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     documents, summaries = _corpus([*FLOOD, *ELECTION, lone], ["2024-10-20"] * 6)
     brief = brief_of_stories(
-        documents, summaries, 2 * MIN_STORY_WORDS, RecordingMerge(), stories="auto"
+        documents,
+        summaries,
+        BriefRequest(max_words=2 * MIN_STORY_WORDS, stories="auto"),
+        RecordingMerge(),
     )
     view = brief_view(brief_to_dict(brief), {})
     assert [len(s.sentences) for s in view.stories] == [1, 1, 0]
@@ -141,12 +164,16 @@ def test_since_an_earlier_brief_only_stories_with_new_documents_are_briefed_from
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     before_docs, before_summaries = _corpus([*FLOOD[:2], *ELECTION], ["2024-10-20"] * 4)
-    before = brief_of_stories(before_docs, before_summaries, 200, RecordingMerge(), stories="auto")
+    before = brief_of_stories(
+        before_docs, before_summaries, BriefRequest(max_words=200, stories="auto"), RecordingMerge()
+    )
     earlier = Earlier.from_dict(brief_to_dict(before))
     flood_id = before.stories[0].id
     documents, summaries = _corpus([*FLOOD[:2], *ELECTION, FLOOD[2], lone], ["2024-10-20"] * 6)
     merge = RecordingMerge()
-    since = brief_of_stories(documents, summaries, 200, merge, stories="auto", earlier=earlier)
+    since = brief_of_stories(
+        documents, summaries, BriefRequest(max_words=200, stories="auto"), merge, earlier=earlier
+    )
     assert sorted(ids for ids, _ in merge.calls) == [["d4"], ["d5"]]  # only the new documents
     flood, comet = since.stories
     assert flood.documents == ["d0", "d1", "d4"] and flood.id == flood_id
@@ -160,7 +187,46 @@ def test_since_leaves_out_what_the_earlier_brief_said() -> None:
     documents, summaries = _corpus(FLOOD, ["2024-10-20"] * 3)
     said = {"documents": ["d0"], "sentences": [{"text": " ".join(["word"] * 200)}]}
     brief = brief_of_stories(
-        documents, summaries, 200, RecordingMerge(), earlier=Earlier.from_dict(said)
+        documents,
+        summaries,
+        BriefRequest(max_words=200, stories="auto"),
+        RecordingMerge(),
+        earlier=Earlier.from_dict(said),
     )
     (story,) = brief.stories
     assert story.sentences == [] and story.came_from == []
+
+
+def _with_lead(document: Document, lead: str) -> Summary:
+    summary = _summary(document)
+    at = document.text.find(lead)
+    summary.sentences.append(
+        SummarySentence(lead, [Citation(document.id, at, at + len(lead))], 1.0, 0)
+    )
+    return summary
+
+
+def test_a_headline_is_short_and_never_the_storys_first_sentence() -> None:
+    """The 120-document mix (sent without titles) had article first sentences of 25-45 words
+    as headlines, repeated word for word as the story's first sentence."""
+    long_lead = " ".join(["Hurricane Ivan"] + ["word"] * 30) + "."
+    short_lead = "Hurricane Ivan struck Grenada on Tuesday."
+    documents = [Document("a", long_lead + " More."), Document("b", short_lead + " More.")]
+    summaries = [_with_lead(documents[0], long_lead), _with_lead(documents[1], short_lead)]
+    found = story_headline([0, 1], documents, summaries, None)
+    assert found is not None and found.text == short_lead
+    # the short lead is the story's first sentence: the other headline, long as it is
+    found = story_headline([0, 1], documents, summaries, short_lead)
+    assert found is not None and found.text == long_lead
+
+
+def test_a_title_is_the_headline_where_it_is_short_even_when_the_text_does_not_hold_it() -> None:
+    long_title = " ".join(["Long"] * 25)
+    documents = [
+        Document("a", "Troops landed. More.", title=long_title),
+        Document("b", "Troops landed in the north. More.", title="Troops land in the north"),
+    ]
+    summaries = [_with_lead(d, d.text.split(" More.")[0]) for d in documents]
+    found = story_headline([0, 1], documents, summaries, "Troops landed.")
+    assert found is not None and found.text == "Troops land in the north"
+    assert (found.citation.document_id, found.citation.start, found.citation.end) == ("b", 0, 0)

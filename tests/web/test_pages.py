@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.brief_request import MAX_MAX_WORDS, MIN_MAX_WORDS
 from tests.web.conftest import elements, finished_brief
 
 HOSTILE = {
@@ -36,6 +37,13 @@ def test_the_page_lists_the_corpus_with_hostile_text_escaped(stored):
     assert plain == ["plain", "en", str(len(PLAIN["text"])), "Delete"]
     assert elements(page, "template", ("id", "corpus-row-template"))
     assert 'value="250"' in page  # the default length, from the settings
+
+
+def test_the_length_field_takes_its_limits_from_the_brief_request(client):
+    page = client.get("/").get_data(as_text=True)
+    (field,) = elements(page, "input", ("id", "max-words"))
+    bounds = (field["attrs"]["min"], field["attrs"]["max"])
+    assert bounds == (str(MIN_MAX_WORDS), str(MAX_MAX_WORDS))
 
 
 def test_a_language_too_uncertain_to_name_reads_unknown(client):

@@ -24,7 +24,7 @@ SURE = 0.999
 SAMPLE_CHARS = 2000
 PROSE_WORDS = 8  # a line of fewer words is a menu, byline or headline: read prose first
 MIN_LETTERS = 20  # below this, character n-gram statistics are noise
-MIN_WORDS = 3
+MIN_SAMPLE_WORDS = 3
 MIN_CONFIDENCE = 0.80  # a top probability below this is a coin toss between related languages
 RULES_FALLBACK = "en"  # punctuation and sentence rules for text of undetermined language
 
@@ -59,7 +59,7 @@ def detect_language(text: str, declared: str | None = None) -> LanguageGuess:
 
 
 def _guess(sample: str) -> LanguageGuess:
-    if count_letters(sample) < MIN_LETTERS or count_words(sample) < MIN_WORDS:
+    if count_letters(sample) < MIN_LETTERS or count_words(sample) < MIN_SAMPLE_WORDS:
         return LanguageGuess(UNDETERMINED, 0.0, "detected")
     _load_profiles()
     try:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from service.pipeline.merge.assertions import figures
 from service.pipeline.merge.disagreements import Statement
-from service.pipeline.merge.facts import figures
 from service.pipeline.merge.grouping import (
     RELATED_COSINE,
     SAME_FACT_COSINE,

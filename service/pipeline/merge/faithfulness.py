@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.pipeline.merge.facts import names, negated, numbers, words
+from service.pipeline.merge.assertions import names, negated, numbers, words
 from service.pipeline.types import Citation, Document, Encode
 
 MIN_SUPPORT = 0.6

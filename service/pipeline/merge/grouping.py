@@ -32,7 +32,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 import regex
 
-from service.pipeline.merge.facts import figures
+from service.pipeline.merge.assertions import figures
 from service.pipeline.merge.neighbours import similar_pairs, star_clusters
 from service.pipeline.types import SummarySentence
 

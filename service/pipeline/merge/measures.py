@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import cast
 
 import regex
 
+from service.pipeline.merge.assertions import Figure, figures, word_set
 from service.pipeline.merge.concepts import stem, stop_words
-from service.pipeline.merge.facts import Figure, figures, word_set
 
 MAX_NOUN_WORDS = 3  # "magnitude earthquake", "soldats nord-coréens"
 MAX_AUXILIARIES = 3  # "have been", "were either" between the counted noun and its verb
@@ -415,7 +416,7 @@ def _named_source(text: str, *, capitalised: bool) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+    return cast(list[str], _TOKEN.findall(text))  # `regex` is untyped
 
 
 def _stems(words: list[str], table: LanguageTables) -> frozenset[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from service.pipeline.merge.facts import word_set
+from service.pipeline.merge.assertions import word_set
 
 _OPENING = "\"'“‘«„(["
 _CONTINUING = ",;:،؛、，；："  # a sentence that opens with one of these was cut from a longer one

@@ -16,8 +16,8 @@
    unsupported one is left out (and counted) and the choice made again, or kept and flagged,
    per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
    (`corroboration.py`).
-6. Sentences are shown by number of sources, then in the order of their documents' dates where
-   the documents carry dates, then by the weight of what they cover.
+6. Each sentence is dated, and the story told in time: its lead first, then the rest by date,
+   background last (`ordering.py`).
 7. Sources that give different figures for the same thing are reported (`disagreements.py`).
 """
 
@@ -26,12 +26,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 
 from service.pipeline.documents.cleaning import is_set_apart_headline
-from service.pipeline.merge.chronology import document_date
 from service.pipeline.merge.concepts import (
     concept_weights,
     document_concepts,
@@ -57,6 +55,7 @@ from service.pipeline.merge.grouping import (
 )
 from service.pipeline.merge.measures import Measure, measures
 from service.pipeline.merge.neighbours import similar_pairs
+from service.pipeline.merge.ordering import in_story_order
 from service.pipeline.merge.readability import reads_alone
 from service.pipeline.merge.selection import Option, choose
 from service.pipeline.merge.trimming import trim
@@ -112,7 +111,9 @@ def merge_summaries(
     # sources of a picked fact are found, and where figures that differ are looked for.
     passages = document_statements(documents, _by_citations(shown), language, digits=False)
     corroborate(shown, vectors[rows], passages, encode)
-    sentences = _in_reading_order(picked, by_id)
+    sentences = in_story_order(
+        [(s, writer.document_id, writer.sentence.position) for s, writer in picked], by_id
+    )
     scanned = {p.citation.document_id for p in passages}
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
@@ -188,7 +189,8 @@ def _importance(candidates: list[Candidate], vectors: np.ndarray) -> np.ndarray:
     mean = vectors.mean(axis=0)
     centroid = mean / (np.linalg.norm(mean) or 1.0)
     scores = np.asarray([c.sentence.score for c in candidates])
-    return vectors @ centroid + 0.5 * scores
+    importance: np.ndarray = vectors @ centroid + 0.5 * scores
+    return importance
 
 
 class _KnownVectors:
@@ -473,24 +475,3 @@ class _Picker:
             problems=list(verdict.problems),
             trimmed=self.options.trimmed[at],
         )
-
-
-def _in_reading_order(
-    picked: list[tuple[BriefSentence, Candidate]], documents: dict[str, Document]
-) -> list[BriefSentence]:
-    dates: dict[str, date | None] = {}
-
-    def when(writer: Candidate) -> tuple[int, date, int]:
-        document_id = writer.document_id
-        if document_id not in dates:
-            dates[document_id] = (
-                document_date(documents[document_id]) if document_id in documents else None
-            )
-        found = dates[document_id]
-        return (0, found, writer.sentence.position) if found else (1, date.max, 0)
-
-    ranked = sorted(
-        picked,
-        key=lambda item: (-len(item[0].document_ids), when(item[1]), -item[0].score),
-    )
-    return [sentence for sentence, _ in ranked]

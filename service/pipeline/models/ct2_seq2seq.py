@@ -65,7 +65,7 @@ def convert(source: Path, dest: Path, quantization: str = FLOAT32) -> Path:
     """Convert into a temporary folder beside `dest`, then rename it whole."""
     import ctranslate2
 
-    class Converter(ctranslate2.converters.TransformersConverter):
+    class Converter(ctranslate2.converters.TransformersConverter):  # type: ignore[misc]  # untyped
         def load_model(self, model_class: Any, name_or_path: str, **kwargs: Any) -> Any:
             model = super().load_model(model_class, name_or_path, **kwargs)
             config = model.config

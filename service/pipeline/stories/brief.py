@@ -1,11 +1,10 @@
 """A brief of stories: the corpus grouped into stories (`stories.py`), each merged on its own.
 
 Each story gets its own brief from the same merge as a single brief (`merge_summaries`, passed in
-as `merge`), within its share of `max_words`. Stories are taken by importance (number of
-documents, then the latest date); each is offered a share of the words in proportion to its
-documents, but never less than `MIN_STORY_WORDS`, since a brief shorter than that says too little
-to be worth reading. When fewer words than that are left, the remaining stories are shown by their
-headline only ("Also reported"). Words a story's brief leaves unused go to the next stories.
+as `merge_story`), within its share of `max_words`. Stories are taken by importance (number of
+documents, then the latest date); how the words are shared is `allocation.py`: every story of
+three sources or more gets its lead before any story a second sentence, the words left are
+filled, and only a story that got no sentence is shown by its headline alone ("Also reported").
 
 A story's ID names its founding document (the earliest, then the smallest ID), so it stays the
 same while later reports join the story.
@@ -24,8 +23,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from service.brief_request import BriefRequest
+from service.pipeline.documents.chronology import document_date
 from service.pipeline.documents.reading import document_sentences
-from service.pipeline.merge.chronology import document_date
+from service.pipeline.stories.allocation import allocate
 from service.pipeline.stories.finding import StoryGroup, group_stories
 from service.pipeline.types import (
     Brief,
@@ -36,13 +37,10 @@ from service.pipeline.types import (
     Summary,
 )
 
-MIN_STORY_WORDS = 60
-MODES = ("auto", "one")
-# A corpus of one event stays one story (the seeds; 41 of MultiLing 2011's 70 clusters alone,
-# the largest story holding 91% of a cluster's documents on average): see `stories.py`.
-DEFAULT_MODE = "auto"
+HEADLINE_WORDS = 20  # a headline a reader scans: at most about this many words
+MIN_HEADLINE_WORDS = 3  # a lead shorter than this names no event ("Hello.")
 
-Merge = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
+MergeStory = Callable[[Sequence[Document], Sequence[Summary], int], Brief]
 
 
 @dataclass(frozen=True)
@@ -74,16 +72,17 @@ class Earlier:
 def brief_of_stories(
     documents: Sequence[Document],
     summaries: Sequence[Summary],
-    max_words: int,
-    merge: Merge,
+    request: BriefRequest,
+    merge_story: MergeStory,
     *,
-    stories: str = DEFAULT_MODE,
     earlier: Earlier | None = None,
 ) -> Brief:
-    """The brief of `documents` (summaries[i] is documents[i]'s): one story per event found, or
-    the whole corpus as one story when `stories` is "one"."""
+    """The brief of `documents` (summaries[i] is documents[i]'s) that the completed `request`
+    asks for: one story per event found, or the whole corpus as one story when its `stories` is
+    "one", in at most its `max_words`."""
+    max_words, story_mode = request.solver_options()
     read = [i for i, summary in enumerate(summaries) if not summary.facts.error]
-    if stories == "one" or len(read) < 2:  # a document that failed is in the notes alone
+    if story_mode == "one" or len(read) < 2:  # a document that failed is in the notes alone
         groups = [StoryGroup(read, read[0])] if read else []
     else:
         groups = [
@@ -94,18 +93,15 @@ def brief_of_stories(
     # Each story's documents to merge: all of them, or only those added since `earlier`.
     merged = [_added(group.members, documents, earlier) for group in ranked]
     shown = [(group, members) for group, members in zip(ranked, merged, strict=True) if members]
-    total = sum(len(members) for _, members in shown)
-    left = max_words
+
+    def merge_shown(index: int, words: int) -> Brief | None:
+        members = shown[index][1]
+        brief = merge_story([documents[i] for i in members], [summaries[i] for i in members], words)
+        return _unsaid(brief, earlier) if earlier is not None else brief
+
+    briefs = allocate([len(members) for _, members in shown], max_words, merge_shown)
     parts: list[tuple[Story, Brief | None]] = []
-    for group, members in shown:
-        share = max(MIN_STORY_WORDS, max_words * len(members) // max(total, 1))
-        words = left if len(shown) == 1 else min(share, left)
-        brief = None
-        if words >= MIN_STORY_WORDS or len(shown) == 1:
-            brief = merge([documents[i] for i in members], [summaries[i] for i in members], words)
-            left -= brief.words
-            if earlier is not None:
-                brief = _unsaid(brief, earlier)
+    for (group, _), brief in zip(shown, briefs, strict=True):
         story = _story(group, documents, summaries, brief)
         parts.append((_since(story, documents, group, earlier), brief))
     return _combined(documents, summaries, parts, max_words)
@@ -146,7 +142,12 @@ def _story(
     founder = min(members, key=lambda d: (document_date(d) or date.max, d.id))
     return Story(
         id="s" + hashlib.sha256(founder.id.encode("utf-8")).hexdigest()[:15],
-        headline=headline(documents[group.centre], summaries[group.centre]),
+        headline=story_headline(
+            [group.centre, *(i for i in group.members if i != group.centre)],
+            documents,
+            summaries,
+            brief.sentences[0].text if brief and brief.sentences else None,
+        ),
         documents=[m.id for m in members],
         sentences=brief.sentences if brief else [],
         disagreements=brief.disagreements if brief else [],
@@ -156,14 +157,51 @@ def _story(
     )
 
 
+def story_headline(
+    members: list[int],
+    documents: Sequence[Document],
+    summaries: Sequence[Summary],
+    first_sentence: str | None,
+) -> Headline | None:
+    """A headline a reader can scan: of its documents' (its most typical first) headlines
+    (`headline`), the first that is a title of at most `HEADLINE_WORDS` words; else the shortest
+    of their leads that is; else the shortest of all. Never the story's first sentence again: a
+    headline that repeats it word for word is passed over while another is left."""
+    found = [(i, h) for i in members if (h := headline(documents[i], summaries[i])) is not None]
+    if not found:
+        return None
+    repeated = _plain(first_sentence or "")
+    fresh = [(i, h) for i, h in found if _plain(h.text) != repeated] or found
+    titles = [
+        h
+        for i, h in fresh
+        if h.text == (documents[i].title or "").strip() and len(h.text.split()) <= HEADLINE_WORDS
+    ]
+    if titles:
+        return titles[0]
+    short = [h for _, h in fresh if _short(h.text)]
+    return min(short or [h for _, h in fresh], key=lambda h: len(h.text.split()))
+
+
+def _short(text: str) -> bool:
+    return MIN_HEADLINE_WORDS <= len(text.split()) <= HEADLINE_WORDS
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .")
+
+
 def headline(document: Document, summary: Summary) -> Headline | None:
     """The document's headline, quoted where its text has it: its title (declared, or derived at
     ingest from the headline line the cleaner finds, `cleaning.find_headline`), else its
     summary's earliest sentence; only a document with neither (its summary is empty) is cleaned
-    again, for its first content sentence."""
+    again, for its first content sentence. A declared title its text does not hold (a desk's
+    export sends title and text apart) cites the document with an empty span (0-0)."""
     title = (document.title or "").strip()
-    if title and (at := document.text.find(title)) >= 0:
-        return Headline(title, Citation(document.id, at, at + len(title)))
+    if title:
+        at = document.text.find(title)
+        start, end = (at, at + len(title)) if at >= 0 else (0, 0)
+        return Headline(title, Citation(document.id, start, end))
     quoted = [s for s in summary.sentences if s.citations]
     if quoted:
         first = min(quoted, key=lambda s: s.position)

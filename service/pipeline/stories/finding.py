@@ -1,45 +1,13 @@
 """Group a corpus's documents into stories: the documents that report one event.
 
-**What a document is.** Three views of its words, each TF-IDF (log-scaled counts) over the
-language's documents in the corpus, each a unit row, and the three joined with equal weight (so
-the cosine of two documents is the mean of their three cosines):
-
-- its content words (stop words dropped) stemmed by Snowball (`concepts.stem`), and its names
-  (`facts.names`, capitalised words: the people and places a story is about);
-- the five-letter pieces of its content words: the same word with another prefix or ending shares
-  most of them, which catches what a stemmer misses, and serves languages that have none
-  (Hebrew, whose articles and prepositions are written joined to the word);
-- its concepts (`concepts.sentence_concepts`: pairs of adjacent stemmed words): "Haiti
-  earthquake" and "Chile earthquake" share a word but not a concept.
-
-The title (declared, or derived at ingest from the headline line) is read `TITLE_REPEATS` times
-more than the text: news puts what the story is in its headline.
-
-Words of two languages are not comparable, so each language is grouped on its own; documents are
-joined across languages only by a representation that shares one space across them, and none is
-used here (the sentence embeddings, all-MiniLM-L6-v2, know English; measured on pooled MultiLing
-2011 English they reached an adjusted Rand index of 0.67-0.83, these words 0.95-0.98).
-
-**When two groups are one story.** Stories are the clusters of average-linkage agglomerative
-clustering, cut where the mean cosine between two groups' documents falls under a threshold; the
-number of stories is what the cut leaves, never given. The threshold is measured on the corpus
-itself: the two halves of one document certainly report one story, so their cosine is what "one
-story" scores in this language and this corpus; two groups join while their mean cosine reaches
-`SAME_STORY_SHARE` of the median document's. It needs no constant per language (how much two
-texts share depends on the language's morphology: the halves' median cosine is 0.11 in Hebrew
-and 0.20 in English) and no assumption about how many stories a corpus holds, so a corpus of one
-event scores its pairs against the same scale as a corpus of hundreds. On MultiLing 2011, two
-reports of one story score 0.71-0.81 of the halves' median in every language, two reports of
-different stories 0.20-0.28. Halves of fewer than `MIN_HALF_WORDS` content words share too little
-to measure anything (a one-sentence text's halves share nothing); where no document of the
-language is that long, the threshold is `SHORT_TEXT_COSINE`.
-
-**Scale.** Up to `EXACT_LIMIT` documents of a language are clustered exactly (SciPy's average
-linkage, nearest-neighbour chain, over every pair: 4 n² bytes). A larger set is clustered as a
-random sample of `EXACT_LIMIT` of its documents, every other document then joining the sample's
-story of highest mean cosine with it, if that reaches the threshold (a story's mean cosine with a
-document is one product with the sum of its members' rows); those that join none are grouped the
-same way among themselves.
+A document is three TF-IDF views of its words joined with equal weight (Snowball stems and names,
+five-letter pieces of content words, pairs of adjacent stems), its title read `TITLE_REPEATS`
+times; each language is grouped on its own. Stories are average-linkage clusters cut where the
+mean cosine between two groups falls under `SAME_STORY_SHARE` of the median cosine between the two
+halves of one document, which measures what "one story" scores in this language and this corpus:
+no constant per language, no guess at how many stories there are. Over `EXACT_LIMIT` documents, a
+sample is clustered exactly and the rest join it. Why these choices, and the figures: README,
+Quality, "Stories".
 """
 
 from __future__ import annotations
@@ -144,7 +112,8 @@ def _tf(counts: csr_matrix) -> csr_matrix:
 def _idf(counts: csr_matrix) -> np.ndarray:
     """Smoothed inverse document frequency, as scikit-learn's TfidfVectorizer weighs."""
     frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    return np.log((1 + counts.shape[0]) / (1 + frequency)).astype(np.float32) + 1.0
+    idf: np.ndarray = np.log((1 + counts.shape[0]) / (1 + frequency)).astype(np.float32) + 1.0
+    return idf
 
 
 class _Lexicon:
@@ -296,4 +265,7 @@ def _average_linkage(vectors: csr_matrix, threshold: float) -> np.ndarray:
     np.clip(distances, 0.0, 2.0, out=distances)
     tree = linkage(distances, method="average")
     del distances
-    return fcluster(tree, t=1.0 - threshold, criterion="distance").astype(np.int64) - 1
+    labels: np.ndarray = (
+        fcluster(tree, t=1.0 - threshold, criterion="distance").astype(np.int64) - 1
+    )
+    return labels

@@ -37,7 +37,7 @@ LEAD_WEIGHT = 0.4  # share of a sentence's importance that comes from being earl
 LEAD_SCALE = 3.0  # the lead prior halves by the fourth sentence
 MMR_LAMBDA = 0.7  # importance against novelty when picking the next sentence
 REDUNDANT_COSINE = 0.8  # a sentence this close to one already picked is never picked
-MIN_WORDS, MAX_WORDS = 5, 80
+MIN_SENTENCE_WORDS, MAX_SENTENCE_WORDS = 5, 80
 LEANING_WEIGHT = 0.5  # a sentence that leans on the one before it ("They are...") reads badly alone
 # Documents summarised together: their sentences (about 15 a news article) embedded in one call,
 # in batches of similar length, instead of a call per document of a few short, ragged batches.
@@ -68,13 +68,14 @@ def importance(vectors: np.ndarray, positions: Sequence[int]) -> np.ndarray:
         return np.zeros(0)
     central = lexrank(vectors)
     lead = 1.0 / (1.0 + np.asarray(positions, dtype=np.float64) / LEAD_SCALE)
-    return (1.0 - LEAD_WEIGHT) * central / central.max() + LEAD_WEIGHT * lead
+    weights: np.ndarray = (1.0 - LEAD_WEIGHT) * central / central.max() + LEAD_WEIGHT * lead
+    return weights
 
 
 def is_brief_material(text: str, language: str) -> bool:
     """Questions, fragments and run-on walls of text make poor sentences in a brief."""
     words = len(text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not is_question(text, language)
+    return MIN_SENTENCE_WORDS <= words <= MAX_SENTENCE_WORDS and not is_question(text, language)
 
 
 def select_sentences(

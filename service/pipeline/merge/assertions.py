@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import regex
 
@@ -81,7 +82,7 @@ def numbers(text: str) -> set[str]:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return cast(list[str], _WORD.findall(text))  # `regex` is untyped
 
 
 def names(text: str) -> set[str]:

@@ -7,8 +7,8 @@ MinHash signature (`minhash`) and canonical URL (`canonical_url`) that later doc
 compared with; `document_bands` indexes the originals' signatures by LSH band, so that a new
 document is compared only with the originals that share a band with it.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
