@@ -17,6 +17,7 @@ from service.http.formats import BriefPage
 def init_app(app: Flask, *, brief_page: BriefPage) -> None:
     app.extensions["brief_page"] = brief_page  # `GET /v1/briefs/<id>?format=html`
     app.register_blueprint(documents.bp)
+    app.register_blueprint(documents.feeds_bp)
     app.register_blueprint(briefs.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)

@@ -10,12 +10,13 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from service.errors import InvalidParameter, NotFound
 from service.http.inputs import MAX_OFFSET, json_body, query_number
 from service.http.resources import get_settings, get_store
-from service.ingest.documents import IngestResult, ingest, is_batch
+from service.ingest.documents import IngestResult, ingest, ingest_feed, is_batch
 from service.pipeline.documents.language import normalise_language
 from service.store import CREATED, StoredDocument
 from service.validation import LANGUAGE_PATTERN, is_document_id
 
 bp = Blueprint("documents", __name__, url_prefix="/v1/documents")
+feeds_bp = Blueprint("feeds", __name__, url_prefix="/v1/feeds")
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -29,6 +30,11 @@ def document_to_dict(document: StoredDocument) -> dict[str, Any]:
         "title_source": document.title_source,
         "url": document.url,
         "published": document.published,
+        "author": document.author,
+        "site_name": document.site_name,
+        "metadata_sources": document.metadata_sources,
+        "reader": document.reader,
+        "copy_of": document.copy_of,
         "date": document.dated,
         "date_source": document.dated_source,
         "language": document.language,
@@ -61,6 +67,15 @@ def create_documents() -> Response:
     status = 201 if any(r.status == CREATED for r in results) else 200
     location = None if is_batch(payload) else url_for(".get_document", document_id=results[0].id)
     return _stored(results, status, location)
+
+
+@feeds_bp.post("")
+def create_feed_documents() -> Response:
+    """Store an RSS or Atom feed as a document per entry: 201 when any was created, 200 when all
+    were stored already (a feed read again)."""
+    results = ingest_feed(get_store(), get_settings(), json_body())
+    status = 201 if any(r.status == CREATED for r in results) else 200
+    return _stored(results, status, None)
 
 
 @bp.put("/<document_id>")

@@ -21,7 +21,7 @@ from service.config import Settings
 from service.http.formats import FORMATS
 from service.http.resources import get_settings
 from service.http.tracing import HEADER as REQUEST_ID_HEADER
-from service.ingest.documents import DocumentBatchIn, DocumentIn
+from service.ingest.documents import DocumentBatchIn, DocumentIn, FeedIn
 from service.validation import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
 
 bp = Blueprint("openapi", __name__)
@@ -29,6 +29,7 @@ bp = Blueprint("openapi", __name__)
 MODELS: tuple[type[BaseModel], ...] = (
     DocumentIn,
     DocumentBatchIn,
+    FeedIn,
     BriefRequest,
     schemas.Error,
     schemas.StoredDocuments,
@@ -139,6 +140,7 @@ def _body(schema: dict[str, Any], required: bool = True, description: str = "") 
 def paths(settings: Settings) -> dict[str, Any]:
     limits = _size_limits(settings)
     document_body = _body({"oneOf": [ref(DocumentIn), ref(DocumentBatchIn)]}, description=limits)
+    feed_body = _body(ref(FeedIn), description=limits)
     created = _links(_DOCUMENT_LINKS, "document_id", "$response.body#/documents/0/id")
     stored = {
         "200": _linked(
@@ -149,6 +151,19 @@ def paths(settings: Settings) -> dict[str, Any]:
     put = _links(_DOCUMENT_LINKS, "document_id", "$request.path.document_id")
     job = _links({"getBrief": "GetBrief"}, "job_id", "$response.body#/id")
     return {
+        "/v1/feeds": {
+            "post": {
+                "operationId": "createFeedDocuments",
+                "summary": "Store an RSS or Atom feed as a document per entry (all or nothing); "
+                "reading the same feed again stores nothing twice.",
+                "description": "The feed is read with feedparser; its entries are a batch of "
+                "documents with IDs from each entry's id or link. The service fetches nothing: "
+                "send the feed's XML. A feed that cannot be parsed, or has no entry with text, is "
+                "400 on `feed`.",
+                "requestBody": feed_body,
+                "responses": {**stored, **_errors(400, 408, 409, 413, 415)},
+            },
+        },
         "/v1/documents": {
             "post": {
                 "operationId": "createDocuments",

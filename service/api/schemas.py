@@ -42,6 +42,7 @@ class StoredDocument(BaseModel):
     language_source: Literal["declared", "detected"]
     chars: int
     bytes: int
+    copy_of: str | None = None
 
 
 class StoredDocuments(BaseModel):
@@ -57,6 +58,21 @@ class DocumentHead(BaseModel):
     )
     url: str | None
     published: str | None
+    author: str | None = None
+    site_name: str | None = None
+    metadata_sources: dict[str, Literal["page", "request"]] | None = Field(
+        None,
+        description="Where each metadata field of a document read from an article page came "
+        "from: the `page` (trafilatura) or the `request`.",
+    )
+    reader: Literal["article"] | None = Field(
+        None, description="`article`: the text is trafilatura's article of an `html` page."
+    )
+    copy_of: str | None = Field(
+        None,
+        description="The stored document this one is a near-duplicate copy of (the same story "
+        "republished): briefs count the two as one source.",
+    )
     date: str | None = Field(
         json_schema_extra={"format": "date"},
         description="The document's date, taken at ingest: `published` where sent, else a "
@@ -178,6 +194,11 @@ class DocumentTitle(BaseModel):
     title: str
 
 
+class Republished(BaseModel):
+    document_id: str
+    copies: list[str]
+
+
 class Brief(BaseModel):
     """The brief of a finished job, as `service.pipeline.render.brief_to_dict` writes it; its parts
     are the pipeline's own types (`service.pipeline.types`). Fields added after a brief was
@@ -207,6 +228,11 @@ class Brief(BaseModel):
         default_factory=list,
         description="The stories of the corpus, most important first (most documents, then the "
         "latest); `sentences` holds every story's sentences in this order.",
+    )
+    republished: list[Republished] = Field(
+        default_factory=list,
+        description="Documents that are copies of one story (found at ingest, `copy_of`): the "
+        "brief merges and cites only `document_id`, counted as one source.",
     )
 
 

@@ -32,6 +32,7 @@ from service.pipeline.render import brief_report
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom"}  # as service.ingest.readers.feed (not imported: fast)
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}  # one document a line, as POST /v1/documents takes it
 PROGRESS_AFTER = 3  # documents; a progress bar only for more
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
@@ -45,12 +46,14 @@ def add_parser(commands: Any) -> None:
         "brief",
         help="print a brief of text, Markdown or HTML files and folders",
         description="Summarise files into one brief whose sentences cite the files they rest on. "
-        "A folder stands for its .txt, .md, .html and .jsonl files (recursively, hidden ones left "
-        "out); HTML is read without its markup. Each file is a document whose ID is its name "
-        "without the suffix, except a .jsonl (JSON Lines) file: one document a line, in the "
-        "API's document shape (id, text, title, url, published, language), so that a desk's "
-        "export with dates and titles is briefed as it is. The brief goes to stdout; progress "
-        "(more than 3 files, on a terminal) and errors go to stderr.",
+        "A folder stands for its .txt, .md, .html, .jsonl and .xml/.rss/.atom files (recursively, "
+        "hidden ones left out); an HTML file is read as an article page (its article text, title, "
+        "date, author and site, without the page's furniture); a feed is a document per entry. "
+        "Each file is a document whose ID is its name without the suffix, except a .jsonl (JSON "
+        "Lines) file: one document a line, in the API's document shape (id, text, title, url, "
+        "published, language), so that a desk's export with dates and titles is briefed as it "
+        "is. The brief goes to stdout; progress (more than 3 files, on a terminal) and errors go "
+        "to stderr.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -122,12 +125,15 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+                if p.suffix.lower()
+                in TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                raise UsageError(f"{path}: no .txt, .md, .html or .jsonl files in this folder")
+                raise UsageError(
+                    f"{path}: no .txt, .md, .html, .jsonl or feed files in this folder"
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -145,8 +151,10 @@ def read_documents(
     files: Sequence[Path], language: str | None, where: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """One document per file (per line of a JSON Lines file), as POST /v1/documents takes it;
-    UsageError names a bad file. `where` gets, per document, the file (and line) it came from."""
-    from service.ingest.readers.html import html_to_text
+    an HTML file as `html` (the service reads its article and metadata), a feed a document per
+    entry; UsageError names a bad file. `where` gets, per document, the file (and line) it came
+    from."""
+    from service.ingest.readers.feed import FeedError, read_feed
 
     documents: list[dict[str, Any]] = []
     owners: dict[str, str] = {}
@@ -161,15 +169,21 @@ def read_documents(
             for line, row in _json_lines(path, text):
                 _add(documents, owners, where, row, f"{path}:{line}", language)
             continue
+        if path.suffix.lower() in FEED_SUFFIXES:
+            try:
+                entries = read_feed(text)
+            except FeedError as exc:
+                raise UsageError(f"{path}: {exc}") from None
+            for entry in entries:
+                if entry["id"] not in owners:  # the same entry in two feeds: stored once
+                    _add(documents, owners, where, entry, str(path), language)
+            continue
         document: dict[str, Any] = {"id": document_id_for(path)}
         if path.suffix.lower() in HTML_SUFFIXES:
-            page = html_to_text(text)
-            document["text"] = page.text
-            if page.title:
-                document["title"] = page.title
+            document["html"] = text
         else:
             document["text"] = text
-        if not document["text"].strip():
+        if not text.strip():
             raise UsageError(f"{path}: there is no text in it")
         _add(documents, owners, where, document, str(path), language)
     return documents

@@ -12,14 +12,27 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from service.config import Settings
 from service.errors import DocumentConflict, DocumentTooLarge, InvalidField, TooManyDocuments
+from service.ingest.copies import (
+    Candidate,
+    bands,
+    canonical_url,
+    find_originals,
+    hash_values,
+    signature,
+    stored_signature,
+)
+from service.ingest.readers.article import FROM_PAGE, FROM_REQUEST, PageError, read_article
+from service.ingest.readers.feed import FeedError, read_feed
 from service.pipeline.documents.chronology import DocumentDate, date_document
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.documents.language import detect_language, normalise_language
@@ -81,16 +94,92 @@ HttpUrl = Annotated[
 ]
 
 
+ARTICLE_READER = "article"  # the stored `reader` of a text trafilatura extracted from a page
+Title = Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)]
+Published = Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
+
+
+def _text_or_html(schema: dict[str, Any]) -> None:
+    """The schema says what validation enforces: a string in `text` or in `html`, not both (the
+    other may be absent or null)."""
+    schema["oneOf"] = [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "html")
+    ]
+
+
 class DocumentIn(RequestModel):
+    """A document: its `text`, or an article page's `html` from which the text and the metadata
+    not sent (title, published, author, site_name, url: the page's canonical URL) are read."""
+
+    model_config = ConfigDict(json_schema_extra=_text_or_html)
+
     id: DocumentId | None = None
-    text: NonBlankStr
-    title: Annotated[StorableStr, Field(max_length=MAX_TITLE_CHARS)] | None = None
+    html: NonBlankStr | None = None  # before `text`, whose check reads it
+    text: Annotated[NonBlankStr | None, Field(validate_default=True)] = None
+    title: Title | None = None
     url: HttpUrl | None = None
-    published: (
-        Annotated[StorableStr, AfterValidator(_check_published), Field(json_schema_extra=_DATE)]
-        | None
-    ) = None
+    published: Published | None = None
+    author: Title | None = None
+    site_name: Title | None = None
     language: LanguageTag | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_html(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if text is None and "html" in info.data and info.data["html"] is None:
+            raise PydanticCustomError("missing", "field required")
+        return text
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How a document's text was made: by an article reader (`reader`), and where each metadata
+    field came from (`sources`: field -> "page" or "request")."""
+
+    reader: str | None = None
+    sources: dict[str, str] | None = None
+
+
+def read_page(document: DocumentIn, field: Callable[[str], str]) -> tuple[DocumentIn, Origin]:
+    """`document` with the text and metadata of its `html` page (the fields it sent win); a
+    document sent as `text` is returned as it is. InvalidField (400) for a page that cannot be
+    read or holds no article text (never an empty document), or for both or neither."""
+    if document.html is None:
+        return document, Origin()
+    html_field = field("html")
+    if document.text is not None:
+        raise InvalidField(
+            f"{html_field}: send the document's text in `text` or an article page in `html`, "
+            "not both",
+            field=html_field,
+        )
+    try:
+        article = read_article(document.html, document.url)
+    except PageError as exc:
+        raise InvalidField(f"{html_field}: {exc}", field=html_field) from None
+    sent = {name for name in _PAGE_FIELDS if getattr(document, name) is not None}
+    found = {
+        name: value
+        for name, value in article.metadata().items()
+        if name not in sent and _acceptable(name, value)
+    }
+    sources = {name: FROM_REQUEST for name in sent} | dict.fromkeys(found, FROM_PAGE)
+    read = document.model_copy(update={"text": article.text, "html": None, **found})
+    return read, Origin(reader=ARTICLE_READER, sources=sources)
+
+
+_PAGE_FIELDS = ("title", "published", "author", "site_name", "url")
+
+
+def _acceptable(name: str, value: str) -> bool:
+    """Whether a value read from a page is one the document may store (a page's odd canonical
+    URL or date is left out rather than refused: the client did not write it)."""
+    checks: dict[str, Callable[[str], object]] = {"url": _check_url, "published": _check_published}
+    try:
+        checks.get(name, lambda v: v)(value)
+    except ValueError:
+        return False
+    return "\x00" not in value and (name == "url" or len(value) <= MAX_TITLE_CHARS)
 
 
 class DocumentBatchIn(RequestModel):
@@ -106,9 +195,14 @@ class IngestResult:
     language_source: str
     chars: int
     bytes: int
+    copy_of: str | None = None  # the original of a near-duplicate copy (ingest/copies.py)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """`copy_of` only where the document is a copy."""
+        body = dict(self.__dict__)
+        if body["copy_of"] is None:
+            del body["copy_of"]
+        return body
 
 
 def content_id(text: str) -> str:
@@ -148,6 +242,32 @@ def ingest(
     return ingest_documents(store, settings, [single], replace=replace, batch=False)
 
 
+class FeedIn(RequestModel):
+    feed: NonBlankStr  # an RSS or Atom document
+    language: LanguageTag | None = None
+
+
+def ingest_feed(store: Store, settings: Settings, payload: Any) -> list[IngestResult]:
+    """Store the entries of a `{"feed": "<rss ...>"}` body as a batch (see `readers.feed`): a
+    document per entry, all or nothing; InvalidField (400) for a feed that cannot be read, with
+    what was wrong."""
+    request = parse_model(FeedIn, payload)
+    try:
+        entries = read_feed(request.feed)
+    except FeedError as exc:
+        raise InvalidField(f"feed: {exc}", field="feed") from None
+    if len(entries) > settings.max_batch_documents:
+        raise TooManyDocuments(
+            f"the feed holds {len(entries)} entries; a batch holds at most "
+            f"{settings.max_batch_documents} documents",
+            field="feed",
+        )
+    if request.language is not None:
+        entries = [{**entry, "language": request.language} for entry in entries]
+    documents = parse_model(DocumentBatchIn, {"documents": entries}).documents
+    return ingest_documents(store, settings, documents)
+
+
 def is_batch(payload: Any) -> bool:
     """A body is a batch when it has a `documents` field; anything else is one document."""
     return isinstance(payload, dict) and "documents" in payload
@@ -179,11 +299,17 @@ def ingest_documents(
     def field(index: int, name: str) -> str:
         return f"documents[{index}].{name}" if batch else name
 
-    ids = [_checked_id(d, settings, field(i, "text")) for i, d in enumerate(documents)]
+    read = [read_page(d, partial(field, i)) for i, d in enumerate(documents)]
+    documents = [document for document, _origin in read]
+    ids = [
+        _checked_id(d, settings, field(i, "html" if read[i][1].reader else "text"))
+        for i, d in enumerate(documents)
+    ]
     first = _first_of_each(documents, ids, field)
     unique = sorted(set(first.values()))
     stored = store.document_heads([ids[i] for i in unique])
-    new = {i: _prepare(documents[i], ids[i], stored.get(ids[i])) for i in unique}
+    new = {i: _prepare(documents[i], ids[i], stored.get(ids[i]), read[i][1]) for i in unique}
+    new = _with_originals(store, new)
     try:
         written = store.put_documents([new[i] for i in unique], replace=replace)
     except StoreConflict as exc:
@@ -198,6 +324,38 @@ def ingest_documents(
     return [_result(new[first[ids[i]]], statuses.get(i, UNCHANGED)) for i in range(len(documents))]
 
 
+def _with_originals(store: Store, new: dict[int, NewDocument]) -> dict[int, NewDocument]:
+    """`new` with each text's MinHash signature, LSH bands and canonical URL, and `copy_of` on
+    those that copy an earlier document (one stored, or one before it in the batch): see
+    `ingest/copies.py`."""
+    signatures = {i: signature(document.text) for i, document in new.items()}
+    their_bands = {i: bands(minhash) for i, minhash in signatures.items()}
+    urls = {i: canonical_url(document.url) for i, document in new.items()}
+    ours = {document.id for document in new.values()}
+    found = store.copy_candidates(
+        [band for keys in their_bands.values() for band in keys],
+        [url for url in urls.values() if url is not None],
+    )
+    stored = [
+        Candidate(document_id, stored_signature(values), url)
+        for document_id, url, values in found
+        if document_id not in ours
+    ]
+    originals = find_originals(
+        [Candidate(d.id, signatures[i], urls[i]) for i, d in new.items()], stored
+    )
+    return {
+        i: replace(
+            d,
+            minhash=hash_values(signatures[i]),
+            canonical_url=urls[i],
+            bands=their_bands[i],
+            copy_of=originals.get(d.id),
+        )
+        for i, d in new.items()
+    }
+
+
 def _result(document: NewDocument, status: str) -> IngestResult:
     return IngestResult(
         id=document.id,
@@ -207,10 +365,12 @@ def _result(document: NewDocument, status: str) -> IngestResult:
         language_source=document.language_source,
         chars=document.chars,
         bytes=document.bytes,
+        copy_of=document.copy_of,
     )
 
 
 def _checked_id(document: DocumentIn, settings: Settings, text_field: str) -> str:
+    assert document.text is not None  # read_page has read any page
     size = len(document.text.encode("utf-8"))
     if size > settings.max_document_bytes:
         raise DocumentTooLarge(
@@ -256,6 +416,7 @@ def _title(
         return document.title, DECLARED
     if stored is not None and stored.sha256 == sha256 and stored.title_source == DERIVED:
         return stored.title, DERIVED
+    assert document.text is not None
     headline = find_headline(document.text, language)
     if headline is None:
         return None, None
@@ -263,7 +424,11 @@ def _title(
 
 
 def _dated(
-    document: DocumentIn, stored: StoredDocument | None, sha256: str, language: str
+    document: DocumentIn,
+    stored: StoredDocument | None,
+    sha256: str,
+    language: str,
+    origin: Origin | None = None,
 ) -> DocumentDate:
     """The document's date (`chronology.date_document`); a stored copy of the same text,
     `published` and URL keeps the date it was given."""
@@ -274,6 +439,10 @@ def _dated(
         == (sha256, document.published, document.url, language)
     ):
         return DocumentDate(_day(stored.dated), stored.dated_source)
+    assert document.text is not None  # read_page has read any page
+    if origin is not None and (origin.sources or {}).get("published") == FROM_PAGE:
+        # the page's own date (its metadata, read by trafilatura/htmldate): source "page"
+        return date_document(document.text, language, None, document.url, document.published)
     return date_document(document.text, language, document.published, document.url)
 
 
@@ -281,9 +450,12 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | None) -> NewDocument:
+def _prepare(
+    document: DocumentIn, document_id: str, stored: StoredDocument | None, origin: Origin
+) -> NewDocument:
     """Compute what is stored, detecting the language unless the stored copy already has it."""
     text = document.text
+    assert text is not None
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     declared = normalise_language(document.language) if document.language else None
     if stored is not None and stored.sha256 == sha256 and stored.declared_language == declared:
@@ -292,7 +464,7 @@ def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | No
         guess = detect_language(text, declared)
         language = (guess.language, guess.confidence, guess.source)
     title, title_source = _title(document, stored, sha256, language[0])
-    dated = _dated(document, stored, sha256, language[0])
+    dated = _dated(document, stored, sha256, language[0], origin)
     return NewDocument(
         id=document_id,
         text=text,
@@ -309,4 +481,8 @@ def _prepare(document: DocumentIn, document_id: str, stored: StoredDocument | No
         language_source=language[2],
         chars=len(text),
         bytes=len(text.encode("utf-8")),
+        author=document.author,
+        site_name=document.site_name,
+        metadata_sources=origin.sources,
+        reader=origin.reader,
     )

@@ -28,8 +28,9 @@ SUMMARISING, MERGING = "summarising", "merging"
 MAX_REASON_CHARS = 500
 LOAD_BATCH = 500  # documents read from the store at a time
 # Bump when the merge changes what a brief says for the same summaries (2: briefs of stories;
-# 3: concepts weighed by reciprocal rank, headlines not quoted).
-BRIEF_KEY_VERSION = "3"
+# 3: concepts weighed by reciprocal rank, headlines not quoted; 4: copies of one story merged as
+# one source).
+BRIEF_KEY_VERSION = "4"
 
 ProgressCallback = Callable[[int, int, str], None]
 

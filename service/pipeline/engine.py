@@ -24,6 +24,7 @@ from service.pipeline.documents.cleaning import clean_document
 from service.pipeline.documents.reading import remember_sentences
 from service.pipeline.documents.sentences import split_sentences
 from service.pipeline.merge.concepts import document_concepts
+from service.pipeline.merge.copies import one_per_copy, republished_notes
 from service.pipeline.merge.summaries import merge_summaries
 from service.pipeline.models.embeddings import Embedder, default_embedding_model
 from service.pipeline.stories.brief import Earlier, brief_of_stories
@@ -229,7 +230,12 @@ class Pipeline:
                 min_support=self.settings.min_support,
             )
 
-        return brief_of_stories(documents, summaries, request, merge_story, earlier=earlier)
+        documents, summaries, republished = one_per_copy(documents, summaries)
+        brief = brief_of_stories(documents, summaries, request, merge_story, earlier=earlier)
+        if not republished:
+            return brief
+        notes = [*brief.notes, *republished_notes(republished)]
+        return replace(brief, republished=republished, notes=notes)
 
 
 def each_alone_on_failure(

@@ -225,6 +225,10 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "disagreements": [d.to_dict() for d in brief.disagreements],
         "dropped_sentences": brief.dropped,
         "stories": [_story_to_dict(story) for story in brief.stories],
+        "republished": [
+            {"document_id": document_id, "copies": copies}
+            for document_id, copies in brief.republished.items()
+        ],
     }
 
 

@@ -43,6 +43,13 @@ class Document:
     title: str | None = None
     published: str | None = None  # ISO 8601 date or datetime, as stored
     sha256: str = ""  # of `text` (UTF-8) as stored at ingest; taken here only when not given
+    # The text is an article extractor's (trafilatura's, from a page or a feed entry): the
+    # cleaner keeps all of it (its rules, measured after trafilatura, removed more article than
+    # furniture: `python -m bench pages`).
+    extracted: bool = False
+    # The stored original this document is a near-duplicate copy of (ingest/copies.py): the merge
+    # counts the two as one source (merge/copies.py).
+    copy_of: str | None = None
     url: str | None = None
     # Its date (ISO 8601, "YYYY-MM-DD") and where that was read (`documents.chronology.SOURCES`),
     # as stored at ingest; empty `dated_source`: not dated yet (`chronology.document_date` dates
@@ -365,6 +372,8 @@ class Brief:
     titles: dict[str, str] = field(
         default_factory=dict
     )  # document ID -> its title, where it has one
+    # document ID -> the copies of it (the same story republished) merged as that one source
+    republished: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def words(self) -> int:

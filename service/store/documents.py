@@ -16,13 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from service.pipeline.types import Document
 from service.store.base import StoreBase, chunks
 from service.store.records import DocumentDigest, NewDocument, StoredDocument
-from service.store.schema import documents, summaries
+from service.store.schema import document_bands, documents, summaries
 
 log = logging.getLogger(__name__)
 
 CREATED, UNCHANGED, REPLACED = "created", "unchanged", "replaced"
 DECLARED, DERIVED = "declared", "derived"  # where a title came from
-COMPARED_FIELDS = ("sha256", "title", "url", "published", "declared_language")
+COMPARED_FIELDS = (
+    "sha256", "title", "url", "published", "declared_language", "author", "site_name", "reader"
+)  # fmt: skip
 HEAD_COLUMNS = [c for c in documents.c if c.name != "text"]
 
 
@@ -67,7 +69,17 @@ class DocumentStore(StoreBase):
         with the SHA-256 of each text as ingest stored it (never taken again)."""
         c = documents.c
         query = select(
-            c.id, c.text, c.language, c.title, c.published, c.sha256, c.url, c.dated, c.dated_source
+            c.id,
+            c.text,
+            c.language,
+            c.title,
+            c.published,
+            c.sha256,
+            c.url,
+            c.dated,
+            c.dated_source,
+            c.reader,
+            c.copy_of,
         )
         return {
             row.id: Document(
@@ -80,9 +92,27 @@ class DocumentStore(StoreBase):
                 url=row.url,
                 dated=row.dated,
                 dated_source=row.dated_source or "",  # "": stored before dating, dated now
+                extracted=row.reader is not None,
+                copy_of=row.copy_of,
             )
             for row in self._rows_in(query, c.id, document_ids)
         }
+
+    def copy_candidates(
+        self, bands: Sequence[str], canonical_urls: Sequence[str]
+    ) -> list[tuple[str, str | None, list[int]]]:
+        """`(id, canonical_url, minhash)` of the stored originals (not copies) that share an LSH
+        band or a canonical URL with a new document, oldest first: what its near-duplicate check
+        compares it with (ingest/copies.py)."""
+        c, banded = documents.c, document_bands.c
+        sharing = select(banded.document_id).distinct()
+        ids = {row.document_id for row in self._rows_in(sharing, banded.band, bands)}
+        ids.update(row.id for row in self._rows_in(select(c.id), c.canonical_url, canonical_urls))
+        query = select(c.id, c.canonical_url, c.minhash, c.created_at).where(
+            c.copy_of.is_(None), c.minhash.is_not(None)
+        )
+        rows = sorted(self._rows_in(query, c.id, sorted(ids)), key=lambda r: (r.created_at, r.id))
+        return [(row.id, row.canonical_url, row.minhash) for row in rows]
 
     def document_digests(self, document_ids: Sequence[str]) -> dict[str, DocumentDigest]:
         """The stored documents among `document_ids` by ID, named without reading their texts:
@@ -157,7 +187,25 @@ class DocumentStore(StoreBase):
                     raise StoreConflict(index, document.id, differences)
             if inserts:
                 conn.execute(insert(documents), inserts)
+            written = [d for d, status in zip(new, statuses, strict=True) if status != UNCHANGED]
+            self._put_bands(conn, written)
         return statuses
+
+    @staticmethod
+    def _put_bands(conn: Connection, written: Sequence[NewDocument]) -> None:
+        """Index the LSH bands of the originals among `written` (a replaced document's old ones
+        go first; a copy is never an original, so its bands are not kept)."""
+        ids = [d.id for d in written]
+        for chunk in chunks(ids):
+            conn.execute(delete(document_bands).where(document_bands.c.document_id.in_(chunk)))
+        rows = [
+            {"band": band, "document_id": d.id}
+            for d in written
+            if d.copy_of is None
+            for band in dict.fromkeys(d.bands)
+        ]
+        for part in chunks(rows):
+            conn.execute(insert(document_bands), part)
 
     @staticmethod
     def _replace(conn: Connection, document: NewDocument, now: datetime) -> None:
@@ -172,6 +220,7 @@ class DocumentStore(StoreBase):
         """Delete a document and its cached summaries; False when there was none."""
         with self._write() as conn:
             conn.execute(delete(summaries).where(summaries.c.document_id == document_id))
+            conn.execute(delete(document_bands).where(document_bands.c.document_id == document_id))
             deleted = conn.execute(delete(documents).where(documents.c.id == document_id))
         return deleted.rowcount == 1
 

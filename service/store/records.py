@@ -42,11 +42,22 @@ class NewDocument:
     chars: int
     bytes: int
     title_source: str | None = None  # "declared", "derived" (from the headline), None: no title
+    author: str | None = None
+    site_name: str | None = None
+    metadata_sources: dict[str, str] | None = None  # field -> "page" | "request"
+    reader: str | None = None  # "article": trafilatura's text, not cleaned again
+    copy_of: str | None = None  # the stored original this text is a near-duplicate of
+    minhash: list[int] | None = None  # the text's MinHash signature (ingest/copies.py)
+    canonical_url: str | None = None
+    bands: tuple[str, ...] = ()  # its LSH bands, stored (document_bands) for an original only
     dated: str | None = None  # its date, ISO 8601 (`pipeline.documents.chronology.date_document`)
     dated_source: str | None = None  # where that was read: `pipeline.documents.chronology.SOURCES`
 
     def values(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The `documents` row."""
+        values = dict(self.__dict__)
+        del values["bands"]
+        return values
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,13 @@ class StoredDocument:
     created_at: datetime
     updated_at: datetime
     title_source: str | None = None
+    author: str | None = None
+    site_name: str | None = None
+    metadata_sources: dict[str, str] | None = None
+    reader: str | None = None
+    copy_of: str | None = None
+    minhash: list[int] | None = None
+    canonical_url: str | None = None
     dated: str | None = None
     dated_source: str | None = None  # null: stored before documents were dated
 

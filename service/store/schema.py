@@ -52,6 +52,31 @@ documents = Table(
     Column("bytes", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Read from an article page or a feed (issue 25): the page's byline and site, where each
+    # metadata field came from ({"title": "page"|"request", ...}), the reader that made the text
+    # ("article": trafilatura's, not cleaned again), and the original this text is a copy of.
+    Column("author", Text),
+    Column("site_name", Text),
+    Column("metadata_sources", JSON),
+    Column("reader", String(16)),
+    Column("copy_of", String(ID_LENGTH), index=True),
+    Column("minhash", JSON),  # the text's MinHash signature (ingest/copies.py), a list of ints
+    Column("canonical_url", Text, index=True),  # `url` normalised by courlan
+)
+
+# The LSH bands of each original's MinHash signature (ingest/copies.py: a copy is looked for among
+# the originals sharing a band with it, without reading every signature).
+document_bands = Table(
+    "document_bands",
+    metadata,
+    Column("band", String(64), primary_key=True),
+    Column(
+        "document_id",
+        String(ID_LENGTH),
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 summaries = Table(

@@ -94,7 +94,12 @@ def test_every_create_links_to_where_its_resource_is_read_replaced_and_deleted(d
 def test_request_schemas_state_what_validation_enforces(document):
     """The patterns the schema shows for text and IDs, and integral floats as integers."""
     schemas = document["components"]["schemas"]
-    text = schemas["DocumentIn"]["properties"]["text"]
+    properties = schemas["DocumentIn"]["properties"]
+    # `text` or an article page's `html` (issue 25): one of them, a non-blank string
+    (text,) = [t for t in properties["text"]["anyOf"] if t.get("type") == "string"]
+    (html,) = [t for t in properties["html"]["anyOf"] if t.get("type") == "string"]
+    assert html["pattern"] == text["pattern"]
+    assert [branch["required"] for branch in schemas["DocumentIn"]["oneOf"]] == [["text"], ["html"]]
     assert re.fullmatch(text["pattern"], "A headline.")
     assert not re.fullmatch(text["pattern"], " \t\u3000\n")
     assert not re.fullmatch(text["pattern"], "nul \x00 inside")

@@ -113,7 +113,9 @@ def test_missing_paths_and_empty_folders_are_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="no such file or folder"):
         cli.collect_files([tmp_path / "nope.txt"])
-    with pytest.raises(UsageError, match=r"no \.txt, \.md, \.html or \.jsonl files in this folder"):
+    with pytest.raises(
+        UsageError, match=r"no \.txt, \.md, \.html, \.jsonl or feed files in this folder"
+    ):
         cli.collect_files([tmp_path / "empty"])
 
 
@@ -128,7 +130,7 @@ def test_files_become_documents_named_after_them(tmp_path):
     documents = cli.read_documents(sorted(root.iterdir()), "fr")
     assert documents == [
         {"id": "2024-report-final", "text": "A report.", "language": "fr"},
-        {"id": "page", "text": HOSTILE_HTML_TEXT, "title": HOSTILE_HTML_TITLE, "language": "fr"},
+        {"id": "page", "html": HOSTILE_HTML, "language": "fr"},
     ]
 
 
@@ -159,12 +161,21 @@ def test_a_bad_json_lines_file_is_a_usage_error_naming_its_line(tmp_path):
         cli.read_documents([export], None)
 
 
-def test_the_command_line_strips_html_as_the_web_page_does():
-    """The browser test uploads the same sample and expects the same text and title."""
+def test_the_old_reader_strips_html_tags():
+    """The tag-stripping reader, now only the `old` baseline of `python -m bench pages`."""
     page = html_to_text(HOSTILE_HTML)
     assert (page.text, page.title) == (HOSTILE_HTML_TEXT, HOSTILE_HTML_TITLE)
     assert html_to_text("<p>Unclosed <button>x <b>y</b><p>z").text == "Unclosed"
     assert html_to_text("<h1>Head</h1><p>x</p>").title == "Head"
+
+
+def test_an_html_file_is_briefed_as_its_article(tmp_path, capsys):
+    """The page's navigation is not in the brief; its <h1> is the document's title."""
+    root = _tree(tmp_path, {"page.html": HOSTILE_HTML})
+    assert main(["brief", "--format", "json", "--stories", "one", str(root)]) == 0
+    brief = json.loads(capsys.readouterr().out)["brief"]
+    text = " ".join(s["text"] for s in brief["sentences"])
+    assert "flooded the northern valley" in text and "Home | World" not in text
 
 
 @pytest.mark.parametrize(
@@ -172,7 +183,7 @@ def test_the_command_line_strips_html_as_the_web_page_does():
     [
         ({"a.txt": b"caf\xe9"}, "a.txt: not UTF-8 text"),
         ({"a.txt": " \n\t"}, "a.txt: there is no text in it"),
-        ({"a.html": "<script>x</script>"}, "a.html: there is no text in it"),
+        ({"a.html": "<script>x</script>"}, "a.html: no article text was found in the page"),
         ({"x/a.txt": "One.", "y/a.md": "Two."}, "would both be document 'a'; rename one"),
     ],
 )
@@ -295,3 +306,35 @@ def _eager_bar(progress_bar):
         return progress_bar(total, delay=0)
 
     return eager
+
+
+def test_a_feed_file_is_a_document_per_entry(tmp_path, capsys):
+    from tests.api.test_pages import RSS
+
+    root = _tree(tmp_path, {"valley.rss": RSS, "bad.xml": "<html><body>x</body></html>"})
+    documents = cli.read_documents([root / "valley.rss"], None)
+    assert [d["title"] for d in documents] == ["Council approves budget", "Bridge closed"]
+    assert all(d["id"].startswith("feed-") for d in documents)
+    assert main(["brief", str(root / "bad.xml")]) == EXIT_USAGE
+    assert "bad.xml: not an RSS or Atom feed" in _one_line_error(capsys.readouterr())
+
+
+def test_one_story_on_three_sites_is_one_source(tmp_path, capsys):
+    """The same wire copy on three sites (furniture, a new headline, a paragraph cut) and a
+    different story: the brief cites the first site only, counts one source per sentence, and
+    lists where the story was republished."""
+    from tests.api.test_pages import WIRE
+
+    lines = WIRE.split("\n")
+    files = {
+        "a-site.txt": WIRE,
+        "b-site.txt": "Home | News | Weather\n" + WIRE + "\nRelated stories",
+        "c-site.txt": "\n".join(["Valley cut off by floods", *lines[:3], *lines[4:]]),
+    }
+    root = _tree(tmp_path, files)
+    assert main(["brief", "--format", "json", "--stories", "one", str(root)]) == 0
+    brief = json.loads(capsys.readouterr().out)["brief"]
+    assert brief["republished"] == [{"document_id": "a-site", "copies": ["b-site", "c-site"]}]
+    cited = {c["document_id"] for s in brief["sentences"] for c in s["citations"]}
+    assert cited == {"a-site"} and all(s["sources"] == 1 for s in brief["sentences"])
+    assert "a-site: also published as b-site, c-site" in " ".join(brief["notes"])

@@ -1,6 +1,7 @@
 """An HTML upload with what scraped pages carry (a title with markup characters, navigation,
-styles, scripts, an image with an event handler, a line break) and the text both the web page's
-script and the command line must extract from it."""
+styles, scripts, an image with an event handler, a line break), the text the old tag-stripping
+reader made of it, and the article the service reads from it now (trafilatura, issue 25), by the
+API, the web page's upload and the command line alike."""
 
 from __future__ import annotations
 
@@ -20,3 +21,8 @@ HOSTILE_HTML_TEXT = (
     "Rain:  40 mm\nWind:  60 km/h\n\n"
     "Roads were closed\nfor three days.\n\nSchools shut."
 )
+# What the service stores: the article without the navigation line; the page's <h1> is its title.
+HOSTILE_HTML_ARTICLE = (
+    "Heavy rain 🌧 flooded the northern valley on Monday.\n  Rain:  40 mm\n  Wind:  60 km/h"
+)
+HOSTILE_HTML_ARTICLE_TITLE = "Flood report"

@@ -74,6 +74,8 @@ _CALL_OBJECTS = {
 def clean_document(document: Document) -> CleanedDocument:
     """Split `document` into kept content blocks and removed spans, each named by its rule."""
     text, language = document.text, rules_language(document.language)
+    if document.extracted:  # an article extractor's text: every line is kept
+        return CleanedDocument(document, _lines(text), [])
     blocks: list[Span] = []
     removed: list[RemovedSpan] = []
     seen: set[str] = set()
@@ -97,6 +99,17 @@ def clean_document(document: Document) -> CleanedDocument:
             end = body + block.sentences[block.kept - 1][1]
         blocks.append(Span(body, end))
     return CleanedDocument(document, blocks, removed)
+
+
+def _lines(text: str) -> list[Span]:
+    """The non-blank lines of `text`, without their surrounding white space."""
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        content = line.group()
+        if content.strip():
+            start = line.start() + len(content) - len(content.lstrip())
+            spans.append(Span(start, line.end() - len(content) + len(content.rstrip())))
+    return spans
 
 
 class _Judged(NamedTuple):

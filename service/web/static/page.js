@@ -7,16 +7,6 @@
   const $ = (id) => document.getElementById(id);
   const ID_UNSAFE = /[^A-Za-z0-9._:-]+/g;
   const HTML_SUFFIXES = new Set(["html", "htm"]);
-  const SKIPPED_ELEMENTS = new Set([
-    "SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SVG", "IFRAME", "OBJECT", "EMBED", "CANVAS",
-    "HEAD", "SELECT", "BUTTON", "INPUT", "TEXTAREA",
-  ]);
-  const BLOCK_ELEMENTS = new Set([
-    "ADDRESS", "ARTICLE", "ASIDE", "BLOCKQUOTE", "CAPTION", "DD", "DETAILS", "DIV", "DL", "DT",
-    "FIELDSET", "FIGCAPTION", "FIGURE", "FOOTER", "FORM", "H1", "H2", "H3", "H4", "H5", "H6",
-    "HEADER", "HR", "LI", "MAIN", "NAV", "OL", "P", "PRE", "SECTION", "SUMMARY", "TABLE", "TD",
-    "TH", "TR", "UL",
-  ]);
 
   // --- The JSON API -----------------------------------------------------------------------
 
@@ -174,41 +164,6 @@
     return stem.replace(ID_UNSAFE, "-").replace(/^[-._:]+|[-._:]+$/g, "").slice(0, 128);
   }
 
-  function htmlToText(html) {
-    // DOMParser builds an inert document: no script runs and nothing is fetched.
-    const page = new DOMParser().parseFromString(html, "text/html");
-    const parts = [];
-    const walk = (node, preformatted) => {
-      for (const child of node.childNodes) {
-        if (child.nodeType === Node.TEXT_NODE) {
-          parts.push(preformatted ? child.data : child.data.replace(/\s+/g, " "));
-        } else if (child.nodeType === Node.ELEMENT_NODE) {
-          const tag = child.tagName.toUpperCase();
-          if (SKIPPED_ELEMENTS.has(tag)) continue;
-          if (tag === "BR") {
-            parts.push("\n");
-            continue;
-          }
-          const block = BLOCK_ELEMENTS.has(tag);
-          if (block) parts.push("\n\n");
-          walk(child, preformatted || tag === "PRE");
-          if (block) parts.push("\n\n");
-        }
-      }
-    };
-    if (page.body) walk(page.body, false);
-    const text = parts
-      .join("")
-      .split("\n")
-      .map((line) => line.trim())
-      .join("\n")
-      .replace(/\n{3,}/g, "\n\n")
-      .trim();
-    const heading = page.querySelector("h1");
-    const title = (page.title || (heading ? heading.textContent : "")).replace(/\s+/g, " ").trim();
-    return { text, title: title.slice(0, 1000) };
-  }
-
   async function documentFromFile(file) {
     const dot = file.name.lastIndexOf(".");
     const stem = dot > 0 ? file.name.slice(0, dot) : file.name;
@@ -222,14 +177,10 @@
     const doc = {};
     const id = documentId(stem);
     if (id) doc.id = id;
-    if (HTML_SUFFIXES.has(suffix) || file.type === "text/html") {
-      const page = htmlToText(raw);
-      doc.text = page.text;
-      if (page.title) doc.title = page.title;
-    } else {
-      doc.text = raw.replace(/^\uFEFF/, "");
-    }
-    if (!doc.text.trim()) throw new Error("there is no text in it");
+    // An article page goes as `html`: the service reads its article and metadata (trafilatura).
+    if (HTML_SUFFIXES.has(suffix) || file.type === "text/html") doc.html = raw;
+    else doc.text = raw.replace(/^\uFEFF/, "");
+    if (!(doc.text ?? doc.html).trim()) throw new Error("there is no text in it");
     return doc;
   }
 
