@@ -375,9 +375,7 @@ class BufferedThreadWorker(gthread.ThreadWorker):
             return
         if conn.began is None:
             conn.began = time.monotonic()
-        if self.take(conn, data):
-            with contextlib.suppress(KeyError, ValueError):
-                self.poller.unregister(conn.sock)
+        self.take(conn, data)
 
     def take(self, conn: Any, data: bytes) -> bool:
         """Parse what the client sent; True once the connection has left the loop's reading
@@ -397,6 +395,12 @@ class BufferedThreadWorker(gthread.ThreadWorker):
             return False
         self.reading.discard(conn)
         self.release(conn)
+        # Off the poller before the request is served: a probe is answered here, and its
+        # kept-alive connection registered again for the next request, which an unregister
+        # after dispatch would undo (the next request then sat unread until the keep-alive
+        # murder closed the socket under it: a reset).
+        with contextlib.suppress(KeyError, ValueError):
+            self.poller.unregister(conn.sock)
         self.dispatch(conn)
         return True
 

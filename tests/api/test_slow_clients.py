@@ -7,6 +7,7 @@ One worker of two threads, so that three abusers would be enough to starve a pla
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import shutil
 import socket
@@ -177,6 +178,22 @@ def test_a_chunked_body_and_a_kept_alive_connection_still_work(server):
         for _ in range(3):
             assert session.get(f"{server.url}/healthz", timeout=5).status_code == 200
             assert session.get(f"{server.url}/v1/documents/c1", timeout=5).status_code == 200
+
+
+def test_a_request_after_a_probe_on_a_kept_alive_connection_is_answered(server):
+    """The loop answers /healthz itself; the connection then went back on the poller and was
+    taken off it again, so the next request sat unread until the keep-alive limit closed the
+    socket under it (a reset, seen by clients that reuse connections)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=LIMIT + 10)
+    try:
+        for path in ("/healthz", "/v1/documents", "/healthz", "/healthz", "/v1/documents"):
+            connection.request("GET", path, headers={"Host": "127.0.0.1"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, path
+            assert not response.will_close, path
+    finally:
+        connection.close()
 
 
 def test_negative_chunk_sizes_are_refused_at_once_and_the_probe_stays_up(server):
