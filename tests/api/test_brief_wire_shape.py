@@ -49,7 +49,13 @@ def _brief(pipeline: Pipeline, corpus: Any, unsupported: str) -> Brief:
     merging = copy.copy(pipeline)
     merging.settings = dataclasses.replace(pipeline.settings, unsupported_sentences=unsupported)
     documents, summaries = corpus
-    return merging.merge(documents, summaries, BriefRequest(max_words=2000, stories="auto"))
+    # the flood republished word for word by another site: the brief lists it as a copy
+    republished = dataclasses.replace(FLOOD, id="flood-copy", copy_of=FLOOD.id)
+    return merging.merge(
+        [*documents, republished],
+        [*summaries, pipeline.summarise(republished)],
+        BriefRequest(max_words=2000, stories="auto"),
+    )
 
 
 def _saying_everything(item: Any) -> Any:

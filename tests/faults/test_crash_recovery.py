@@ -11,6 +11,7 @@ documents named `poison-*`, as the kernel's OOM killer would.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import time
@@ -34,18 +35,73 @@ ENV = {
     "FAULTS_RAISE_IDS": "broken-1",
     "FAULTS_OOM_IDS": "oom-1",
 }
+# Each document is its own report (ingest takes texts sharing most five-word runs for copies of one
+# story, and a brief counts a copy under its original): every few words come from the report's own
+# draw of places, forces and officials, so no two of them are copies.
+PLACES = [
+    "Kessel",
+    "Arlen",
+    "Borwick",
+    "Dunmore",
+    "Elsby",
+    "Farrow",
+    "Glenholm",
+    "Harwood",
+    "Ivel",
+    "Jarrow",
+    "Kenley",
+    "Lowick",
+    "Marden",
+    "Norham",
+    "Otterby",
+    "Pelton",
+]
+FORCES = [
+    "armoured brigade",
+    "engineer battalion",
+    "infantry regiment",
+    "artillery unit",
+    "supply convoy",
+    "medical corps",
+    "signals company",
+    "reserve division",
+]
+OFFICIALS = [
+    "the governor",
+    "a police spokesman",
+    "the mayor",
+    "a ministry official",
+    "the regional council",
+    "an army colonel",
+    "a border guard",
+    "the prefect",
+]
 SENTENCES = [
-    "Troops crossed the river at dawn on {day}.",
-    "Officials in the capital confirmed the movement {n} hours later.",
-    "Residents of the border town of Kessel reported heavy traffic on the main road.",
-    "The defence ministry declined to comment on the size of the force.",
-    "Analysts said the deployment was the largest since the spring exercises.",
+    "The {force} crossed the {river} river near {place} at dawn on {day}.",
+    "In {capital}, {official} confirmed the movement of the {force} {n} hours later.",
+    "Residents of {place} and {other} reported {n} lorries on the road to {capital}.",
+    "{official_cap} in {other} declined to comment on why the {force} left {place}.",
+    "Analysts in {capital} said {place} had not seen a {force} since {year}.",
 ]
 
 
 def article(n: int) -> str:
-    day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"][n % 5]
-    return " ".join(s.format(day=day, n=n + 2) for s in SENTENCES) + f" Report number {n}."
+    draw = random.Random(n)
+    place, other, capital, river = draw.sample(PLACES, 4)
+    official = draw.choice(OFFICIALS)
+    fields = {
+        "day": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"][n % 5],
+        "n": n + 2,
+        "place": place,
+        "other": other,
+        "capital": capital,
+        "river": river,
+        "force": draw.choice(FORCES),
+        "official": official,
+        "official_cap": official[0].upper() + official[1:],
+        "year": 1990 + n,
+    }
+    return " ".join(s.format(**fields) for s in SENTENCES) + f" Report number {n}."
 
 
 @pytest.fixture(scope="module")
