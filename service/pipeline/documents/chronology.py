@@ -18,6 +18,7 @@ and stores the date and its source; the pipeline reads them back (`types.Documen
 
 from __future__ import annotations
 
+import calendar
 import re
 from contextlib import suppress
 from dataclasses import dataclass
@@ -43,8 +44,7 @@ _URL_DATE = re.compile(
 _YEAR_FIRST = re.compile(r"(?<![0-9])((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?![0-9])")
 _ORDINAL_DAY = re.compile(r"\b([0-3]?\d)(?:er|re)\b")  # French; dateparser reads "1st"
 _A_YEAR = re.compile(r"(?<![0-9])(?:19|20)\d{2}(?![0-9])")
-_ENGLISH_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun"]
-_ENGLISH_MONTHS += ["jul", "aug", "sep", "oct", "nov", "dec"]
+_ENGLISH_MONTHS = [name.lower() for name in calendar.month_abbr[1:]]
 _ENGLISH_MONTH = (
     r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"

@@ -45,9 +45,7 @@ from service.pipeline.types import When
 
 PRECISION = {"day": 0, "week": 1, "month": 2, "year": 3}
 CAPITALISED = frozenset({"en", "de", "nl"})  # write month and weekday names with a capital
-MONTH_ABBREVIATIONS = tuple(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-)
+MONTH_ABBREVIATIONS = tuple(calendar.month_abbr[1:])
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _YEAR = re.compile(r"(?<![0-9])(1[89]\d\d|20\d\d|2100)(?![0-9])")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
