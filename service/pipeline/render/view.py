@@ -168,7 +168,7 @@ def date_label(when: Any) -> str | None:
 
 
 def figure_label(figure: Mapping[str, Any]) -> str:
-    """A figure as a reader should see it, from its wire form: "nearly 3,000, per Zelensky, in
+    """A figure as a reader should see it, from its JSON: "nearly 3,000, per Zelensky, in
     December"; hedge, source and scope only where its text states them."""
     value = " ".join(part for part in (figure.get("qualifier"), figure.get("value")) if part)
     said = [f"per {figure['source']}" if figure.get("source") else "", figure.get("scope") or ""]
