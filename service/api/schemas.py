@@ -163,7 +163,7 @@ class Headline(BaseModel):
 
 
 class Story(BaseModel):
-    """Documents that report one event, with their own brief (`service.pipeline.story_brief`).
+    """Documents that report one event, with their own brief (`service.pipeline.stories.brief`).
     A story with no `sentences` had too small a share of the words: it is "Also reported"."""
 
     id: str = Field(
