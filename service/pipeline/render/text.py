@@ -1,7 +1,7 @@
 """A brief as plain text, from its view: each sentence opened by its date in brackets and followed
-by `[document-id]` markers. `text` is the brief's own text (its JSON's `text`); `report` is what
-the command line prints: a section per story, the figures sources give differently, and a line
-on the brief's length, sources and models."""
+by `[document-id]` markers. `as_text` is the brief's own text (its JSON's `text`); `as_report`
+is what the command line prints: a section per story, the figures sources give differently, and
+a line on the brief's length, sources and models."""
 
 from __future__ import annotations
 
