@@ -97,13 +97,53 @@ class JobQueueCollector(Collector):
         yield gauge
 
 
+class Seq2SeqBatchingCollector(Collector):
+    """How seq2seq generation is batched: this process's plans (`summary_seq2seq_batching`) and
+    the measurements behind them, read from beside each converted model, so that every process
+    serves them, whichever loaded the model (`summary_seq2seq_batching_probe_rate`)."""
+
+    def collect(self) -> Iterator[Metric]:
+        from service.pipeline.models import ct2_tuning
+        from service.pipeline.models.runtimes import cache_roots
+
+        plans = GaugeMetricFamily(
+            "summary_seq2seq_batching",
+            "How this process's seq2seq models generate on CTranslate2: chunks per beam search, "
+            "threads per batch (intra), workers (inter) and documents per call, by model and "
+            "where the choice came from (measured, stored: measured earlier on this machine; "
+            "setting: SUMMARY_SEQ2SEQ_BATCH_SIZE).",
+            labels=["model", "source", "setting"],
+        )
+        for model, plan in sorted(ct2_tuning.ACTIVE.items()):
+            for name, value in (
+                ("chunks_per_batch", plan.chunks_per_batch),
+                ("intra_threads", plan.intra_threads),
+                ("inter_threads", plan.inter_threads),
+                ("documents_per_call", plan.documents_per_call),
+            ):
+                plans.add_metric([model, plan.source, name], value)
+        yield plans
+        rates = GaugeMetricFamily(
+            "summary_seq2seq_batching_probe_rate",
+            "Probe documents per second of each way of generating a converted seq2seq model "
+            "was measured at, on each machine (CPU, cores, CTranslate2), when first loaded "
+            "there; chosen is 1 for the one kept.",
+            labels=["converted", "machine", "candidate", "chosen"],
+        )
+        for converted, plan in ct2_tuning.stored_plans(cache_roots()):
+            for candidate, rate in sorted(plan.figures.items()):
+                chosen = "1" if candidate == plan.label else "0"
+                rates.add_metric([converted, plan.machine, candidate, chosen], rate)
+        yield rates
+
+
 def multiprocess() -> bool:
     return bool(os.environ.get(MULTIPROCESS_ENV))
 
 
 def exposition(store: Store) -> bytes:
     """The metrics in Prometheus's text format: this process's (or every gunicorn worker's, in
-    multiprocess mode) and the store's queue depth."""
+    multiprocess mode), the store's queue depth and the seq2seq batching choices."""
     if multiprocess():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
@@ -112,4 +152,5 @@ def exposition(store: Store) -> bytes:
         counted = generate_latest(REGISTRY)
     queue = CollectorRegistry()
     queue.register(JobQueueCollector(store))
+    queue.register(Seq2SeqBatchingCollector())
     return counted + generate_latest(queue)

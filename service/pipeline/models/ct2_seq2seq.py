@@ -131,14 +131,23 @@ class Ct2Generator:
     token appended (`score_batch`) and ranked as generate() ranks them.
     """
 
-    def __init__(self, folder: Path, tokenizer: Any, generation: Any, threads: int) -> None:
+    def __init__(
+        self, folder: Path, tokenizer: Any, generation: Any, threads: int, inter_threads: int = 1
+    ) -> None:
+        """`threads` work on each batch; `inter_threads` workers (sharing the weights) each take
+        a batch of a call's inputs, cut `max_batch_size` at a time (0: the call is one batch)."""
         import json
 
         import ctranslate2
 
         self.translator = ctranslate2.Translator(
-            str(folder), device="cpu", compute_type="default", intra_threads=max(threads, 1)
+            str(folder),
+            device="cpu",
+            compute_type="default",
+            intra_threads=max(threads, 1),
+            inter_threads=max(inter_threads, 1),
         )
+        self.max_batch_size = 0
         vocabulary = json.loads((folder / "shared_vocabulary.json").read_text(encoding="utf-8"))
         self.ids = {token: row for row, token in enumerate(vocabulary)}
         self.tokens = vocabulary
@@ -175,7 +184,7 @@ class Ct2Generator:
             min_decoding_length=min(least, limit),
             return_end_token=True,
             num_hypotheses=beams,
-            max_batch_size=0,
+            max_batch_size=self.max_batch_size,
         )
         outputs = []
         for source, result in zip(sources, results, strict=True):

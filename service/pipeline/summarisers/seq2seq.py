@@ -8,6 +8,7 @@ sentence to the source sentence that supports it, or drops it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -19,6 +20,7 @@ from typing import Any
 
 from service.pipeline.documents.language import rules_language
 from service.pipeline.documents.sentences import sentence_spans
+from service.pipeline.models.ct2_tuning import Plan
 from service.pipeline.models.embeddings import Embedder
 from service.pipeline.models.registry import (
     GENERATION_KEYS,
@@ -48,8 +50,9 @@ RUNTIMES = (FLOAT32, INT8)
 # SUMMARY_SEQ2SEQ_ENGINE; CTranslate2 falls back to torch, with a warning, when it cannot load.
 CTRANSLATE2, TORCH = "ctranslate2", "torch"
 ENGINES = (CTRANSLATE2, TORCH)
-# Chunks per generate() when the batch size is left to the runtime (measured with
-# `python -m bench speed` on a 2-core CPU, distilbart-cnn's shape, 56 tokens, 4 beams:
+# Chunks per generate() when the batch size is left to the runtime. On CTranslate2 it is measured
+# on the machine at the first load (models/ct2_tuning.py); these are torch's, measured with
+# `python -m bench speed` on a 2-core Intel Xeon, distilbart-cnn's shape, 56 tokens, 4 beams:
 # float32 runs 1.4x faster 4 at a time than 1 at a time, 8 are slower again; int8 gains nothing
 # from 2 and loses from 4, where reordering the beams' cached keys and values, not the weights,
 # becomes the memory traffic that bounds each step).
@@ -159,6 +162,8 @@ class Seq2SeqSummariser:
         self.generator: str | None = None  # what generates, once the weights are loaded
         self.fallback_reason: str | None = None
         self.batch_size = batch_size or DEFAULT_BATCH_SIZES[runtime]
+        self._batch_setting = batch_size
+        self.plan: Plan | None = None  # how CTranslate2 generates here, once loaded
         self.source = name_or_path
         self.local = looks_local(name_or_path)
         self.embedder = embedder
@@ -288,15 +293,13 @@ class Seq2SeqSummariser:
         try:
             import torch
 
-            from service.pipeline.models.ct2_seq2seq import Ct2Generator, ensure_converted
+            from service.pipeline.models.ct2_seq2seq import ensure_converted
             from service.pipeline.models.runtimes import cache_roots
 
             source = Path(self._where())
             folder = ensure_converted(source, cache_roots())
             generation = _generation_config(self._where(), self._options())
-            generator = Ct2Generator(
-                folder, self._checkpoint().tokenizer, generation, torch.get_num_threads()
-            )
+            generator = self._tuned_generator(folder, generation, torch.get_num_threads())
         except Exception as exc:  # ImportError, conversion or load failures: never fatal
             self.fallback_reason = f"{type(exc).__name__}: {exc}"
             log.warning(
@@ -312,6 +315,71 @@ class Seq2SeqSummariser:
             time.monotonic() - started,
         )
         return generator
+
+    def _tuned_generator(self, folder: Path, generation: Any, cores: int) -> Any:
+        """The converted model run as measured fastest on this machine (`ct2_tuning`), or as
+        SUMMARY_SEQ2SEQ_BATCH_SIZE says; one chunk at a time on every core when measuring
+        fails."""
+        from service.pipeline.models import ct2_tuning
+        from service.pipeline.models.ct2_seq2seq import Ct2Generator
+        from service.pipeline.models.runtimes import user_cache_dir
+
+        tokenizer = self._checkpoint().tokenizer
+        made: dict[tuple[int, int], Any] = {}
+
+        def generator(intra: int, inter: int) -> Any:
+            if (intra, inter) not in made:
+                made[intra, inter] = Ct2Generator(folder, tokenizer, generation, intra, inter)
+            return made[intra, inter]
+
+        def probe_run(batch: int, intra: int, inter: int) -> Any:
+            ids, mask, options = self._probes()
+            chosen = generator(intra, inter)
+
+            def run() -> None:
+                chosen.max_batch_size = batch
+                chosen.generate(ids, mask, options)
+
+            return run
+
+        try:
+            plan = ct2_tuning.tuned(folder, cores, probe_run, self._batch_setting, user_cache_dir())
+        except Exception as exc:  # a probe that fails must not cost CTranslate2 itself
+            log.warning("could not measure seq2seq batching (%s): one chunk at a time", exc)
+            plan = ct2_tuning.Plan(1, cores, 1, ct2_tuning.SETTING)
+        chosen = generator(plan.intra_threads, plan.inter_threads)
+        chosen.max_batch_size = plan.chunks_per_batch
+        self.plan, self.batch_size = plan, plan.chunks_per_batch
+        ct2_tuning.ACTIVE[self.info.name] = plan
+        return chosen
+
+    def _probes(self) -> tuple[Any, Any, dict[str, Any]]:
+        """`ct2_tuning`'s probe inputs, tokenised as chunks are, padded as one batch, and the
+        checkpoint's generation settings with the probe's length."""
+        import torch
+
+        from service.pipeline.models import ct2_tuning
+
+        checkpoint = self._checkpoint()
+        rows = []
+        with self._lock:
+            for text, share in ct2_tuning.probe_texts():
+                most = max(int(checkpoint.limit * share), checkpoint.reserved + 1)
+                encoded = checkpoint.tokenizer(
+                    checkpoint.prefix + text, truncation=True, max_length=most
+                )
+                rows.append(list(encoded["input_ids"]))
+        width = max(len(row) for row in rows)
+        pad = checkpoint.tokenizer.pad_token_id or 0
+        ids = torch.tensor([row + [pad] * (width - len(row)) for row in rows])
+        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in rows])
+        length = ct2_tuning.PROBE_NEW_TOKENS + 1  # as generate_options(), the start token counted
+        options = {
+            **checkpoint.generation.generate_options(),
+            "max_length": length,
+            "min_length": length,
+        }
+        return ids, mask, options
 
     def _load_model(self) -> Any:
         import torch
@@ -394,8 +462,10 @@ class Seq2SeqSummariser:
         """
         order = sorted(range(len(chunks)), key=lambda at: chunks[at].tokens)
         outputs: list[list[str]] = [[] for _ in chunks]
-        for first in range(0, len(order), self.batch_size):
-            batch = order[first : first + self.batch_size]
+        self._loaded_model()  # CTranslate2's plan is known once loaded
+        step = self.plan.chunks_per_call if self._ct2 is not None and self.plan else self.batch_size
+        for first in range(0, len(order), step):
+            batch = order[first : first + step]
             generated = self.postprocess(
                 self._forward(self.preprocess([chunks[at] for at in batch])),
                 [languages[at] for at in batch],
@@ -406,8 +476,15 @@ class Seq2SeqSummariser:
 
     @property
     def documents_per_call(self) -> int:
-        """Twice a generate() batch of documents: a news article is a chunk or two, so their
-        chunks fill whole batches, sorted by length among more of them."""
+        """Twice a generate() call's chunks in documents: a news article is a chunk or two, so
+        their chunks fill whole batches, sorted by length among more of them. On CTranslate2 the
+        call's size is measured at the first load, so this loads the model (a worker's first
+        job); a model that cannot load answers torch's default and fails on summarising."""
+        if self.wanted_engine == CTRANSLATE2:
+            with contextlib.suppress(ModelLoadError):
+                self._loaded_model()
+        if self._ct2 is not None and self.plan is not None:
+            return self.plan.documents_per_call
         return 2 * self.batch_size
 
     def summarise(
