@@ -54,7 +54,12 @@ def main(argv: list[str]) -> int:
         default=MIN_SUMMARY_TOKENS,
         help=f"tokens generated per document (default {MIN_SUMMARY_TOKENS}, the model's shortest)",
     )
-    parser.add_argument("--batch-size", type=int, default=4, help="chunks per batched generate()")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=4,
+        help="chunks per batched generate() of the torch runs (the job path measures its own)",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every run; best kept")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
@@ -114,7 +119,7 @@ def run(
                 seconds[name].append(time.perf_counter() - started)
         drift = _int8_encoder_cosine(folder, chunks[0])
         tokens = _token_counts(folder, chunks)
-        exact = _exact(folder, chunks, new_tokens, batch_size)
+        exact, plan = _exact(folder, chunks, new_tokens)
     best = {name: min(times) for name, times in seconds.items()}
     naive = len(chunks) / best["naive"]
     return {
@@ -135,6 +140,15 @@ def run(
                 **({"exact": f"{exact[name]}/{len(chunks)}"} if name in exact else {}),
             }
             for name in runs
+        },
+        "job_batching": None
+        if plan is None
+        else {
+            "plan": plan.label,
+            "documents_per_call": plan.documents_per_call,
+            "source": plan.source,
+            "machine": plan.machine,
+            "probe_documents_per_s": plan.figures,
         },
         "int8_encoder_cosine_to_float32": round(drift, 4),
         "int8_on_trained_weights": (
@@ -180,7 +194,7 @@ def _runs(
     folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int, only: set[str]
 ) -> dict[str, Run]:
     from service.pipeline.models.embeddings import Embedder
-    from service.pipeline.summarisers.seq2seq import Seq2SeqSummariser
+    from service.pipeline.summarisers.seq2seq import AUTO_BATCH, Seq2SeqSummariser
 
     forced = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
 
@@ -215,7 +229,8 @@ def _runs(
         "float32": lambda: service("float32", 1),
         "int8": lambda: service("int8", 1),
         "torch_float32_batched": lambda: service("float32", batch_size, "torch"),
-        "float32_batched": lambda: service("float32", batch_size),
+        # as a brief job runs it: the batching measured on this machine (`ct2_tuning`)
+        "float32_batched": lambda: service("float32", AUTO_BATCH),
         "int8_batched": lambda: service("int8", batch_size),
         "ct2_int8": lambda: _ct2_int8(folder, new_tokens),
     }
@@ -269,8 +284,9 @@ def _ct2_int8_generate(folder: Path, new_tokens: int) -> Callable[[Chunk], list[
     return generate
 
 
-def _exact(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) -> dict[str, int]:
-    """Documents whose tokens equal naive generate()'s, for each CTranslate2 run."""
+def _exact(folder: Path, chunks: list[Chunk], new_tokens: int) -> tuple[dict[str, int], Any]:
+    """Documents whose tokens equal naive generate()'s, for each CTranslate2 run, and the
+    batching a brief job uses on this machine (its `ct2_tuning.Plan`)."""
     import torch
     from transformers import AutoModelForSeq2SeqLM
 
@@ -298,25 +314,21 @@ def _exact(folder: Path, chunks: list[Chunk], new_tokens: int, batch_size: int) 
             for chunk in chunks
         ]
     one = Seq2SeqSummariser(
-        str(folder), Embedder(), generation=forced, engine="ctranslate2", batch_size=batch_size
+        str(folder), Embedder(), generation=forced, engine="ctranslate2", batch_size=1
     )
     by_one = [tokens(one._forward(one.preprocess([chunk])))[0] for chunk in chunks]
-    by_batch: dict[int, list[int]] = {}
-    step = one.documents_per_call  # as the batched run (and a brief job) groups them
+    job = Seq2SeqSummariser(str(folder), Embedder(), generation=forced, engine="ctranslate2")
+    by_batch: list[list[int]] = []
+    step = job.documents_per_call  # as the batched run (and a brief job) groups them
     for start in range(0, len(chunks), step):
-        group = range(start, min(start + step, len(chunks)))
-        order = sorted(group, key=lambda at: chunks[at].tokens)
-        for first in range(0, len(order), batch_size):
-            rows = order[first : first + batch_size]
-            output = tokens(one._forward(one.preprocess([chunks[at] for at in rows])))
-            by_batch.update(zip(rows, output, strict=True))
+        by_batch.extend(tokens(job.generate_chunks(chunks[start : start + step])))
     int8 = _ct2_int8_generate(folder, new_tokens)
     by_int8 = [int8(chunk) for chunk in chunks]
     return {
         "float32": sum(a == b for a, b in zip(naive, by_one, strict=True)),
-        "float32_batched": sum(naive[at] == by_batch[at] for at in range(len(chunks))),
+        "float32_batched": sum(a == b for a, b in zip(naive, by_batch, strict=True)),
         "ct2_int8": sum(a == b for a, b in zip(naive, by_int8, strict=True)),
-    }
+    }, job.plan
 
 
 def _naive(folder: Path, new_tokens: int) -> Run:
@@ -374,6 +386,14 @@ def render(report: dict[str, Any]) -> str:
             if "exact" in figures
         )
     )
+    batching = report["job_batching"]
+    if batching:
+        lines.append(
+            f"a brief job's batching on {batching['machine']} ({batching['source']}): "
+            f"{batching['plan']}, {batching['documents_per_call']} documents per call; "
+            "probe documents/s: "
+            + ", ".join(f"{k} {v}" for k, v in batching["probe_documents_per_s"].items())
+        )
     lines.append(
         f"int8 encoder output cosine to float32: {report['int8_encoder_cosine_to_float32']}"
     )

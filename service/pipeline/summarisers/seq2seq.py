@@ -453,25 +453,28 @@ class Seq2SeqSummariser:
     def summarise_chunks(
         self, chunks: Sequence[Chunk], languages: Sequence[str]
     ) -> list[list[str]]:
-        """The generated sentences of each chunk (in `languages[i]` for `chunks[i]`), in order.
+        """The generated sentences of each chunk (in `languages[i]` for `chunks[i]`), in order."""
+        if not chunks:
+            return []
+        return self.postprocess(self.generate_chunks(chunks), languages)
 
-        Chunks are generated `batch_size` at a time, sorted by length so that a batch pads little:
-        on CPU a batch of similar inputs keeps the matrix products busy where one input leaves
-        most of each product's width idle, above all in the decoder. A batch gives each chunk
-        the tokens it gets alone (CTranslate2's batches are exact; `bench speed` checks it).
+    def generate_chunks(self, chunks: Sequence[Chunk]) -> list[list[int]]:
+        """The generated token ids of each chunk, in order (padding left in).
+
+        Chunks are sorted by length so that a batch pads little, and generated a call at a time:
+        on CTranslate2 a call is the plan's batches, one for each worker, as measured fastest on
+        this machine (`ct2_tuning`); on torch `batch_size` chunks. A batch gives each chunk the
+        tokens it gets alone (CTranslate2's batches are exact; `bench speed` checks it).
         """
         order = sorted(range(len(chunks)), key=lambda at: chunks[at].tokens)
-        outputs: list[list[str]] = [[] for _ in chunks]
+        outputs: list[list[int]] = [[] for _ in chunks]
         self._loaded_model()  # CTranslate2's plan is known once loaded
         step = self.plan.chunks_per_call if self._ct2 is not None and self.plan else self.batch_size
         for first in range(0, len(order), step):
             batch = order[first : first + step]
-            generated = self.postprocess(
-                self._forward(self.preprocess([chunks[at] for at in batch])),
-                [languages[at] for at in batch],
-            )
-            for at, sentences in zip(batch, generated, strict=True):
-                outputs[at] = sentences
+            generated = self._forward(self.preprocess([chunks[at] for at in batch])).tolist()
+            for at, row in zip(batch, generated, strict=True):
+                outputs[at] = row
         return outputs
 
     @property
