@@ -10,8 +10,10 @@ distilbart-cnn-12-6's architecture (random weights, see `speed_model`):
   same on torch's generate(), as before CTranslate2), `int8` (torch's dynamic quantisation), one
   document per `generate()` call (as `Pipeline.summarise` does for one document, and as a brief
   job did before it summarised in batches), and `..._batched` as a brief job runs it now:
-  `documents_per_call` documents per `summarise_many` (twice the batch size), their chunks
-  sorted by length and generated `--batch-size` at a time (4, the fastest float32 batch here);
+  `documents_per_call` documents per `summarise_many`, their chunks sorted by length and
+  generated as the machine measured fastest at the first load for `float32` (`ct2_tuning`:
+  chunks per beam search, one batch on every core or a worker per core), `--batch-size` at a
+  time on torch;
 - `ct2_int8`: the checkpoint converted to CTranslate2 int8 (not a service runtime: its tokens
   differ), the fastest mode, with its fidelity next to it.
 
