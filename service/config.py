@@ -167,8 +167,9 @@ class Settings:
     )
     seq2seq_batch_size: int = setting(
         0,
-        "Chunks of similar length summarised together in one `generate()` call; 0 picks by "
-        "runtime what measured fastest on CPU: 4 for `float32`, 1 for `int8` (see Performance).",
+        "Chunks of similar length summarised together in one `generate()` call; 0: on "
+        "CTranslate2, what this machine measured fastest at the first load (kept beside the "
+        "converted model, see Performance), on torch 4 for `float32` and 1 for `int8`.",
         minimum=0,
     )
     job_backend: str = setting(
