@@ -111,3 +111,26 @@ def test_a_relative_expression_of_an_undated_document_is_a_date_unknown():
     assert when == When(None, None, "Saturday")
     assert when_label(when) == "date unknown"
     assert timeline([_sentence("On Saturday.", when)]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("The Tour would open Sunday in London.", "2005-01-09"),  # a plan: the coming Sunday
+        ("The race is expected to end on Saturday.", "2005-01-08"),  # that day included
+        ("Artists will gather in Bucharest on Monday.", "2005-01-10"),
+        ("Police said on Sunday they would act.", "2005-01-02"),  # said: the Sunday before
+        ("The race ended on Sunday.", "2005-01-02"),
+        ("Workers will rest, as they did on Sunday.", "2005-01-02"),  # another clause
+    ],
+)
+def test_a_weekday_in_a_plan_is_the_coming_one(text: str, start: str) -> None:
+    when = sentence_when(text, "en", SATURDAY)
+    assert when is not None and when.start == start
+
+
+def test_a_french_plan_is_read_ahead_too() -> None:
+    ahead = sentence_when("La réunion doit se tenir lundi à Paris.", "fr", SATURDAY)
+    past = sentence_when("La réunion s'est tenue lundi à Paris.", "fr", SATURDAY)
+    assert ahead is not None and ahead.start == "2005-01-10"
+    assert past is not None and past.start == "2005-01-03"

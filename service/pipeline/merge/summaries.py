@@ -13,7 +13,10 @@
    share half their concepts or their meaning (cosine), or restate one claim (`claims.py`: the
    same count of the same thing about the same people or places), exclude each other. A
    sentence that leans on the one before it (`readability.py`) is chosen only with that one
-   (`leaning.py`) and shown after it; long quotations are not candidates.
+   (`leaning.py`) and shown after it; long quotations are not candidates, nor a plan whose day
+   a later report of the corpus has reached (`lead.overtaken`). Every sentence that opens its
+   document as a news lead covers one more concept that outweighs all others (`lead.LEAD`):
+   a brief with room for a lead holds one.
 5. Each picked sentence is checked against its cited evidence (`faithfulness.py`): an
    unsupported one is left out (and counted) and the choice made again, or kept and flagged,
    per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
@@ -34,6 +37,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from service.pipeline.documents.chronology import document_date, without_dateline
 from service.pipeline.documents.cleaning import is_set_apart_headline
 from service.pipeline.documents.sentences import ends_sentence
 from service.pipeline.merge.backing import carries
@@ -61,6 +65,7 @@ from service.pipeline.merge.grouping import (
     embeds_well,
     group_candidates,
 )
+from service.pipeline.merge.lead import LEAD, may_open, overtaken
 from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
 from service.pipeline.merge.measures import Measure, measures
 from service.pipeline.merge.neighbours import similar_pairs
@@ -129,7 +134,7 @@ def merge_summaries(
         [(s, writers[s.text, s.citations[0]]) for s in ordered], options.requires
     )
     for sentence in sentences:  # shown as print shows it; the citations keep the stored text
-        sentence.text = readable(sentence.text)
+        sentence.text = without_dateline(readable(sentence.text))
     scanned = {p.citation.document_id for p in passages}
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
@@ -253,6 +258,7 @@ class _Options:
         self.cited: list[list[Citation]] = []  # what each sentence would cite (`_citations`)
         self.options: list[Option] = []
         group_of = {m.row: g for g in groups for m in g.members}
+        last_reported = max(filter(None, map(document_date, documents.values())), default=None)
         said: list[frozenset[str]] = []
         fit: list[int] = []
         leaning: set[int] = set()
@@ -262,7 +268,11 @@ class _Options:
             text, trimmed = _trimmed(item, document, code)
             self.texts.append(text)
             self.trimmed.append(trimmed)
-            if _fit_for_brief(text, code) and not _is_headline(item, document, code):
+            if (
+                _fit_for_brief(text, code)
+                and not _is_headline(item, document, code)
+                and not overtaken(text, document, last_reported)
+            ):
                 fit.append(at)
             if not stands_alone(text, code):
                 leaning.add(at)
@@ -279,6 +289,7 @@ class _Options:
         # what leans on the sentence before it is shown only with that one (`readability.py`)
         self.requires = leaning_on(candidates, self.texts, eligible, leaning)
         self.eligible = [at for at in eligible if at not in leaning or at in self.requires]
+        self._make_room_for_a_lead(documents)
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = (
             [[m.row for m in g.members] for g in groups if len(g.members) > 1]
@@ -306,9 +317,32 @@ class _Options:
             left_out.update(others)
         return [at for at in eligible if at not in left_out]
 
+    def _make_room_for_a_lead(self, documents: dict[str, Document]) -> None:
+        """Every sentence that may open the story (`lead.py`) covers `LEAD`, which weighs as
+        much as all else: a brief with room for a lead holds one."""
+        leads = [
+            at
+            for at in self.eligible
+            if may_open(
+                self.texts[at],
+                documents.get(self.candidates[at].document_id),
+                self.candidates[at].sentence.position,
+            )
+        ]
+        if not leads:
+            return
+        self.weights[LEAD] = sum(self.weights.values())
+        for at in leads:
+            option = self.options[at]
+            self.options[at] = Option(option.words, option.concepts | {LEAD}, option.bonus)
+
     def coverage(self, at: int) -> float:
-        """The weight of what the sentence says (the sources it cites not counted)."""
-        return sum(self.weights.get(c, 0.0) for c in self.options[at].concepts if c[0] != _SOURCE)
+        """The weight of what the sentence says (the sources it cites, and `LEAD`, not counted)."""
+        return sum(
+            self.weights.get(c, 0.0)
+            for c in self.options[at].concepts
+            if c[0] != _SOURCE and c != LEAD
+        )
 
 
 def _one_per_text(rows: list[int], texts: list[str], options: list[Option]) -> list[int]:

@@ -8,7 +8,10 @@ December", "la semaine dernière") against the document's date (`chronology`), p
 past (news reports what happened). Two readings are added to dateparser's:
 
 - a weekday alone is the latest such day up to the document's date, that day included: "on
-  Saturday" in a report dated Saturday is that Saturday (dateparser reads it a week back);
+  Saturday" in a report dated Saturday is that Saturday (dateparser reads it a week back); where
+  the clause before it states a plan ("would open Sunday", "is expected to end on Friday",
+  "doit se tenir samedi": `FUTURE`, English and French), the first such day from the report date
+  on;
 - what dateparser finds is kept only where it reads as a date in the text: a month or weekday
   name (written with a capital where the language capitalises them, so that "may" the verb is
   not May), a year, a date in figures, or one of the language's relative expressions (its
@@ -50,6 +53,15 @@ _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _YEAR = re.compile(r"(?<![0-9])(1[89]\d\d|20\d\d|2100)(?![0-9])")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 _FIGURES = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+# Words that make what follows them in the clause a plan, not an event: what a weekday after them
+# names is to come. Languages without a list read every weekday as past.
+FUTURE = {
+    "en": r"will|would|shall|'ll|(?:is|are|was|were) (?:due|set|scheduled|expected|planned|going)"
+    r"|(?:is|are|was|were) to|plans? to|planned to|intends? to|to be held",
+    "fr": r"sera|seront|aura|auront|doit|doivent|devait|devaient|devrait|devraient|va|vont"
+    r"|prévue?s?|[\p{L}]+(?:era|eront|ira|iront)",
+}
+FUTURE_WORDS = 8  # the marker is this close before the weekday, in the same clause
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = tuple(name.lower() for name in calendar.month_name[1:])
 
@@ -100,7 +112,7 @@ def time_expressions(text: str, language: str, reported: date | None) -> list[Wh
     found: list[When] = []
     for start, end in _outermost(spans):
         start, end = words.trimmed(plain, start, end)
-        when = resolve(plain[start:end], language, reported)
+        when = resolve(plain[start:end], language, reported, ahead=_planned(plain, start, language))
         if when is None:
             continue
         when = replace(when, expression=text[start:end])  # as written, "1er" and all
@@ -138,8 +150,35 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return kept
 
 
-def resolve(expression: str, language: str, reported: date | None) -> When | None:
-    """One expression's date range, or None where it does not read as a date."""
+def _planned(text: str, start: int, language: str) -> bool:
+    """Whether the clause before `start` states a plan (`FUTURE`) within `FUTURE_WORDS` words."""
+    pattern = _future(languages(language)[0])
+    if pattern is None:
+        return False
+    clause = regex.split(r"[,;:()]|\s[-–—]\s", text[:start])[-1]
+    near = " ".join(clause.split()[-FUTURE_WORDS:])
+    return pattern.search(near) is not None
+
+
+def states_plan(text: str, language: str) -> bool:
+    """Whether the text has a word that states a plan (`FUTURE`) anywhere."""
+    pattern = _future(languages(language)[0])
+    return pattern is not None and pattern.search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _future(code: str) -> regex.Pattern[str] | None:
+    words = FUTURE.get(code)
+    if words is None:
+        return None
+    return regex.compile(rf"(?<![\p{{L}}'])(?:{words})(?![\p{{L}}])", regex.IGNORECASE)
+
+
+def resolve(
+    expression: str, language: str, reported: date | None, *, ahead: bool = False
+) -> When | None:
+    """One expression's date range, or None where it does not read as a date; a weekday alone
+    is the latest such day up to `reported`, or with `ahead` the first from it on."""
     words = _Words.of(language)
     if not words.accepts(expression, reported is not None):
         return None
@@ -152,7 +191,7 @@ def resolve(expression: str, language: str, reported: date | None) -> When | Non
     weekday = words.weekday(expression)
     if reported is not None and period == "day" and weekday is not None:
         if words.lone_weekday(expression):
-            day = _latest_weekday(weekday, reported)
+            day = (_next_weekday if ahead else _latest_weekday)(weekday, reported)
         elif not _YEAR.search(expression):  # "Sunday, January 23": the year it is a Sunday
             day = _year_of_weekday(day, weekday, reported)
     start, end = _span(day, period)
@@ -161,6 +200,10 @@ def resolve(expression: str, language: str, reported: date | None) -> When | Non
 
 def _latest_weekday(weekday: int, reported: date) -> date:
     return reported - timedelta(days=(reported.weekday() - weekday) % 7)
+
+
+def _next_weekday(weekday: int, reported: date) -> date:
+    return reported + timedelta(days=(weekday - reported.weekday()) % 7)
 
 
 def _year_of_weekday(day: date, weekday: int, reported: date) -> date:
