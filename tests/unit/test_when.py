@@ -134,3 +134,15 @@ def test_a_french_plan_is_read_ahead_too() -> None:
     past = sentence_when("La réunion s'est tenue lundi à Paris.", "fr", SATURDAY)
     assert ahead is not None and ahead.start == "2005-01-10"
     assert past is not None and past.start == "2005-01-03"
+
+
+def test_a_relative_time_of_an_undated_document_is_a_key_two_wordings_share() -> None:
+    from service.pipeline.merge.when import unread_time
+
+    assert unread_time("Zelensky announced on Saturday that troops advanced.", "en", None) == (
+        "saturday"
+    )
+    assert unread_time("On Saturday, Zelensky said more troops came.", "en", None) == "saturday"
+    assert unread_time("Zelensky spoke on Saturday.", "en", SATURDAY) is None  # read: dated
+    assert unread_time("Troops advanced on January 9, 2025.", "en", None) is None  # a date
+    assert unread_time("Troops advanced in the Kursk region.", "en", None) is None

@@ -73,6 +73,7 @@ from service.pipeline.merge.ordering import in_story_order
 from service.pipeline.merge.readability import stands_alone
 from service.pipeline.merge.selection import Option, choose
 from service.pipeline.merge.trimming import trim
+from service.pipeline.merge.when import unread_time
 from service.pipeline.merge.wire import copies, readable
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Encode, Summary
 
@@ -295,6 +296,7 @@ class _Options:
             [[m.row for m in g.members] for g in groups if len(g.members) > 1]
             + _near_copies(said, vectors, owners, _Counts(self.texts, language))
             + [list(pair) for pair in claim_pairs(self.texts, language)]
+            + _unread_times(candidates, self.texts, documents)
         )
 
     def _best_copies(
@@ -343,6 +345,22 @@ class _Options:
             for c in self.options[at].concepts
             if c[0] != _SOURCE and c != LEAD
         )
+
+
+def _unread_times(
+    candidates: list[Candidate], texts: list[str], documents: dict[str, Document]
+) -> list[list[int]]:
+    """Sentences of undated documents that name one relative time no one can read (two "on
+    Saturday"s, `when.unread_time`): at most one of them is shown."""
+    found: dict[str, list[int]] = {}
+    for at, item in enumerate(candidates):
+        document = documents.get(item.document_id)
+        if document is None or document_date(document) is not None:
+            continue
+        key = unread_time(texts[at], document.language, None)
+        if key is not None:
+            found.setdefault(key, []).append(at)
+    return [rows for rows in found.values() if len(rows) > 1]
 
 
 def _one_per_text(rows: list[int], texts: list[str], options: list[Option]) -> list[int]:

@@ -84,6 +84,21 @@ def sentence_when(text: str, language: str, reported: date | None) -> When | Non
     return When(day, day, None, reported=True, period="day")
 
 
+def unread_time(text: str, language: str, reported: date | None) -> str | None:
+    """The relative expression a sentence of an undated document names and no one can read
+    ("on Saturday" of when?), as a key that two wordings of one share ("saturday"); None where
+    the sentence is dated or names no such time. Two such sentences could be of two different
+    Saturdays, and nothing would tell the reader: a brief shows one of them."""
+    if reported is not None:
+        return None
+    when = sentence_when(text, language, None)
+    if when is None or when.start or not when.expression:
+        return None
+    words = _Words.of(language)
+    weekday = words.weekday(when.expression)
+    return WEEKDAYS[weekday] if weekday is not None else when.expression.lower()
+
+
 def _latest_first(when: When) -> int:
     return -date.fromisoformat(when.start).toordinal() if when.start else 0
 
