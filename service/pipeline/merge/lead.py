@@ -30,7 +30,18 @@ from service.pipeline.types import Document
 LEAD = "\x01lead"  # the concept every lead covers (no word nor source starts with \x01)
 QUOTE_OPENERS = "\"'“‘«„`"
 QUOTE_MARKS = '"“”«»„'
-ATTRIBUTION = ("said", "says", "told", "a déclaré", "a dit", "selon", "according to")
+ATTRIBUTION = (
+    "said",
+    "says",
+    "told",
+    "reported",
+    "states",
+    "stated",
+    "a déclaré",
+    "a dit",
+    "selon",
+    "according to",
+)
 # A sentence that opens on a contrast sets the news against something else ("While complaints
 # about the 'miserly' generosity ... have surfaced, ..."): a feature's or an opinion's opening.
 CONTRASTS = ("while", "although", "though", "despite", "even as", "bien que", "alors que", "malgré")
