@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from service.pipeline.documents.reading import document_sentences
-from service.pipeline.merge.lead import may_lead, may_open, opens_document, overtaken
+from service.pipeline.merge.lead import may_lead, may_open, opens_document, overtaken, plan_day
 from service.pipeline.types import Document
 
 ARTICLE = Document(
@@ -49,13 +49,20 @@ def test_what_may_lead():
     assert not may_lead("While complaints about its generosity surfaced, donations rose.")
 
 
-def test_a_plan_is_overtaken_once_a_later_report_reaches_its_day():
+def test_the_day_of_a_plan():
     plan = "The race would then leave for Canterbury on Sunday."
-    assert overtaken(plan, ARTICLE, date(2007, 7, 9))  # the story runs past Sunday 8 July
-    assert overtaken(plan, ARTICLE, date(2007, 7, 8))
-    assert not overtaken(plan, ARTICLE, date(2007, 7, 7))  # not yet: the plan is still news
-    assert not overtaken(plan, None, date(2007, 7, 9))
-    # an event is never a plan, however late the story runs
-    assert not overtaken("Cancellara won the prologue on Saturday.", ARTICLE, date(2007, 7, 9))
-    # "said on Sunday it would": the weekday is when it was said, not the plan's day
-    assert not overtaken("Police said on Sunday they would act.", ARTICLE, date(2007, 7, 9))
+    assert plan_day(plan, ARTICLE) == date(2007, 7, 8)  # reported Friday 6 July
+    assert plan_day(plan, None) is None
+    # an event is never a plan; nor is "said on Sunday it would": Sunday is when it was said
+    assert plan_day("Cancellara won the prologue on Saturday.", ARTICLE) is None
+    assert plan_day("Police said on Sunday they would act.", ARTICLE) is None
+
+
+def test_a_plan_is_overtaken_by_a_report_of_its_event_on_or_after_its_day():
+    sunday = date(2007, 7, 8)
+    assert overtaken(sunday, [(date(2007, 7, 9), 0.7)], 0.5)
+    assert overtaken(sunday, [(date(2007, 7, 8), 0.5)], 0.5)
+    assert not overtaken(sunday, [(date(2007, 7, 7), 0.9)], 0.5)  # before its day: still news
+    assert not overtaken(sunday, [(date(2007, 7, 9), 0.2)], 0.5)  # a report of something else
+    assert not overtaken(sunday, [(None, 0.9)], 0.5)
+    assert not overtaken(sunday, [], 0.5)

@@ -7,9 +7,10 @@ a headline set apart above the article (`cleaning.is_set_apart_headline`), not a
 question (`may_lead`), and not a plan (dated after its own document: a telethon to be held on
 Sunday is not what happened).
 
-A plan whose day a later report in the story has reached is **overtaken** (`overtaken`): "would
-open Sunday" beside a report of Monday says what either happened, and was reported, or did not;
-it is not shown.
+A plan is **overtaken** (`overtaken`) where a report dated on or after its day states the same
+event (its sentence as close as `disagreements.EVENT_COSINE`, the merge's own test of one event):
+"would leave for Canterbury on Sunday" beside Monday's "left for Canterbury on Sunday" is not
+shown. A plan whose day passed with no report of it stays (the corpus does not say it happened).
 
 The selection (`summaries.py`) is given one more concept, `LEAD`, that every such sentence
 covers, weighing as much as every other concept together: a brief that has room for a lead holds
@@ -19,6 +20,7 @@ one, and of the leads the one that, with the rest, covers most of what the corpu
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from service.pipeline.documents.chronology import document_date
@@ -82,16 +84,24 @@ def planned(text: str, document: Document) -> bool:
     )
 
 
-def overtaken(text: str, document: Document | None, last_reported: date | None) -> bool:
-    """A plan (`when.states_plan`, dated after its own document) whose date is on or before
-    `last_reported`, the date of the story's latest document."""
-    if document is None or last_reported is None or not states_plan(text, document.language):
-        return False
+def plan_day(text: str, document: Document | None) -> date | None:
+    """The day a plan is for (`when.states_plan`, dated after its own document); None where the
+    sentence states no plan."""
+    if document is None or not states_plan(text, document.language):
+        return None
     reported = document_date(document)
     when = sentence_when(text, document.language, reported)
     if reported is None or when is None or not when.start or when.reported:
-        return False
-    return reported < date.fromisoformat(when.start) <= last_reported
+        return None
+    day = date.fromisoformat(when.start)
+    return day if day > reported else None
+
+
+def overtaken(plan: date, reports: Sequence[tuple[date | None, float]], same_event: float) -> bool:
+    """Whether a later report states what the plan for `plan` announced: of `reports` (each
+    sentence's document date and its cosine with the plan), one dated on or after that day at
+    `same_event` or closer."""
+    return any(day is not None and day >= plan and cosine >= same_event for day, cosine in reports)
 
 
 def may_open(text: str, document: Document | None, position: int) -> bool:

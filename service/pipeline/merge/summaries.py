@@ -65,7 +65,7 @@ from service.pipeline.merge.grouping import (
     embeds_well,
     group_candidates,
 )
-from service.pipeline.merge.lead import LEAD, may_open, overtaken
+from service.pipeline.merge.lead import LEAD, may_open, overtaken, plan_day
 from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
 from service.pipeline.merge.measures import Measure, measures
 from service.pipeline.merge.neighbours import similar_pairs
@@ -259,7 +259,6 @@ class _Options:
         self.cited: list[list[Citation]] = []  # what each sentence would cite (`_citations`)
         self.options: list[Option] = []
         group_of = {m.row: g for g in groups for m in g.members}
-        last_reported = max(filter(None, map(document_date, documents.values())), default=None)
         said: list[frozenset[str]] = []
         fit: list[int] = []
         leaning: set[int] = set()
@@ -269,11 +268,7 @@ class _Options:
             text, trimmed = _trimmed(item, document, code)
             self.texts.append(text)
             self.trimmed.append(trimmed)
-            if (
-                _fit_for_brief(text, code)
-                and not _is_headline(item, document, code)
-                and not overtaken(text, document, last_reported)
-            ):
+            if _fit_for_brief(text, code) and not _is_headline(item, document, code):
                 fit.append(at)
             if not stands_alone(text, code):
                 leaning.add(at)
@@ -284,6 +279,7 @@ class _Options:
             self.options.append(
                 Option(len(text.split()), said[at] | sources, float(importance[at]))
             )
+        fit = _without_overtaken_plans(fit, candidates, self.texts, vectors, documents)
         # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
         eligible = _one_per_text(fit or list(range(len(candidates))), self.texts, self.options)
         eligible = self._best_copies(eligible, documents, language)
@@ -345,6 +341,35 @@ class _Options:
             for c in self.options[at].concepts
             if c[0] != _SOURCE and c != LEAD
         )
+
+
+def _without_overtaken_plans(
+    rows: list[int],
+    candidates: list[Candidate],
+    texts: list[str],
+    vectors: np.ndarray,
+    documents: dict[str, Document],
+) -> list[int]:
+    """`rows` less the plans a later report states happened (`lead.overtaken`)."""
+    plans = {
+        at: day
+        for at in rows
+        if (day := plan_day(texts[at], documents.get(candidates[at].document_id)))
+    }
+    if not plans:
+        return rows
+    dated = [document_date(d) if (d := documents.get(c.document_id)) else None for c in candidates]
+    gone = set()
+    for at, day in plans.items():
+        cosines = vectors @ vectors[candidates[at].row]
+        reports = [
+            (dated[other], float(cosines[c.row]))
+            for other, c in enumerate(candidates)
+            if other != at
+        ]
+        if overtaken(day, reports, EVENT_COSINE):
+            gone.add(at)
+    return [at for at in rows if at not in gone]
 
 
 def _unread_times(
