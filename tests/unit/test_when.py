@@ -146,3 +146,15 @@ def test_a_relative_time_of_an_undated_document_is_a_key_two_wordings_share() ->
     assert unread_time("Zelensky spoke on Saturday.", "en", SATURDAY) is None  # read: dated
     assert unread_time("Troops advanced on January 9, 2025.", "en", None) is None  # a date
     assert unread_time("Troops advanced in the Kursk region.", "en", None) is None
+
+
+def test_what_may_name_a_time_to_come() -> None:
+    from service.pipeline.merge.when import may_look_ahead
+
+    assert may_look_ahead("The summit opens tomorrow.", "en")
+    assert may_look_ahead("The summit opens next week.", "en")
+    assert may_look_ahead("The summit would open on Sunday.", "en")
+    assert may_look_ahead("The summit opens on 12 May.", "en")
+    assert may_look_ahead("Le sommet s'ouvre samedi prochain.", "fr")
+    assert not may_look_ahead("The summit opened in London after long talks.", "en")
+    assert not may_look_ahead("Le sommet s'est ouvert samedi.", "fr")

@@ -26,7 +26,7 @@ from datetime import date
 from service.pipeline.documents.chronology import document_date
 from service.pipeline.documents.cleaning import is_set_apart_headline
 from service.pipeline.documents.reading import document_sentences
-from service.pipeline.merge.when import sentence_when, states_plan
+from service.pipeline.merge.when import may_look_ahead, sentence_when, states_plan
 from service.pipeline.types import Document
 
 LEAD = "\x01lead"  # the concept every lead covers (no word nor source starts with \x01)
@@ -67,7 +67,7 @@ def opens_document(document: Document, position: int) -> bool:
     document's first below any headline set apart."""
     if position > 1:
         return False
-    sentences = document_sentences(document)
+    sentences = document_sentences(document)  # as the merge reads the documents it cites
     if not sentences:
         return False
     first = sentences[0]
@@ -76,12 +76,13 @@ def opens_document(document: Document, position: int) -> bool:
 
 
 def planned(text: str, document: Document) -> bool:
-    """Dated after its own document: what is to happen, not what happened."""
+    """Dated after its own document: what is to happen, not what happened. Only a sentence that
+    may name a time to come (`when.may_look_ahead`) is dated for it."""
     reported = document_date(document)
+    if reported is None or not may_look_ahead(text, document.language):
+        return False
     when = sentence_when(text, document.language, reported)
-    return bool(
-        reported is not None and when and when.start and date.fromisoformat(when.start) > reported
-    )
+    return bool(when and when.start and date.fromisoformat(when.start) > reported)
 
 
 def plan_day(text: str, document: Document | None) -> date | None:

@@ -51,6 +51,7 @@ CAPITALISED = frozenset({"en", "de", "nl"})  # write month and weekday names wit
 MONTH_ABBREVIATIONS = tuple(calendar.month_abbr[1:])
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _YEAR = re.compile(r"(?<![0-9])(1[89]\d\d|20\d\d|2100)(?![0-9])")
+_DIGIT = re.compile(r"\d")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 _FIGURES = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 # Words that make what follows them in the clause a plan, not an event: what a weekday after them
@@ -66,11 +67,14 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MONTHS = tuple(name.lower() for name in calendar.month_name[1:])
 
 
+@lru_cache(maxsize=4096)
 def sentence_when(text: str, language: str, reported: date | None) -> When | None:
     """The date of what `text` reports, read against `reported` (its document's date). Where the
     document has no date, a relative expression ("on Saturday") cannot be read: its `when` names
     the expression with no date, so that it is shown as a date unknown rather than as a day like
-    any other Saturday; None when the sentence names no time and its document has no date."""
+    any other Saturday; None when the sentence names no time and its document has no date.
+    Remembered: the merge dates a sentence when it weighs it as a lead or a plan, and again when
+    it tells the story."""
     found = time_expressions(text, language, reported)
     if found:
         return min(found, key=lambda w: (PRECISION.get(w.period, 9), _latest_first(w)))
@@ -175,6 +179,16 @@ def _planned(text: str, start: int, language: str) -> bool:
     return pattern.search(near) is not None
 
 
+def may_look_ahead(text: str, language: str) -> bool:
+    """Whether the text may name a time after its document's date: it states a plan
+    (`FUTURE`), names a time to come ("tomorrow", "next", "prochain": its locale's words for
+    "in 1 day" and the like), or has a figure (a date, a year). A sentence with none of these
+    is never dated after its report, past being preferred."""
+    if _DIGIT.search(text) or states_plan(text, language):
+        return True
+    return _Words.of(language).ahead.search(text) is not None
+
+
 def states_plan(text: str, language: str) -> bool:
     """Whether the text has a word that states a plan (`FUTURE`) anywhere."""
     pattern = _future(languages(language)[0])
@@ -259,6 +273,7 @@ class _Words:
         self.relative: list[str] = []
         self.last: set[str] = set()  # "last", "dernier": the modifier of "1 week ago"
         self.next: set[str] = set()  # "next", "prochain": of "in 1 week"
+        ahead: list[str] = []  # "tomorrow", "in 2 days": what is to come
         skip: set[str] = set()
         for code in languages(language):
             info = default_loader.get_locale(code).info
@@ -277,13 +292,21 @@ class _Words:
                         self.names.add(name)
                         if key in WEEKDAYS:
                             self.weekdays[name] = WEEKDAYS.index(key)
-            for phrases in (info.get("relative-type") or {}).values():
+            for key, phrases in (info.get("relative-type") or {}).items():
                 self.relative += [p.lower() for p in phrases if not p.startswith("0 second")]
+                if key.startswith("in "):
+                    ahead += [p.lower() for p in phrases]
             self.relative += [w.lower() for w in info.get("ago", [])]
         self.relative = [p for p in self.relative if p not in ("now", "maintenant")]
         self.last -= stop | skip
         self.next -= stop | skip
         self.stop = (stop | skip) - self.names - self.last - self.next
+        self.ahead = regex.compile(
+            r"(?<![\p{L}\p{M}])("
+            + "|".join(regex.escape(w) for w in sorted({*ahead, *self.next}, key=len, reverse=True))
+            + r")(?![\p{L}\p{M}])",
+            regex.IGNORECASE,
+        )
         calendar_words = [*self.relative, *(n for n in self.weekdays if len(n) > 3)]
         self._relative = regex.compile(
             r"(?<![\p{L}\p{M}])("
