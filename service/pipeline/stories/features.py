@@ -47,16 +47,17 @@ MIN_HALF_WORDS = 20  # content words each half needs for its cosine to say anyth
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")  # a Devanagari vowel sign is a mark, not a break
 
 
-def document_vectors(documents: Sequence[Document]) -> csr_matrix:
-    """Unit rows, one per document, of its title and text."""
-    return Reader(_language(documents)).vectors([(d.title or "", d.text) for d in documents])
+def document_vectors(documents: Sequence[Document], names: bool = False) -> csr_matrix:
+    """Unit rows, one per document, of its title and text (without `names`: words alone, as
+    the stories benchmark weighs what names add)."""
+    return Reader(_language(documents), names).vectors([(d.title or "", d.text) for d in documents])
 
 
-def halves_cosines(documents: Sequence[Document]) -> np.ndarray:
+def halves_cosines(documents: Sequence[Document], names: bool = False) -> np.ndarray:
     """The cosine of each document's first half (with its title) and second half, for those
     whose halves each hold `MIN_HALF_WORDS` content words: what one story scores in this
     language."""
-    reader = Reader(_language(documents))
+    reader = Reader(_language(documents), names)
     first, second = [], []
     for document in documents:
         text = document.text
@@ -80,8 +81,9 @@ def _language(documents: Sequence[Document]) -> str:
 class Reader:
     """Reads texts of one language into story vectors, each distinct white-space piece once."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, names: bool = False) -> None:
         self.language = language_code(language)
+        self.names = names
         self.pieces: dict[str, int] = {}
         self.rows: list[int] = []  # piece -> (feature column, frequency), as parallel lists
         self.columns: list[int] = []
@@ -178,7 +180,7 @@ class Reader:
             at = self.pieces[piece] = len(self.pieces)
             words = 0
             for word in _WORD.findall(piece):
-                found = _features(word, self.language)
+                found = _features(word, self.language, self.names)
                 words += bool(found)
                 for column, frequency in found:
                     self.rows.append(at)
@@ -196,7 +198,7 @@ def _top(indptr: np.ndarray, values: np.ndarray, keep: int) -> np.ndarray:
     return np.sort(order[rank < keep])
 
 
-def _features(word: str, language: str) -> tuple[tuple[int, float], ...]:
+def _features(word: str, language: str, names: bool) -> tuple[tuple[int, float], ...]:
     """The hashed features of one written word and its frequency: none for a stop word; its stem,
     and its stem as a name when capitalised."""
     lower = word.lower()
@@ -205,7 +207,7 @@ def _features(word: str, language: str) -> tuple[tuple[int, float], ...]:
     frequency = background_frequency(lower, language)
     root = stem(lower, language)
     found = [(_column(root), frequency)]
-    if word[:1].isupper():
+    if names and word[:1].isupper():
         found.append((_column(NAME_MARK + root), frequency))
     return tuple(found)
 
