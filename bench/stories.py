@@ -17,8 +17,9 @@ for each set of signals (words alone, words and names, and a time kernel on top)
 each signal buys is measured the same way.
 
 `--sizes N ...` times grouping instead, each size in a fresh process: N documents of the merge
-benchmark's corpus of distinct sentences (`merge_corpus`, ten known stories), with the peak
-memory the process reached and how much grouping added to it.
+benchmark's corpus of distinct sentences (`merge_corpus`, ten known stories) grouped from scratch
+into a ledger that can grow (`growth.found_stories`), then `GROWN` more placed into it
+(`growth.grow`), with the peak memory the process reached and how much grouping added to it.
 """
 
 from __future__ import annotations
@@ -87,27 +88,37 @@ def scale(size: int) -> dict[str, Any]:
     """Group `size` documents of the merge benchmark's corpus of distinct sentences
     (`merge_corpus`, its stories known) in this process: seconds, memory, ARI."""
     from bench.merge_corpus import make_labelled_corpus
-    from service.pipeline.stories.finding import group_stories
+    from service.pipeline.stories.growth import found_stories, grow
 
-    documents, _, truth = make_labelled_corpus(size, distinct=True)
+    everything, _, truth = make_labelled_corpus(size + GROWN, distinct=True)
+    documents, arriving = everything[:size], everything[size:]
     before = _resident_mib()
     started = time.perf_counter()
-    groups = group_stories(documents)
+    ledger = found_stories(documents)
     seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    grow(ledger, arriving)
+    grown = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    found = np.zeros(len(documents), dtype=np.int64)
-    for label, group in enumerate(groups):
-        found[group.members] = label
+    keys = {key: label for label, key in enumerate(sorted(set(ledger.story_of.values())))}
+    found = np.asarray([keys[ledger.story_of[d.id]] for d in everything])
     return {
         "documents": size,
         "true_stories": len(set(truth)),
-        "found": len(groups),
-        **scores([str(t) for t in truth], found),
+        "found": len(set(found[:size].tolist())),
+        **scores([str(t) for t in truth[:size]], found[:size]),
         "seconds": round(seconds, 2),
+        "grown": GROWN,
+        "grow_seconds": round(grown, 3),
+        "grown_found": len(set(found.tolist())),
+        "grown_ari": scores([str(t) for t in truth], found)["ari"],
         "resident_before_mib": round(before),
         "peak_mib": round(peak),
         "added_mib": round(peak - before),
     }
+
+
+GROWN = 1000  # documents that arrive after the corpus was grouped
 
 
 def _resident_mib() -> float:
@@ -118,12 +129,17 @@ def _resident_mib() -> float:
 
 
 def render_scale(rows: list[dict[str, Any]]) -> str:
-    lines = ["documents  true  found    ARI  B3-F1  seconds  peak MiB  added MiB"]
+    lines = [
+        "documents  true  found    ARI  B3-F1  seconds  peak MiB  added MiB"
+        " | +added  seconds  found    ARI"
+    ]
     for row in rows:
         lines.append(
             f"{row['documents']:>9} {row['true_stories']:>5} {row['found']:>6}"
             f" {row['ari']:>6.3f} {row['bcubed_f1']:>6.3f} {row['seconds']:>8.2f}"
-            f" {row['peak_mib']:>9} {row['added_mib']:>10}"
+            f" {row['peak_mib']:>9} {row['added_mib']:>10} |"
+            f" {row['grown']:>6} {row['grow_seconds']:>8.3f} {row['grown_found']:>6}"
+            f" {row['grown_ari']:>6.3f}"
         )
     return "\n".join(lines)
 

@@ -23,7 +23,6 @@ as a few thousand, which is what makes it fast.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 
@@ -106,17 +105,9 @@ class Reader:
         """Counts of each part's features (columns local to this call), each local column's
         hashed column and background frequency (that of its commonest form), and each part's
         number of content words."""
-        doc_rows: list[np.ndarray] = []
-        piece_ids: list[np.ndarray] = []
-        piece_counts: list[np.ndarray] = []
-        for row, (title, text) in enumerate(parts):
-            counted = Counter(text.split())
-            for piece in title.split():
-                counted[piece] += 1 + TITLE_REPEATS
-            ids = np.fromiter((self._piece(p) for p in counted), np.int64, len(counted))
-            doc_rows.append(np.full(len(counted), row, dtype=np.int64))
-            piece_ids.append(ids)
-            piece_counts.append(np.fromiter(counted.values(), np.float32, len(counted)))
+        chunks = []
+        for start in range(0, len(parts), CHUNK):
+            chunks.append(self._pieces_of(parts[start : start + CHUNK]))
         rows = np.asarray(self.rows, dtype=np.int64)
         hashed, local = np.unique(np.asarray(self.columns, dtype=np.int64), return_inverse=True)
         frequency = np.zeros(len(hashed), dtype=np.float64)
@@ -125,22 +116,12 @@ class Reader:
             (np.ones(len(rows), dtype=np.float32), (rows, local)),
             shape=(len(self.pieces), max(len(hashed), 1)),
         )
+        content = np.asarray(self.content, dtype=np.float32)
         counts = []
         words = []
-        for start in range(0, len(parts), CHUNK):
-            stop = min(start + CHUNK, len(parts))
-            chunk = slice(start, stop)
-            documents = csr_matrix(
-                (
-                    np.concatenate(piece_counts[chunk] or [np.zeros(0, np.float32)]),
-                    (
-                        np.concatenate(doc_rows[chunk] or [np.zeros(0, np.int64)]) - start,
-                        np.concatenate(piece_ids[chunk] or [np.zeros(0, np.int64)]),
-                    ),
-                ),
-                shape=(stop - start, len(self.pieces)),
-            )
-            words.append(documents @ np.asarray(self.content, dtype=np.float32))
+        for documents in chunks:
+            documents.resize((documents.shape[0], len(self.pieces)))
+            words.append(documents @ content)
             counts.append(csr_matrix(documents @ to_features))
         if not counts:
             empty = np.zeros(0, dtype=np.int64)
@@ -149,13 +130,24 @@ class Reader:
         return matrix, hashed, frequency, np.concatenate(words).astype(np.int64)
 
     @staticmethod
-    def weights(counts: csr_matrix, frequency: np.ndarray, words: np.ndarray) -> np.ndarray:
+    def weights(
+        counts: csr_matrix,
+        frequency: np.ndarray,
+        words: np.ndarray,
+        earlier: tuple[np.ndarray, int, float] | None = None,
+    ) -> np.ndarray:
         """Each feature's weight: -log10 of the share of documents it is in, the corpus's count
-        smoothed by the language's (`PRIOR_DOCUMENTS` documents as long as the corpus's mean)."""
-        documents = counts.shape[0]
-        length = float(words.mean()) if len(words) else 0.0
-        background = np.minimum(1.0, frequency * max(length, 1.0))
+        smoothed by the language's (`PRIOR_DOCUMENTS` documents as long as the corpus's mean).
+        `earlier`: the features' document counts among documents read before, their number
+        and their content words in all, which count as this corpus's."""
         df = np.bincount(counts.indices, minlength=counts.shape[1])
+        documents, total_words = counts.shape[0], float(words.sum())
+        if earlier is not None:
+            df = df + earlier[0]
+            documents += earlier[1]
+            total_words += earlier[2]
+        length = total_words / documents if documents else 0.0
+        background = np.minimum(1.0, frequency * max(length, 1.0))
         share = (df + PRIOR_DOCUMENTS * background) / (documents + PRIOR_DOCUMENTS)
         weights: np.ndarray = -np.log10(np.clip(share, 1e-12, 1.0))
         return weights
@@ -173,6 +165,27 @@ class Reader:
             shape=(counts.shape[0], DIMENSIONS),
         )
         return normalize(matrix)
+
+    def _pieces_of(self, parts: Sequence[tuple[str, str]]) -> csr_matrix:
+        """Counts of each part's white-space pieces (a title's `1 + TITLE_REPEATS` times)."""
+        get, read = self.pieces.get, self._piece
+        flat: list[int] = []
+        data: list[np.ndarray] = []
+        lengths: list[int] = []
+        for title, text in parts:
+            before = len(flat)
+            for source, times in ((title, 1 + TITLE_REPEATS), (text, 1)):
+                split = source.split()
+                flat.extend([i if i is not None else read(p) for p, i in zip(split, map(get, split))])
+                data.append(np.full(len(split), times, dtype=np.float32))
+            lengths.append(len(flat) - before)
+        rows = np.repeat(np.arange(len(parts)), lengths)
+        matrix = csr_matrix(
+            (np.concatenate(data), (rows, np.asarray(flat, dtype=np.int64))),
+            shape=(len(parts), len(self.pieces)),
+        )
+        matrix.sum_duplicates()
+        return matrix
 
     def _piece(self, piece: str) -> int:
         at = self.pieces.get(piece)
