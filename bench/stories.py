@@ -280,8 +280,8 @@ def lolo(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[str, A
         def best(languages: list[str], graded: dict[str, Any] = graded) -> float:
             return max(
                 SHARES,
-                key=lambda share: mean(
-                    (graded[lang][share][0] + graded[lang][share][2]) / 2 for lang in languages
+                key=lambda cut: mean(
+                    (graded[lang][cut][0] + graded[lang][cut][2]) / 2 for lang in languages
                 ),
             )
 
@@ -318,7 +318,10 @@ def _prepared(
     labels = [list(truth)] + [
         [label] * len(t) for label, t in zip(sorted(set(truth)), topics[1:], strict=True)
     ]
-    return [_similarities(t, names, days) + (l,) for t, l in zip(topics, labels, strict=True)]
+    return [
+        (*_similarities(topic, names, days), label)
+        for topic, label in zip(topics, labels, strict=True)
+    ]
 
 
 def _similarities(

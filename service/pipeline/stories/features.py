@@ -69,8 +69,8 @@ def halves_cosines(documents: Sequence[Document], names: bool = False) -> np.nda
     one, other = both[: len(first)], both[len(first) :]
     one_words, other_words = words[: len(first)], words[len(first) :]
     long_enough = np.minimum(one_words, other_words) >= MIN_HALF_WORDS
-    cosines = np.asarray(one.multiply(other).sum(axis=1)).ravel()
-    return cosines[long_enough]
+    cosines: np.ndarray = np.asarray(one.multiply(other).sum(axis=1)).ravel()[long_enough]
+    return cosines
 
 
 def _language(documents: Sequence[Document]) -> str:
@@ -176,7 +176,12 @@ class Reader:
             before = len(flat)
             for source, times in ((title, 1 + TITLE_REPEATS), (text, 1)):
                 split = source.split()
-                flat.extend([i if i is not None else read(p) for p, i in zip(split, map(get, split))])
+                flat.extend(
+                    [
+                        i if i is not None else read(p)
+                        for p, i in zip(split, map(get, split), strict=True)
+                    ]
+                )
                 data.append(np.full(len(split), times, dtype=np.float32))
             lengths.append(len(flat) - before)
         rows = np.repeat(np.arange(len(parts)), lengths)

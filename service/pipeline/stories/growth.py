@@ -54,9 +54,7 @@ class StoryLedger:
     story_of: dict[str, str] = field(default_factory=dict)  # document ID -> story key
 
 
-def found_stories(
-    documents: Sequence[Document], share: float = SAME_STORY_SHARE
-) -> StoryLedger:
+def found_stories(documents: Sequence[Document], share: float = SAME_STORY_SHARE) -> StoryLedger:
     """Group `documents` from scratch into a ledger that can grow."""
     ledger = StoryLedger()
     for language, indices in _by_language(documents).items():
