@@ -41,6 +41,7 @@ NAME_MARK = "\x00"  # prefixes a name's feature, so "Paris" the name and "paris"
 TOP_FEATURES = 160  # a document keeps its heaviest features: what it is about, not its asides
 PRIOR_DOCUMENTS = 1000  # the language's weight beside the corpus's, in documents
 CHUNK = 8192  # documents read at a time, so that memory holds one chunk's counts
+BREAK = "\x01"  # joins a chunk's texts: no text holds it as a piece of its own
 MIN_HALF_WORDS = 20  # content words each half needs for its cosine to say anything
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")  # a Devanagari vowel sign is a mark, not a break
@@ -84,10 +85,11 @@ class Reader:
         self.language = language_code(language)
         self.names = names
         self.pieces: dict[str, int] = {}
+        self.content: list[int] = []  # per piece, its content words
         self.rows: list[int] = []  # piece -> (feature column, frequency), as parallel lists
         self.columns: list[int] = []
         self.frequencies: list[float] = []
-        self.content: list[int] = []  # per piece, its content words
+        self._piece(BREAK)  # piece 0, which has no words
 
     def vectors(self, parts: Sequence[tuple[str, str]]) -> csr_matrix:
         """Unit rows of (title, text) pairs."""
@@ -167,30 +169,44 @@ class Reader:
         return normalize(matrix)
 
     def _pieces_of(self, parts: Sequence[tuple[str, str]]) -> csr_matrix:
-        """Counts of each part's white-space pieces (a title's `1 + TITLE_REPEATS` times)."""
-        get, read = self.pieces.get, self._piece
-        flat: list[int] = []
-        data: list[np.ndarray] = []
-        lengths: list[int] = []
-        for title, text in parts:
-            before = len(flat)
-            for source, times in ((title, 1 + TITLE_REPEATS), (text, 1)):
-                split = source.split()
-                flat.extend(
-                    [
-                        i if i is not None else read(p)
-                        for p, i in zip(split, map(get, split), strict=True)
-                    ]
-                )
-                data.append(np.full(len(split), times, dtype=np.float32))
-            lengths.append(len(flat) - before)
-        rows = np.repeat(np.arange(len(parts)), lengths)
+        """Counts of each part's white-space pieces (a title's `1 + TITLE_REPEATS` times).
+
+        The chunk's texts are joined by `BREAK` and split and looked up in one pass each (in C);
+        only the pieces not read before are read in Python."""
+        texts = self._ids([text for _, text in parts])
+        titles = self._ids([title for title, _ in parts])
+        rows = [np.cumsum(ids == 0) - 1 for ids in (texts, titles)]
+        weights = np.concatenate(
+            [
+                np.ones(int((texts > 0).sum()), np.float32),
+                np.full(int((titles > 0).sum()), 1 + TITLE_REPEATS, np.float32),
+            ]
+        )
         matrix = csr_matrix(
-            (np.concatenate(data), (rows, np.asarray(flat, dtype=np.int64))),
+            (
+                weights,
+                (
+                    np.concatenate([rows[0][texts > 0], rows[1][titles > 0]]),
+                    np.concatenate([texts[texts > 0], titles[titles > 0]]),
+                ),
+            ),
             shape=(len(parts), len(self.pieces)),
         )
         matrix.sum_duplicates()
         return matrix
+
+    def _ids(self, texts: list[str]) -> np.ndarray:
+        """The piece IDs of the texts joined, each text's preceded by `BREAK`'s (0)."""
+        joined = f"{BREAK} {f' {BREAK} '.join(texts)}"
+        if joined.count(BREAK) != len(texts):  # a text that holds one is read without it
+            joined = f"{BREAK} {f' {BREAK} '.join(t.replace(BREAK, ' ') for t in texts)}"
+        split = joined.split()
+        ids = list(map(self.pieces.get, split))
+        if None in ids:  # pieces not read before: few, once a corpus is under way
+            for piece in set(split).difference(self.pieces):
+                self._piece(piece)
+            ids = list(map(self.pieces.__getitem__, split))
+        return np.array(ids, dtype=np.int64)
 
     def _piece(self, piece: str) -> int:
         at = self.pieces.get(piece)
@@ -209,11 +225,17 @@ class Reader:
 
 
 def _top(indptr: np.ndarray, values: np.ndarray, keep: int) -> np.ndarray:
-    """Positions of each row's `keep` largest values."""
-    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    order = np.lexsort((-values, rows))
-    rank = np.arange(len(values)) - indptr[rows[order]]
-    return np.sort(order[rank < keep])
+    """Positions of each row's `keep` largest values (rows no longer than that are sorted
+    no further)."""
+    lengths = np.diff(indptr)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    long = lengths[rows] > keep
+    if not long.any():
+        return np.arange(len(values))
+    at = np.flatnonzero(long)
+    order = at[np.lexsort((-values[at], rows[at]))]
+    rank = np.arange(len(order)) - np.searchsorted(rows[order], rows[order], side="left")
+    return np.sort(np.concatenate([np.flatnonzero(~long), order[rank < keep]]))
 
 
 def _features(word: str, language: str, names: bool) -> tuple[tuple[int, float], ...]:
