@@ -8,7 +8,7 @@ import pytest
 
 from bench.stories import load
 from service.pipeline.stories.features import document_vectors
-from service.pipeline.stories.growth import found_stories, grow, members
+from service.pipeline.stories.growth import found_stories, grow, members, stories_since
 from service.pipeline.types import Document
 from tests.conftest import MULTILING_ENGLISH
 
@@ -70,3 +70,17 @@ def test_multiling_english_grows_into_its_ten_stories() -> None:
     }
     assert len(set(usual.values())) == 10
     assert sum(story[i] == usual[truth[i]] for i in later) >= 18  # of 20
+
+
+def test_since_an_earlier_grouping_its_stories_are_kept_and_named_as_before() -> None:
+    """The earlier stories keep their documents and IDs, even where a regrouping would join
+    them; the new documents join them or found a story without an ID of its own yet."""
+    documents = _documents(FLOOD, "f") + _documents(ELECTION, "e")
+    earlier = {"s-flood-a": ["f0", "f1"], "s-flood-b": ["f2"], "s-vote": ["e0"]}
+    found = stories_since(documents, earlier)
+    by_key = {g.key: sorted(documents[i].id for i in g.members) for g in found}
+    assert by_key["s-flood-a"][:2] == ["f0", "f1"] and by_key["s-flood-b"][0] == "f2"
+    assert "f3" in by_key["s-flood-a"] + by_key["s-flood-b"]
+    assert by_key["s-vote"] == ["e0", "e1", "e2"]
+    assert None not in by_key
+    assert all(g.centre in g.members for g in found)

@@ -36,6 +36,7 @@ class StoryGroup:
 
     members: list[int]
     centre: int  # the member of highest mean cosine with the others
+    key: str | None = None  # the ID of the story found before that it is (`growth.py`)
 
 
 def group_stories(

@@ -16,17 +16,18 @@ reports as `came_from`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
 
 from service.pipeline.merge.concepts import language_code
-from service.pipeline.stories.features import DIMENSIONS, Reader
+from service.pipeline.stories.features import DIMENSIONS, Reader, document_vectors
 from service.pipeline.stories.finding import (
     BLOCK,
     SAME_STORY_SHARE,
+    StoryGroup,
     cluster,
     story_threshold,
 )
@@ -106,6 +107,60 @@ def grow(ledger: StoryLedger, documents: Sequence[Document]) -> dict[str, str]:
         _found(ledger, stories, picked, vectors, labels - len(stories.keys))
         placed.update({d.id: ledger.story_of[d.id] for d in picked})
     return placed
+
+
+def ledger_of(
+    documents: Sequence[Document],
+    stories: Mapping[str, Sequence[str]],
+    share: float = SAME_STORY_SHARE,
+) -> StoryLedger:
+    """The ledger of stories found before (`stories`: document IDs by story key), of those of
+    `documents` that they hold: read, not grouped again."""
+    ledger = StoryLedger()
+    story_of = {i: key for key, held in stories.items() for i in held}
+    known = [d for d in documents if d.id in story_of]
+    for language, indices in _by_language(known).items():
+        picked = [known[i] for i in indices]
+        held = LanguageStories(
+            story_threshold(picked, share), np.zeros(DIMENSIONS, dtype=np.int32), 0, 0.0
+        )
+        ledger.languages[language] = held
+        vectors = _read(held, picked, language)
+        keys = list(dict.fromkeys(story_of[d.id] for d in picked))
+        row = {key: at for at, key in enumerate(keys)}
+        labels = np.asarray([row[story_of[d.id]] for d in picked], dtype=np.int64)
+        membership = csr_matrix(
+            (np.ones(len(picked), dtype=np.float32), (labels, np.arange(len(picked)))),
+            shape=(len(keys), len(picked)),
+        )
+        held.keys = keys
+        held.sums = csr_matrix(membership @ vectors)
+        held.sizes = np.bincount(labels, minlength=len(keys)).tolist()
+        ledger.story_of.update({d.id: story_of[d.id] for d in picked})
+    return ledger
+
+
+def stories_since(
+    documents: Sequence[Document], stories: Mapping[str, Sequence[str]]
+) -> list[StoryGroup]:
+    """The stories of `documents` given the stories found before (document IDs by story ID):
+    those keep their documents and ID (`key`), the documents they do not hold join one of them
+    or found new stories (no key: the brief names them). Each with its most typical member."""
+    ledger = ledger_of(documents, stories)
+    placed = grow(ledger, [d for d in documents if d.id not in ledger.story_of])
+    founded = set(placed.values()) - set(stories)
+    by_key: dict[str, list[int]] = {}
+    for index, document in enumerate(documents):
+        by_key.setdefault(ledger.story_of[document.id], []).append(index)
+    found = []
+    for key, indices in by_key.items():
+        picked = [documents[i] for i in indices]
+        vectors = document_vectors(picked)
+        closeness = vectors @ np.asarray(vectors.sum(axis=0)).ravel()
+        centre = indices[int(np.argmax(closeness))]
+        found.append(StoryGroup(indices, centre, None if key in founded else key))
+    found.sort(key=lambda g: (-len(g.members), g.members[0]))
+    return found
 
 
 def members(ledger: StoryLedger) -> dict[str, list[str]]:
