@@ -107,13 +107,13 @@ def _labels(vectors: csr_matrix, threshold: float, rng: np.random.Generator) -> 
         shape=(stories, len(sample)),
     )
     sizes = np.bincount(sampled, minlength=stories).astype(np.float32)
-    sums = csr_matrix(membership @ vectors[sample])  # each story's sum of rows
+    sums = csr_matrix((membership @ vectors[sample]).T)  # each story's sum of rows, a column
     labels = np.full(count, -1, dtype=np.int64)
     labels[sample] = sampled
     rest = np.setdiff1d(np.arange(count), sample)
     for start in range(0, len(rest), BLOCK):
         block = rest[start : start + BLOCK]
-        mean = (vectors[block] @ sums.T).toarray() / sizes  # mean cosine with each story
+        mean = (vectors[block] @ sums).toarray() / sizes  # mean cosine with each story
         best = np.argmax(mean, axis=1)
         reached = mean[np.arange(len(block)), best] >= threshold
         labels[block[reached]] = best[reached]
