@@ -260,6 +260,8 @@ SIGNALS: dict[str, tuple[bool, float | None]] = {  # names read, time kernel's d
     "words+names": (True, None),
     "words+names+time(30d)": (True, 30.0),
     "words+names+time(365d)": (True, 365.0),
+    "words+time(3y)": (False, 1095.0),
+    "words+time(10y)": (False, 3650.0),
 }
 
 
