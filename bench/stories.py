@@ -54,6 +54,11 @@ def main(argv: list[str]) -> int:
         help="time grouping synthetic corpora of these sizes instead",
     )
     parser.add_argument("--lolo", action="store_true", help="leave-one-language-out figures")
+    parser.add_argument(
+        "--lolo-constants",
+        action="store_true",
+        help="the same, choosing the features' prior and cap with the share",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in-process
     args = parser.parse_args(argv)
     if args.one:
@@ -64,6 +69,10 @@ def main(argv: list[str]) -> int:
         print(json.dumps(rows, indent=2) if args.json else render_scale(rows))
         return 0
     pools = load(args.data)
+    if args.lolo_constants:
+        table = lolo_constants(pools)
+        print(json.dumps(table, indent=2) if args.json else render_lolo(table))
+        return 0
     if args.lolo:
         table = lolo(pools)
         print(json.dumps(table, indent=2) if args.json else render_lolo(table))
@@ -303,6 +312,53 @@ def lolo(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[str, A
     return table
 
 
+PRIORS = (100, 300, 1000, 3000)  # documents of the language beside the corpus (features.py)
+CAPS = (60, 100, 160, 300)  # features a document keeps
+
+
+def lolo_constants(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[str, Any]]:
+    """Words alone; per language, the prior, cap and share chosen together on the other six,
+    and their scores on this one, beside those chosen on all seven."""
+    from service.pipeline.stories import features
+
+    graded: dict[str, dict[tuple[int, int, float], tuple[float, float, float, int]]] = {
+        language: {} for language in pools
+    }
+    kept = (features.PRIOR_DOCUMENTS, features.TOP_FEATURES)
+    try:
+        for prior in PRIORS:
+            for cap in CAPS:
+                features.PRIOR_DOCUMENTS, features.TOP_FEATURES = prior, cap
+                for language, (documents, truth) in pools.items():
+                    prepared = _prepared(documents, truth, False, None)
+                    for share in SHARES:
+                        graded[language][(prior, cap, share)] = _graded(prepared, share)
+    finally:
+        features.PRIOR_DOCUMENTS, features.TOP_FEATURES = kept
+
+    def best(languages: list[str]) -> tuple[int, int, float]:
+        return max(
+            graded[languages[0]],
+            key=lambda c: mean((graded[g][c][0] + graded[g][c][2]) / 2 for g in languages),
+        )
+
+    inside = best(list(graded))
+    table = []
+    for language in graded:
+        held = best([other for other in graded if other != language])
+        table.append(
+            {
+                "signals": f"prior {held[0]}, cap {held[1]} (all: {inside[0]}, {inside[1]})",
+                "language": language,
+                "share_in_sample": inside[2],
+                "in_sample": _named(graded[language][inside]),
+                "share_lolo": held[2],
+                "lolo": _named(graded[language][held]),
+            }
+        )
+    return table
+
+
 def _named(grades: tuple[float, float, float, int]) -> dict[str, Any]:
     ari, bcubed, one, found = grades
     return {"ari": round(ari, 3), "bcubed_f1": round(bcubed, 3), "alone": one, "found": found}
@@ -376,7 +432,7 @@ def _cut(similar: np.ndarray, threshold: float) -> np.ndarray:
 
 def render_lolo(table: list[dict[str, Any]]) -> str:
     lines = [
-        "signals                 lang | in-sample: share   ARI  B3-F1 alone found"
+        f"{'signals':<23} lang | in-sample: share   ARI  B3-F1 alone found"
         " | left out: share   ARI  B3-F1 alone found"
     ]
     for row in table:
@@ -388,8 +444,12 @@ def render_lolo(table: list[dict[str, Any]]) -> str:
             f" {row['share_lolo']:>15.3f} {b['ari']:>5.3f} {b['bcubed_f1']:>6.3f}"
             f" {b['alone']:>5.0%} {b['found']:>5}"
         )
-    for signal in dict.fromkeys(row["signals"] for row in table):
-        rows = [row for row in table if row["signals"] == signal]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in table:
+        groups.setdefault(row["signals"] if "prior" not in row["signals"] else "chosen", []).append(
+            row
+        )
+    for signal, rows in groups.items():
         lines.append(
             f"{signal:<23} mean |"
             f" {'':>16} {mean(r['in_sample']['ari'] for r in rows):>5.3f}"

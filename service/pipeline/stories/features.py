@@ -38,8 +38,8 @@ from service.pipeline.types import Document
 DIMENSIONS = 1 << 22  # hashed feature columns: collisions among a story's words are rare
 TITLE_REPEATS = 2  # a title's words are read twice more than the text's
 NAME_MARK = "\x00"  # prefixes a name's feature, so "Paris" the name and "paris" the word differ
-TOP_FEATURES = 160  # a document keeps its heaviest features: what it is about, not its asides
-PRIOR_DOCUMENTS = 1000  # the language's weight beside the corpus's, in documents
+TOP_FEATURES = 160  # a document keeps its heaviest: what it is about, not its asides (README)
+PRIOR_DOCUMENTS = 3000  # the language's weight beside the corpus's, in documents (README)
 CHUNK = 8192  # documents read at a time, so that memory holds one chunk's counts
 BREAK = "\x01"  # joins a chunk's texts: no text holds it as a piece of its own
 MIN_HALF_WORDS = 20  # content words each half needs for its cosine to say anything

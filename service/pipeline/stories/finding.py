@@ -23,7 +23,7 @@ from service.pipeline.stories.features import document_vectors, halves_cosines
 from service.pipeline.types import Document
 
 # Of what two halves of one document share; chosen leaving one language out (README, "Stories").
-SAME_STORY_SHARE = 0.35
+SAME_STORY_SHARE = 0.375
 SHORT_TEXT_COSINE = 0.1  # the threshold where no document is that long
 EXACT_LIMIT = 4096  # documents clustered over every pair (4 n² bytes: 67 MB)
 HALVES_SAMPLE = 2048  # documents whose halves measure the threshold
