@@ -140,7 +140,7 @@ def _md(story) -> str:
 
 
 def test_the_page_numbers_sources_as_the_markdown_does() -> None:
-    from service.web.brief_view import brief_view
+    from service.pipeline.render import brief_view
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     documents, summaries = _corpus([*FLOOD, *ELECTION, lone], ["2024-10-20"] * 6)
