@@ -140,7 +140,7 @@ def _md(story) -> str:
 
 
 def test_the_page_numbers_sources_as_the_markdown_does() -> None:
-    from service.web.brief_view import brief_view
+    from service.pipeline.render import brief_view
 
     lone = "A comet passed close to Jupiter, astronomers at the Palomar observatory reported."
     documents, summaries = _corpus([*FLOOD, *ELECTION, lone], ["2024-10-20"] * 6)
@@ -240,3 +240,31 @@ def test_a_headline_is_shown_without_its_dateline() -> None:
     assert found.text == "Tsunami aid donations in 2005 deductible for 2004"
     cited = found.citation
     assert document.text[cited.start : cited.end] == found.text
+
+
+def test_since_an_earlier_brief_a_story_keeps_its_id_when_an_earlier_report_joins() -> None:
+    """A report dated before the story's founder joins it: the story is the one found before,
+    and keeps its ID (a regrouping would name it by its new earliest document)."""
+    from service.pipeline.stories.brief import Earlier
+
+    before_docs, before_summaries = _corpus([*FLOOD[:2], *ELECTION], ["2024-10-20"] * 4)
+    before = brief_of_stories(
+        before_docs, before_summaries, BriefRequest(max_words=200, stories="auto"), RecordingMerge()
+    )
+    flood_id = next(s.id for s in before.stories if "d0" in s.documents)
+    documents, summaries = _corpus(
+        [*FLOOD[:2], *ELECTION, FLOOD[2]], ["2024-10-20"] * 4 + ["2024-10-19"]
+    )
+    since = brief_of_stories(
+        documents,
+        summaries,
+        BriefRequest(max_words=200, stories="auto"),
+        RecordingMerge(),
+        earlier=Earlier.from_dict(brief_to_dict(before)),
+    )
+    (flood,) = since.stories
+    assert (flood.id, flood.documents, flood.came_from) == (
+        flood_id,
+        ["d0", "d1", "d4"],
+        [flood_id],
+    )
