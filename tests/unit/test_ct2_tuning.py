@@ -53,7 +53,9 @@ def test_a_plan_is_stored_per_machine_and_read_back(tmp_path: Path) -> None:
     )
     other_cores = ct2_tuning.tuned(tmp_path, 1, make_run)  # another machine's key: measured
     assert other_cores.source == ct2_tuning.MEASURED and calls
-    assert len(ct2_tuning.read_plans(tmp_path / ct2_tuning.TUNING_FILE)) == 2
+    kept = json.loads((tmp_path / ct2_tuning.TUNING_FILE).read_text(encoding="utf-8"))
+    assert len(kept["machines"]) == 2  # each machine's measurement kept, as measured
+    assert {plan["source"] for plan in kept["machines"].values()} == {ct2_tuning.MEASURED}
     setting = ct2_tuning.tuned(tmp_path, 2, make_run, setting=3)
     assert (setting.source, setting.chunks_per_batch, setting.inter_threads) == ("setting", 3, 1)
 

@@ -137,11 +137,14 @@ def measure(
     """Best seconds of each candidate over `rounds` interleaved rounds, and the choice.
 
     `make_run(batch, intra, inter)` gives a function generating every probe that way; it is
-    called once per candidate, and the first run of each (allocation, kernel choice) is not
-    counted."""
+    called once per candidate, and the first run of each way of threading (allocation, kernel
+    choice) is not counted."""
     runs = {candidate: make_run(*candidate) for candidate in candidates(cores, probes)}
-    for run in runs.values():
-        run()
+    warmed = set()
+    for (_batch, intra, inter), run in runs.items():
+        if (intra, inter) not in warmed:  # a runtime's first call allocates and picks kernels
+            warmed.add((intra, inter))
+            run()
     best = dict.fromkeys(runs, float("inf"))
     for _round in range(rounds):
         for candidate, run in runs.items():
@@ -224,7 +227,7 @@ def stored_plans(roots: Sequence[Path]) -> Iterator[tuple[str, Plan]]:
 
 def _store(path: Path, key: str, plan: Plan) -> None:
     """Add this machine's plan to the file, written whole (a reader never sees half of it)."""
-    plans = {k: asdict(p) for k, p in read_plans(path).items()}
+    plans = {k: {**asdict(p), "source": MEASURED} for k, p in read_plans(path).items()}
     plans[key] = asdict(plan)
     text = json.dumps({"version": TUNING_VERSION, "machines": plans}, indent=2, sort_keys=True)
     try:
