@@ -109,6 +109,8 @@ def run(
         texts = [path.read_text(encoding="utf-8") for path in files[:documents]]
         chunks = [_one_chunk(str(at), text) for at, text in enumerate(texts)]
         runs = _runs(folder, chunks, new_tokens, batch_size, {"naive", *(only or RUNS)})
+        # the batching float32_batched (a brief job) loaded with: the last CTranslate2 run made
+        plan = _job_plan(folder) if "float32_batched" in runs else None
         for warm in runs.values():
             warm(chunks[:1])  # first calls allocate and pick kernels: not what a warm worker pays
         # Round after round of every run, the best round of each kept: other load on the machine
@@ -121,7 +123,8 @@ def run(
                 seconds[name].append(time.perf_counter() - started)
         drift = _int8_encoder_cosine(folder, chunks[0])
         tokens = _token_counts(folder, chunks)
-        exact, plan = _exact(folder, chunks, new_tokens)
+        torch.set_num_threads(threads)  # as the timed runs had them: the plan's machine key
+        exact = _exact(folder, chunks, new_tokens)
     best = {name: min(times) for name, times in seconds.items()}
     naive = len(chunks) / best["naive"]
     return {
@@ -286,9 +289,15 @@ def _ct2_int8_generate(folder: Path, new_tokens: int) -> Callable[[Chunk], list[
     return generate
 
 
-def _exact(folder: Path, chunks: list[Chunk], new_tokens: int) -> tuple[dict[str, int], Any]:
-    """Documents whose tokens equal naive generate()'s, for each CTranslate2 run, and the
-    batching a brief job uses on this machine (its `ct2_tuning.Plan`)."""
+def _job_plan(folder: Path) -> Any:
+    """The batching a brief job uses on this machine (`ct2_tuning.Plan`), once loaded."""
+    from service.pipeline.models import ct2_tuning
+
+    return ct2_tuning.ACTIVE.get(str(folder))
+
+
+def _exact(folder: Path, chunks: list[Chunk], new_tokens: int) -> dict[str, int]:
+    """Documents whose tokens equal naive generate()'s, for each CTranslate2 run."""
     import torch
     from transformers import AutoModelForSeq2SeqLM
 
@@ -330,7 +339,7 @@ def _exact(folder: Path, chunks: list[Chunk], new_tokens: int) -> tuple[dict[str
         "float32": sum(a == b for a, b in zip(naive, by_one, strict=True)),
         "float32_batched": sum(a == b for a, b in zip(naive, by_batch, strict=True)),
         "ct2_int8": sum(a == b for a, b in zip(naive, by_int8, strict=True)),
-    }, job.plan
+    }
 
 
 def _naive(folder: Path, new_tokens: int) -> Run:

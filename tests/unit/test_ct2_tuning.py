@@ -83,6 +83,17 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def two_threads():  # type: ignore[no-untyped-def]
+    """Model threads are part of the machine's key: the same for every load of a test."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_the_first_load_measures_and_later_loads_read_it(
     tiny_seq2seq_dir: Path, own_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -98,7 +109,7 @@ def test_the_first_load_measures_and_later_loads_read_it(
     assert first.documents_per_call == first.plan.documents_per_call
 
     second = Seq2SeqSummariser(str(tiny_seq2seq_dir), Embedder(), engine="ctranslate2")
-    assert second.documents_per_call == first.plan.documents_per_call  # loads, reads
+    assert second.documents_per_call == first.plan.documents_per_call, second.plan  # loads
     assert second.plan is not None and second.plan.source == ct2_tuning.STORED
 
     overridden = Seq2SeqSummariser(

@@ -349,6 +349,7 @@ class Seq2SeqSummariser:
             plan = ct2_tuning.Plan(1, cores, 1, ct2_tuning.SETTING)
         chosen = generator(plan.intra_threads, plan.inter_threads)
         chosen.max_batch_size = plan.chunks_per_batch
+        _keep_torch_threads(cores)
         self.plan, self.batch_size = plan, plan.chunks_per_batch
         ct2_tuning.ACTIVE[self.info.name] = plan
         return chosen
@@ -434,6 +435,8 @@ class Seq2SeqSummariser:
         if self._ct2 is not None:
             with self._lock:
                 rows = self._ct2.generate(inputs["input_ids"], inputs["attention_mask"], options)
+                if self.plan is not None:
+                    _keep_torch_threads(self.plan.intra_threads * self.plan.inter_threads)
             return _padded(rows, self._checkpoint().tokenizer.pad_token_id or 0)
         with self._lock, torch.inference_mode():
             return model.generate(**inputs, **options)
@@ -535,6 +538,16 @@ def _checkpoint_generation(where: str, options: dict[str, Any]) -> dict[str, Any
             where, config_file_name="config.json", _from_model_config=True, **options
         )
     return found.to_diff_dict()
+
+
+def _keep_torch_threads(threads: int) -> None:
+    """CTranslate2 sets OpenMP's thread count, which torch shares, to its `intra_threads` in the
+    calling thread: one, for a worker per core. Torch's own models (the embedder's fallback,
+    alignment) must keep the cores they were given."""
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
 
 
 def _padded(rows: list[list[int]], pad: int) -> Any:
