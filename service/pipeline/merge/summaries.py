@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from service.pipeline.documents.chronology import document_date
 from service.pipeline.documents.cleaning import is_set_apart_headline
 from service.pipeline.documents.sentences import ends_sentence
 from service.pipeline.merge.backing import carries
@@ -146,7 +147,9 @@ def merge_summaries(
         notes=[
             f"{s.document_id}: not summarised ({s.facts.error})" for s in summaries if s.facts.error
         ],
-        disagreements=find_disagreements(statements, encode, language),
+        disagreements=find_disagreements(
+            statements, encode, language, dates={d.id: document_date(d) for d in documents}
+        ),
         dropped=dropped,
     )
 
