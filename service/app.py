@@ -20,7 +20,7 @@ from service.jobs import background_worker
 from service.logs import configure_logging
 from service.observability.jobs import JobMetrics
 from service.store import Store
-from service.web.render import brief_page
+from service.web.brief_page import brief_page
 
 if TYPE_CHECKING:
     from service.pipeline.engine import Pipeline

@@ -8,11 +8,12 @@ Responses may gain fields: only the error shape forbids any it does not name.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from service.brief_request import StoryMode
+from service.brief_request import BriefRequest
 from service.pipeline import types as pipeline
 
 
@@ -162,7 +163,7 @@ class Headline(BaseModel):
 
 
 class Story(BaseModel):
-    """Documents that report one event, with their own brief (`service.pipeline.story_brief`).
+    """Documents that report one event, with their own brief (`service.pipeline.stories.brief`).
     A story with no `sentences` had too small a share of the words: it is "Also reported"."""
 
     id: str = Field(
@@ -256,19 +257,39 @@ class Progress(BaseModel):
     )
 
 
-class JobRequest(BaseModel):
-    document_ids: list[str] | None
-    language: str | None
-    max_words: int | None
-    stories: StoryMode | None = Field(
-        None,
-        description="`auto` (the default): a brief per story found; `one`: the corpus as one "
-        "story.",
+def _as_stored(annotation: Any) -> Any:
+    """A request field's type without its limits (`Annotated` metadata), as a job shows it:
+    validated once, when it was queued."""
+    if get_origin(annotation) is Annotated:
+        return _as_stored(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return Union[tuple(_as_stored(arg) for arg in get_args(annotation))]  # noqa: UP007 (built)
+    if get_origin(annotation) is list:
+        return list[_as_stored(get_args(annotation)[0])]  # type: ignore[misc]
+    return annotation
+
+
+# Set in every stored request; `stories` and `since` came later or only when asked.
+_ALWAYS_STORED = frozenset({"document_ids", "language", "max_words"})
+_DESCRIPTIONS = {
+    "stories": "`auto` (the default): a brief per story found; `one`: the corpus as one story.",
+    "since": "The earlier brief this one says what is new since, when asked.",
+}
+
+# The job's request: BriefRequest's own fields, so that a brief option added there is shown here,
+# and the X-Request-ID it was queued under.
+_JOB_REQUEST_FIELDS: dict[str, Any] = {
+    name: (
+        _as_stored(field.annotation),
+        ... if name in _ALWAYS_STORED else Field(None, description=_DESCRIPTIONS.get(name)),
     )
-    since: str | None = Field(
-        None, description="The earlier brief this one says what is new since, when asked."
-    )
-    request_id: str | None = Field(None, description="X-Request-ID of the request that queued it.")
+    for name, field in BriefRequest.model_fields.items()
+}
+JobRequest = create_model(
+    "JobRequest",
+    **_JOB_REQUEST_FIELDS,
+    request_id=(str | None, Field(None, description="X-Request-ID of the request that queued it.")),
+)
 
 
 class JobError(BaseModel):
@@ -279,7 +300,7 @@ class Job(BaseModel):
     id: str
     status: Literal["queued", "running", "done", "failed"]
     progress: Progress
-    request: JobRequest
+    request: JobRequest  # type: ignore[valid-type]
     document_ids: list[str]
     error: JobError | None
     created_at: str = Field(json_schema_extra={"format": "date-time"})

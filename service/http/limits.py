@@ -1,22 +1,5 @@
-"""Limits on what one client can ask: a rate per API key, and a time per request.
-
-Sizes are limited elsewhere: the body by `MAX_CONTENT_LENGTH` (413 `request_too_large`), a text by
-`max_document_bytes` and a batch by `max_batch_documents` (service.ingest).
-
-- **Rate** (`rate_limit`, e.g. `600/minute` or `20/second;600/minute`): counted per API key, or per
-  client address while no key exists, by a sliding-window counter of the `limits` library in
-  `rate_limit_storage`. Over it: 429 `rate_limited` with `Retry-After`. With `memory://` each
-  worker process counts for itself; `redis://` shares one count between all.
-- **Waiting** (`max_waiters`, `max_waiters_per_key`): a request waiting on `?wait=` holds one of
-  its process's request threads, so only so many may wait at once in each process, and fewer for
-  one caller; beyond, 429 `too_many_waiters` with `Retry-After` before anything is done (the
-  client may poll without `?wait=`), so that the threads left answer everyone else.
-- **Time** (`request_timeout_seconds`): counted from the request's first byte when gunicorn runs
-  `service.http.server`'s worker (which reads headers and body before a thread is given to the
-  request, and says when the request began), else from the view's start. The client's socket
-  gets the time left as its timeout, so a body that trickles in ends in 408 `request_timeout`;
-  `?wait=` never waits past the deadline; the SQLite busy timeout (30 s) is shorter; gunicorn's
-  worker timeout catches a hung process.
+"""Limits on what one client can ask: a rate per API key, how many may wait on `?wait=`, and a
+time per request. DEVELOPERS.md ("Limits on a client") says how each is counted.
 """
 
 from __future__ import annotations

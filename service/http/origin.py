@@ -1,20 +1,6 @@
-"""Which `Host` a request may name, and which browser requests may change anything (issue 23).
-
-A service without keys trusts every client on its own machine. A web page the user visits can
-make its own name resolve to 127.0.0.1 (DNS rebinding) and so reach the service from the
-browser, with `Host` still naming the attacker's site; or post to it cross-site without reading
-the answer. So:
-
-- **Host**: without keys, a request whose `Host` is neither a loopback name or address
-  (`localhost`, `*.localhost`, 127.0.0.0/8, `::1`) nor one of `SUMMARY_ALLOWED_HOSTS` is refused
-  400 `host_not_allowed`. With keys, `Host` is checked the same way only when
-  `SUMMARY_ALLOWED_HOSTS` is set (a keyed service behind a proxy is named by whatever the proxy
-  passes on). The liveness and readiness probes are exempt: they hold nothing.
-- **Cross-site changes**: a request that is not GET/HEAD/OPTIONS is refused 403
-  `cross_site_request` when the browser marks it cross-site (`Sec-Fetch-Site: cross-site`) or
-  its `Origin` is not the host it is sent to (`null` included). Clients that are not browsers
-  send neither header.
-- **Redirects** name a path, never the `Host` the client sent (`relative_redirect`).
+"""Which `Host` a request may name, and which browser requests may change anything (issue 23):
+the defences of a service without keys against DNS rebinding and cross-site posts.
+DEVELOPERS.md ("Host and origin checks") says what each refuses.
 """
 
 from __future__ import annotations

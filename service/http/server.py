@@ -1,39 +1,7 @@
-"""gunicorn's threaded worker, made to hold against slow clients (gunicorn.conf.py's worker_class).
-
-gunicorn's `gthread` worker gives a connection one of its few request threads as soon as its first
-byte arrives, and the thread then blocks until the rest of the headers and body come in, with a
-time limit per socket read only: ten sockets that each send a byte every few seconds hold every
-thread for as long as they like, and nothing else is answered (issue 15). This worker differs in
-four ways:
-
-- **Requests are read before a thread is given.** Its event loop (the one that accepts
-  connections) reads each request, without blocking, head and body, framed by h11 (the HTTP/1.1
-  parser of the Python ecosystem's servers: each byte is parsed once, as it arrives); only then
-  does a thread parse and serve it. A slow or idle client costs a socket, not a thread. This
-  holds for every body: one sent after `Expect: 100-continue` (the loop answers the 100) and
-  one over `BODY_BUFFER` bytes, which is spooled to a temporary file, up to
-  `SUMMARY_MAX_REQUEST_BYTES`; past `BUFFERED_LIMIT` bytes in memory for all requests, bodies go
-  to disk sooner. The thread's parser reads the request as h11 framed it: the same request line
-  and headers, the decoded body with its `Content-Length`, no chunks, no `Expect`.
-- **Framing errors are answered at once by the loop**, in the one JSON error shape: a negative,
-  malformed or huge chunk size, a bad or conflicting `Content-Length`, `Content-Length` with
-  `Transfer-Encoding`, HTTP/0.9, a head over `HEAD_LIMIT` (400, 413 or 431), rather than left
-  to wait for the request's time limit (issue 23).
-- **One time limit for the whole request**: `SUMMARY_REQUEST_TIMEOUT_SECONDS`, counted from the
-  request's first byte, covers the headers and the body, whoever reads them: a request still
-  incomplete then is answered `408 request_timeout` by the loop, and a thread reading the rest of
-  a body gets only the time that is left (`request_deadline()` tells the app, so that
-  `?wait=` counts from the same start). A new connection that sends nothing for `IDLE_SECONDS`,
-  or a kept-alive one for gunicorn's `keepalive`, is closed.
-- **`GET /healthz` is answered by the loop itself** once its request is in: a liveness probe does
-  not queue behind busy threads (the app answers it from memory, in milliseconds).
-
-Errors gunicorn answers itself, before the app sees a request (a malformed request line or
-header, 414, 431, `Content-Length` with `Transfer-Encoding`, a NUL in a header), are written in
-the service's one JSON error shape with an `X-Request-ID`, instead of gunicorn's HTML page.
-
-TLS and HTTP/2 prior knowledge, which this service does not use (a proxy terminates TLS), fall
-back to gunicorn's own behaviour.
+"""gunicorn's threaded worker, made to hold against slow clients (gunicorn.conf.py's worker_class):
+requests are read by its event loop, framed by h11, before a thread is given to them; one time
+limit covers the whole request. DEVELOPERS.md ("The worker that holds against slow clients")
+says how and why.
 """
 
 from __future__ import annotations

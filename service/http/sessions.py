@@ -1,27 +1,6 @@
 """Signing in on the web page: a browser cannot send `Authorization: Bearer`, so a person pastes
-an API key once into `/sign-in` and gets a cookie that stands for that key.
-
-The cookie. `summary_session` reads `<key id>.<signed payload>`: the key's public ID (never its
-secret) and a random CSRF token, with the time it was issued, signed (HMAC-SHA256, itsdangerous)
-with a secret derived from `SUMMARY_SECRET_KEY` and the key's stored hash. Every process reads the
-hash from the store, so all gunicorn workers, and the service after a restart, agree on the
-secret without one being configured or generated; a cookie is checked against its key on every
-request, so revoking the key ends its sign-ins at once, and a read-only key stays read-only. The
-signature expires after `SUMMARY_SESSION_HOURS` and so does the cookie (`Max-Age`); it is
-`HttpOnly` (no script reads it), `SameSite=Lax` (not sent with another site's POST or fetch, but a
-link to a brief from a mail still opens signed in) and `Secure` when the request came over HTTPS
-(gunicorn trusts `X-Forwarded-Proto` from its `forwarded_allow_ips`).
-
-CSRF. A state-changing request (anything but GET, HEAD, OPTIONS) that the cookie authenticates
-must also carry the session's CSRF token, in the `X-CSRF-Token` header (page.js sends it on every
-fetch, read from the page's `<meta name="csrf-token">`) or, for the sign-out form, the
-`csrf_token` field: another site can make a browser send the cookie, never read the token. The
-token is a synchronizer token rather than a check of `Origin`, which a proxy that rewrites the
-host would break. The sign-in form, before any session exists, is protected by a double-submit
-token: a random value in a short-lived cookie of its own and in a hidden field, which must match
-(another site can post the form, not set the cookie), so nobody can sign a browser in with their
-own key. Signing out clears the cookie in that browser; a copied cookie stays valid until it
-expires or its key is revoked.
+an API key once into `/sign-in` and gets a signed cookie that stands for that key, with a CSRF
+token for every change. DEVELOPERS.md ("The sign-in cookie and CSRF") says what protects what.
 """
 
 from __future__ import annotations

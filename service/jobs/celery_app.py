@@ -1,24 +1,6 @@
-"""Brief jobs on Celery workers (`SUMMARY_JOB_BACKEND=celery`), with Redis as the broker.
-
-    celery -A service.celery_worker worker --queues briefs --concurrency 2
-
-(`service.celery_worker` builds the app with the job metrics as its observer: `jobs/` does not
-import `observability/`.)
-
-A job runs as three kinds of task over the shared steps of `service.jobs.steps`, the code the
-embedded worker runs: `briefs.start` claims the job and reuses what is stored, then sends one
-`briefs.summarise` (the map step) per `SUMMARY_CELERY_MAP_BATCH` documents left; the map step that
-completes the job's last document sends `briefs.merge` (the reduce step). Progress and the brief
-live in the store, not in a result backend, so the API reports on the job whichever worker runs it.
-
-Each task runs under a lease in the store that its worker renews every few seconds (see
-`service.jobs.leases`): when a worker vanishes, its lease expires and the service's dispatcher
-sends the task again in about half a minute, without waiting for the broker's visibility timeout.
-Tasks are also acknowledged only when done (`acks_late`) and given back to the broker at once when
-a pool process dies (`reject_on_worker_lost`); a task delivered twice finds its lease done or held
-and does nothing, and every step is safe to redo. Transient errors (the database restarting) are
-retried a few times before the job fails. Models load lazily in each worker process, after
-Celery's fork.
+"""Brief jobs on Celery workers (`SUMMARY_JOB_BACKEND=celery`), with Redis as the broker: a job is
+three kinds of task (start, summarise a batch, merge) over the steps of `service.jobs.steps`,
+each under a lease in the store. DEVELOPERS.md ("Jobs on Celery") says how a job runs there.
 """
 
 from __future__ import annotations

@@ -1,18 +1,5 @@
-"""Leases: how the work of a worker that vanished is found and sent again within about a minute.
-
-A worker holds what it works on under a lease in the store, and renews it every `renew_seconds`
-while it works: the embedded worker its whole job (the job's heartbeat), a Celery worker each task
-of a job (`start`, one `map-NNNN` per batch of documents, `merge`; rows of `job_tasks`). Work
-whose lease has not been renewed for `lease_seconds` lost its worker (SIGKILL, a lost machine or
-container, a network cut): the dispatcher in the service's processes sends it again, and another
-worker redoes it; summaries made before are cached, so only the unfinished documents are redone.
-Every step is safe to run twice, so a worker that was only slow costs duplicate work, never a
-wrong brief.
-
-A task sent but never taken (its message lost: a broker restarted without persistence) is sent
-again after `unanswered_seconds`, or half the time its job has run if that is longer (so a task
-waiting behind a long queue gets a few harmless duplicates, not one a minute), and at once when
-the dispatcher sees that the broker lost its data (`CeleryDispatcher.broker_restarted`).
+"""Leases: how the work of a worker that vanished is found and sent again. DEVELOPERS.md
+("Leases: how lost work is found") says when work counts as lost and how it is resent.
 """
 
 from __future__ import annotations

@@ -158,8 +158,8 @@ def brief_keys(
 def _brief_key(summary_keys: Sequence[str], request: BriefRequest) -> str:
     """Names a brief by all it is made of: each document's summary (key) in order, its length,
     whether it is one story or a brief of stories, and the brief it follows."""
-    max_words, stories = request.solver_options()
-    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", f"stories={stories}"]
+    max_words, story_mode = request.solver_options()
+    parts = [BRIEF_KEY_VERSION, f"max_words={max_words}", f"stories={story_mode}"]
     parts += [f"since={request.since}"] if request.since else []
     parts += summary_keys
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given, or
 # what a summary carries (3: the document's concepts; 4: a caption above a photo credit cut;
-# 5: concepts without a wire dateline).
-PREPARATION_VERSION = "5"
+# 5: concepts without a wire dateline; 6: an extractor's text without the headline and
+# standfirst over it).
+PREPARATION_VERSION = "6"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

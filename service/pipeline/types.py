@@ -44,8 +44,8 @@ class Document:
     published: str | None = None  # ISO 8601 date or datetime, as stored
     sha256: str = ""  # of `text` (UTF-8) as stored at ingest; taken here only when not given
     # The text is an article extractor's (trafilatura's, from a page or a feed entry): the
-    # cleaner keeps all of it (its rules, measured after trafilatura, removed more article than
-    # furniture: `python -m bench pages`).
+    # cleaner removes only the headline and standfirst over it (its other rules, measured after
+    # trafilatura, removed more article than furniture: `python -m bench pages`).
     extracted: bool = False
     # The stored original this document is a near-duplicate copy of (ingest/copies.py): the merge
     # counts the two as one source (merge/copies.py).

@@ -20,8 +20,8 @@ from service.http.inputs import MAX_OFFSET, query_number
 from service.http.resources import get_settings, get_store
 from service.jobs import job_to_dict
 from service.validation import is_document_id
+from service.web.brief_page import brief_context
 from service.web.headers import secure_headers
-from service.web.render import brief_context
 
 log = logging.getLogger(__name__)
 

@@ -37,6 +37,19 @@ def test_a_page_with_no_article_is_400_never_an_empty_document(client):
     assert client.get("/v1/documents").get_json()["documents"] == []
 
 
+def test_a_text_document_is_never_refused_for_want_of_an_article(client):
+    """Only an `html` field is read for an article: text, even text that is all page furniture
+    or markup, is stored as sent (the contract test allows 400 on html fields only)."""
+    texts = ["<nav><a href='/'>Home</a></nav>", "Home | World | Sport | Subscribe", "© 2026 ×"]
+    posted = client.post("/v1/documents", json={"documents": [{"text": t} for t in texts]})
+    assert posted.status_code == 201, posted.get_json()
+    for result, text in zip(posted.get_json()["documents"], texts, strict=True):
+        stored = client.get(f"/v1/documents/{result['id']}").get_json()
+        assert stored["text"] == text and stored.get("reader") is None
+    put = client.put("/v1/documents/furniture", json={"text": "<footer></footer>"})
+    assert put.status_code == 201, put.get_json()
+
+
 def test_text_or_html_not_both_nor_neither(client):
     both = client.post("/v1/documents", json={"text": "A.", "html": PAGE})
     assert both.status_code == 400 and both.get_json()["error"]["field"] == "html"

@@ -58,6 +58,11 @@ def test_the_metadata_comes_from_the_page():
         ("   ", "the page is empty"),
         ("<script>x</script>", "no article text was found"),
         ("<html><body><nav></nav><footer></footer></body></html>", "no article text was found"),
+        # trafilatura falls back to any text: a page of furniture is not an article reading "Home"
+        (
+            "<html><body><nav><a href='/'>Home</a></nav><footer>(c) 2026</footer></body></html>",
+            "only lines that read as its furniture: 'Home'",
+        ),
     ],
 )
 def test_a_page_without_an_article_is_an_error(html, message):
@@ -66,8 +71,9 @@ def test_a_page_without_an_article_is_an_error(html, message):
 
 
 def test_the_cleaner_keeps_an_extracted_text_whole():
-    """Extracted text is not judged again: a line without a full stop stays (the cleaner would
-    drop it as a heading), measured better by `python -m bench pages`."""
+    """Extracted text is not judged by the plain-text rules: a line without a full stop stays
+    (the cleaner would drop it as a heading), measured better by `python -m bench pages`; only a
+    headline repeating the title goes (test_cleaning)."""
     text = "Council approves bridge budget\nThe council approved the budget on Tuesday."
     plain = clean_document(Document(id="a", text=text, language="en"))
     extracted = clean_document(Document(id="a", text=text, language="en", extracted=True))

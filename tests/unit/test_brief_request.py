@@ -66,3 +66,24 @@ def test_the_schema_and_the_settings_take_their_limits_and_choices_from_it():
     assert (bounds["minimum"], bounds["maximum"]) == (MIN_MAX_WORDS, MAX_MAX_WORDS)
     assert tuple(schema["stories"]["anyOf"][0]["enum"]) == STORY_MODES
     assert Settings().default_max_words == DEFAULT_MAX_WORDS
+
+
+def test_a_job_shows_its_request_with_the_fields_of_brief_request_and_none_of_its_limits():
+    from service.api.schemas import JobRequest
+
+    assert list(JobRequest.model_fields) == [*BriefRequest.model_fields, "request_id"]
+    shown = JobRequest.model_json_schema()
+    assert shown["properties"]["max_words"] == {
+        "anyOf": [{"type": "integer"}, {"type": "null"}],
+        "title": "Max Words",
+    }
+    assert shown["properties"]["document_ids"]["anyOf"][0] == {
+        "items": {"type": "string"},
+        "type": "array",
+    }
+    assert shown["required"] == ["document_ids", "language", "max_words"]
+    stored = BriefRequest.parse({"document_ids": ["a"], "max_words": 60}).completed(250)
+    assert JobRequest.model_validate(stored.to_stored()).model_dump(exclude={"request_id"}) == {
+        **stored.to_stored(),
+        "since": None,
+    }

@@ -435,3 +435,42 @@ def test_the_line_above_a_photo_credit_is_its_caption():
     assert "Russell Square" not in content and "Image:" not in content
     assert "Luton station." in content and "Kingston Crown Court" in content
     assert [r.reason for r in cleaned.removed] == ["caption", "caption"]
+
+
+_EXTRACTED = """Storm closes the port of Calais for a second day
+Ferries stay in Dover as gales reach 120 km/h
+The port of Calais stayed closed on Tuesday as gales swept the Channel, the operator said.
+What happens to the lorries?
+Drivers waited on the A16 overnight, police said.
+| Route | Status |
+| Dover | closed |"""
+
+
+def _extracted(text: str, title: str | None) -> CleanedDocument:
+    document = Document(id="page", text=text, language="en", title=title, extracted=True)
+    return clean_document(document)
+
+
+def test_an_extracted_text_loses_the_headline_and_standfirst_over_it() -> None:
+    cleaned = _extracted(_EXTRACTED, "Storm closes Calais port for a second day | The Courier")
+    reasons = [(span.reason, _EXTRACTED[span.start : span.end]) for span in cleaned.removed]
+    assert reasons == [
+        ("headline", "Storm closes the port of Calais for a second day"),
+        ("standfirst", "Ferries stay in Dover as gales reach 120 km/h"),
+    ]
+    # the article's own question, heading-like lines and table rows are the article: they stay
+    assert cleaned.content().split("\n\n") == _EXTRACTED.split("\n")[2:]
+
+
+def test_an_extracted_text_without_its_title_on_top_keeps_every_line() -> None:
+    for title in (None, "Gales sweep the Channel", "The port of Calais stayed closed"):
+        text = _EXTRACTED.split("\n", 2)[2]
+        cleaned = _extracted(text, title)
+        assert cleaned.removed == []
+        assert cleaned.content() == text.replace("\n", "\n\n")
+
+
+def test_a_first_paragraph_sharing_words_with_the_title_is_not_a_headline() -> None:
+    text = "Storm closes the port of Calais.\nGales swept the Channel on Tuesday, the port said."
+    cleaned = _extracted(text, "Storm closes the port of Calais")
+    assert cleaned.removed == []  # a headline written as a sentence is not repeated furniture

@@ -237,6 +237,15 @@ JOB = {
     "id": "j1",
     "status": "done",
     "brief": {
+        "sentences": [
+            {
+                "text": "Troops crossed.",
+                "citations": [
+                    {"document_id": "a", "start": 0, "end": 15},
+                    {"document_id": "b", "start": 4, "end": 19},
+                ],
+            }
+        ],
         "text": "Troops crossed. [a][b]",
         "markdown": "## Brief\n\n- Troops crossed.[^1][^2]\n\n[^1]: Document `a`.\n",
         "documents": ["a", "b"],

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from service.pipeline.render import brief_markdown, brief_text, brief_to_dict
+from service.pipeline.render import (
+    brief_markdown,
+    brief_report,
+    brief_text,
+    brief_to_dict,
+    brief_view,
+)
+from service.pipeline.render.markdown import as_markdown
+from service.pipeline.render.text import as_text
 from service.pipeline.types import Brief, BriefSentence, Citation, DocumentFacts, ModelInfo
 
 
@@ -89,3 +97,61 @@ def test_markdown_keeps_hostile_source_text_inert():
     assert "<script>" not in markdown
     assert '&lt;script&gt;alert("x")&lt;/script&gt; &amp; left \\[^1].' in markdown
     assert brief_text(brief).startswith('He wrote <script>alert("x")</script>')  # plain text as is
+
+
+def _story(story_id: str, headline: str, document: str, sentences: list[dict]) -> dict:
+    return {
+        "id": story_id,
+        "headline": {
+            "text": headline,
+            "citation": {"document_id": document, "start": 0, "end": len(headline)},
+        },
+        "documents": [document],
+        "sentences": sentences,
+        "disagreements": [],
+        "first_published": "2024-12-20",
+        "last_published": "2024-12-27" if sentences else "2024-12-20",
+    }
+
+
+SENTENCE = {
+    "text": "The river rose two metres.",
+    "citations": [{"document_id": "flood", "start": 40, "end": 66}],
+    "when": {"start": "2005-01-08", "end": "2005-01-08", "reported": False},
+}
+SEVERAL = {
+    "sentences": [SENTENCE],
+    "documents": ["flood", "vote"],
+    "models": [{"kind": "extractive", "name": "m"}],
+    "words": 5,
+    "notes": [],
+    "stories": [
+        _story("s1", "Floods in the valley", "flood", [SENTENCE]),
+        _story("s2", "A vote is called", "vote", []),
+    ],
+}
+
+
+def test_the_report_has_a_section_per_story_and_lists_the_rest():
+    assert brief_report(SEVERAL) == (
+        "Floods in the valley [flood] (1 source, 2024-12-20 to 2024-12-27)\n"
+        "(8 Jan 2005) The river rose two metres. [flood]\n\n"
+        "Also reported:\n"
+        "- A vote is called [vote] (1 source, 2024-12-20)\n\n"
+        "(5 words from 2 documents; extractive m)"
+    )
+
+
+def test_every_rendering_reads_one_view():
+    """The date, the story's line and the source numbers are the view's, in each rendering."""
+    view = brief_view(SEVERAL)
+    (story, minor) = view.stories
+    assert story.sentences[0].when == "8 Jan 2005"
+    assert [(s.number, s.document_id) for s in view.sources] == [(1, "flood"), (2, "vote")]
+    markdown = as_markdown(view)
+    assert "### Floods in the valley[^1]\n\n_1 source, 2024-12-20 to 2024-12-27_" in markdown
+    assert "- _8 Jan 2005_ The river rose two metres.[^1]" in markdown
+    assert "- A vote is called[^2] _(1 source, 2024-12-20)_" in markdown
+    assert "[^1]: Document `flood`, characters 0-20, 40-66." in markdown
+    assert as_text(view) == "(8 Jan 2005) The river rose two metres. [flood]"
+    assert f"({minor.line})" in brief_report(SEVERAL)

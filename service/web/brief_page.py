@@ -1,4 +1,5 @@
-"""A brief job as HTML: its progress while it runs, the brief with numbered citations once done."""
+"""A brief job as an HTML page: its progress while it runs; once done, the brief's view
+(`service.pipeline.render`), which the templates only display."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Response, render_template
 
 from service.http.formats import progress_text
 from service.http.resources import get_store
-from service.web.brief_view import brief_view
+from service.pipeline.render import brief_view
 from service.web.headers import secure_headers
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.web.brief_view import Marker, brief_view
+from service.pipeline.render.view import Marker, brief_view
 
 
 def _sentence(text: str, *citations: tuple[str, int, int]) -> dict:

@@ -1,4 +1,4 @@
-"""The brief's wire shape is written once: every key `brief_to_dict` writes is in the OpenAPI
+"""The brief's JSON shape is written once: every key `brief_to_dict` writes is in the OpenAPI
 document's `Brief`, and every key of that schema is written, on real briefs of the seed corpus
 that carry disagreements, a flagged sentence with its problems, and a dropped one, and on one
 whose disagreement says every optional part (unit, qualifier, source, scope)."""
@@ -77,15 +77,15 @@ def briefs(shared_pipeline: Pipeline, corpus: Any) -> dict[str, Brief]:
     return found
 
 
-def wire_keys(value: Any, path: str = "") -> Iterator[str]:
+def json_keys(value: Any, path: str = "") -> Iterator[str]:
     """Every key path of a JSON value: `sentences[].citations[].start`."""
     if isinstance(value, Mapping):
         for key, item in value.items():
             yield f"{path}.{key}"
-            yield from wire_keys(item, f"{path}.{key}")
+            yield from json_keys(item, f"{path}.{key}")
     elif isinstance(value, list):
         for item in value:
-            yield from wire_keys(item, f"{path}[]")
+            yield from json_keys(item, f"{path}[]")
 
 
 def schema_keys(schema: Mapping[str, Any], components: Mapping[str, Any], path: str = ""):
@@ -114,7 +114,7 @@ def test_the_briefs_carry_every_optional_part(briefs):
 def test_what_brief_to_dict_writes_is_what_the_openapi_document_describes(client, briefs):
     components = client.get("/openapi.json").get_json()["components"]["schemas"]
     documented = set(schema_keys({"$ref": "#/components/schemas/Brief"}, components))
-    written = {key for brief in briefs.values() for key in wire_keys(brief_to_dict(brief))}
+    written = {key for brief in briefs.values() for key in json_keys(brief_to_dict(brief))}
     assert written - documented == set(), "written by brief_to_dict, missing from the schema"
     assert documented - written == set(), "in the schema, never written by brief_to_dict"
 

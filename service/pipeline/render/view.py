@@ -1,11 +1,10 @@
-"""What a reader sees of a brief: numbered sources and citation markers, from the brief's JSON.
+"""What a reader sees of a brief, read from its JSON: the one model that every rendering (text,
+Markdown, the command line's report, the web page's HTML) writes out.
 
-Sources are numbered in order of first citation, as the Markdown rendering numbers its footnotes,
-so a marker `[2]` means the same document on the page, in the HTML and in the Markdown. Documents
-that the brief covers but never cites follow, so every document of the brief gets a number.
-`disagreements` (`about`, and `figures` each with its `value` and `citations`), per-sentence
-`support`, `supported` and `problems`, and `dropped_sentences` are shown when the brief carries
-them, and not required: briefs stored before they existed still render.
+Sources are numbered in order of first citation, story by story and headline first, so that a
+marker `[2]` means the same document in the Markdown and on the page; documents the brief covers
+but never cites follow. Fields a brief gained over time are read where present, so that briefs
+stored before them still render.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.pipeline.merge.when import when_label
-from service.pipeline.render import figure_label, subject_label
 
 
 @dataclass(frozen=True)
@@ -28,6 +26,11 @@ class Marker:
     end: int
 
 
+def cited_documents(markers: Iterable[Marker]) -> list[str]:
+    """The documents `markers` cite, each once, in order."""
+    return list(dict.fromkeys(marker.document_id for marker in markers))
+
+
 @dataclass(frozen=True)
 class SentenceView:
     text: str
@@ -36,7 +39,7 @@ class SentenceView:
     support: float | None = None
     flagged: bool = False  # failed the faithfulness check
     problems: list[str] = field(default_factory=list)
-    when: str | None = None  # "8 Jan 2005", "reported 8 Jan 2005" (`when.when_label`)
+    when: str | None = None  # "8 Jan 2005", "reported 8 Jan 2005" (`date_label`)
     expression: str | None = None  # what the date was read from, "on Saturday"
 
 
@@ -45,18 +48,18 @@ class SourceView:
     number: int
     document_id: str
     title: str | None
-    spans: list[Marker] = field(default_factory=list)
+    spans: list[Marker] = field(default_factory=list)  # empty: covered, not cited
 
 
 @dataclass(frozen=True)
 class FigureView:
-    text: str
+    text: str  # `figure_label`
     markers: list[Marker]
 
 
 @dataclass(frozen=True)
 class DisagreementView:
-    about: str
+    about: str  # `subject_label`
     figures: list[FigureView]
 
 
@@ -65,7 +68,7 @@ class StoryView:
     """A story of a brief of several: its headline (cited) and its own brief, if it has one."""
 
     id: str
-    headline: str
+    headline: str  # "Story <id>" for a story without one, then without markers
     markers: list[Marker]
     line: str  # "3 sources, 2024-12-20 to 2024-12-27"
     sentences: list[SentenceView]
@@ -75,7 +78,7 @@ class StoryView:
 @dataclass(frozen=True)
 class BriefView:
     sentences: list[SentenceView]
-    sources: list[SourceView]
+    sources: list[SourceView]  # every document of the brief, numbered
     disagreements: list[DisagreementView]
     notes: list[str]
     dropped: int
@@ -92,6 +95,10 @@ class BriefView:
     @property
     def also_reported(self) -> list[StoryView]:
         return [story for story in self.stories if not story.sentences]
+
+    @property
+    def cited(self) -> list[SourceView]:
+        return [source for source in self.sources if source.spans]
 
 
 class _Numbering:
@@ -117,16 +124,18 @@ class _Numbering:
         return found
 
 
-def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> BriefView:
+def brief_view(
+    brief: Mapping[str, Any], titles: Mapping[str, str | None] | None = None
+) -> BriefView:
     """The view of a brief's JSON; `titles` maps document IDs to their titles, where known."""
     numbering = _Numbering()
     found = [s for s in brief.get("stories") or [] if isinstance(s, Mapping)]
-    # Numbered as the Markdown numbers them: story by story, headline first.
     stories = [_story(story, numbering) for story in found] if len(found) > 1 else []
     sentences = _sentences(brief.get("sentences") or [], numbering)
     disagreements = _disagreements(brief.get("disagreements") or [], numbering)
     for document_id in brief.get("documents") or []:
         numbering.numbers.setdefault(str(document_id), len(numbering.numbers) + 1)
+    titles = titles or {}
     sources = [
         SourceView(
             number, document_id, titles.get(document_id), numbering.spans.get(document_id, [])
@@ -147,6 +156,31 @@ def brief_view(brief: Mapping[str, Any], titles: Mapping[str, str | None]) -> Br
     )
 
 
+def date_label(when: Any) -> str | None:
+    """A sentence's date as a reader sees it (`when.when_label`); None where it has none it can
+    read."""
+    if not isinstance(when, Mapping):
+        return None
+    try:
+        return when_label(when)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def figure_label(figure: Mapping[str, Any]) -> str:
+    """A figure as a reader should see it, from its JSON: "nearly 3,000, per Zelensky, in
+    December"; hedge, source and scope only where its text states them."""
+    value = " ".join(part for part in (figure.get("qualifier"), figure.get("value")) if part)
+    said = [f"per {figure['source']}" if figure.get("source") else "", figure.get("scope") or ""]
+    return ", ".join([str(value), *(part for part in said if part)])
+
+
+def subject_label(disagreement: Mapping[str, Any]) -> str:
+    """What a disagreement is about, with its unit when it has one: "aid (US$ million)"."""
+    about, unit = str(disagreement.get("about") or ""), disagreement.get("unit")
+    return f"{about} ({unit})" if unit else about
+
+
 def _sentences(items: Iterable[Any], numbering: _Numbering) -> list[SentenceView]:
     return [
         SentenceView(
@@ -156,22 +190,12 @@ def _sentences(items: Iterable[Any], numbering: _Numbering) -> list[SentenceView
             support=_number(s.get("support")),
             flagged=s.get("supported") is False,
             problems=[str(p) for p in s.get("problems") or []],
-            when=_when_label(s.get("when")),
+            when=date_label(s.get("when")),
             expression=_expression(s.get("when")),
         )
         for s in items
         if isinstance(s, Mapping)
     ]
-
-
-def _when_label(when: Any) -> str | None:
-    """A sentence's date as the page shows it; None where it has none it can read."""
-    if not isinstance(when, Mapping):
-        return None
-    try:
-        return when_label(when)
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _expression(when: Any) -> str | None:
