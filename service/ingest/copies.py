@@ -27,7 +27,7 @@ import numpy as np
 from courlan import normalize_url
 from datasketch import MinHash, MinHashLSH
 
-SHINGLE_WORDS = 5
+SHINGLE_WORDS = 3
 PERMUTATIONS = 128
 SCHEME = "affine32"  # datasketch 2.0's hashing; stored signatures are only comparable within one
 # Estimated Jaccard similarity of shingle sets from which two texts are one story's copies. A
@@ -37,7 +37,7 @@ SCHEME = "affine32"  # datasketch 2.0's hashing; stored signatures are only comp
 # for a copy (0 of 699), and copies are found but for a quarter cut (0.90) and a text cut to its
 # top half (0.49); 0.1-0.2 would find those too, at the cost of an LSH band shape that the stored
 # bands do not have (a migration) and, as LSH candidates are taken unchecked, of 1-5% false copies.
-THRESHOLD = 0.5
+THRESHOLD = 0.2
 _WORD = re.compile(r"\w+")
 
 
@@ -99,11 +99,20 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def find_originals(
-    new: Sequence[Candidate], stored: Sequence[Candidate], threshold: float = THRESHOLD
+    new: Sequence[Candidate],
+    stored: Sequence[Candidate],
+    threshold: float = THRESHOLD,
+    verify: bool = True,
 ) -> dict[str, str]:
     """For each of `new` that copies an earlier document (one of `stored`, or one before it in
-    `new`), the ID of that original, by ID. Stored originals are taken before new ones."""
+    `new`), the ID of that original, by ID. Stored originals are taken before new ones.
+
+    LSH's bands only make candidates: a pair below `threshold` shares a band by chance (at 0.2,
+    a pair of 0.05 does one time in seven), so each candidate's estimated Jaccard similarity is
+    checked against `threshold` before it is taken for an original (`verify=False` takes every
+    candidate, as `python -m bench copies` compares)."""
     index = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
+    signatures: dict[str, MinHash] = {}
     order: dict[str, int] = {}
     by_url: dict[str, str] = {}
     originals: dict[str, str] = {}
@@ -114,6 +123,7 @@ def find_originals(
         order[candidate.id] = len(order)
         if not candidate.minhash.is_empty():
             index.insert(candidate.id, candidate.minhash)
+            signatures[candidate.id] = candidate.minhash
         url = canonical_url(candidate.url)
         if url is not None:
             by_url.setdefault(url, candidate.id)
@@ -124,7 +134,12 @@ def find_originals(
         url = canonical_url(candidate.url)
         same_page = by_url.get(url) if url is not None else None
         near = sorted(
-            (i for i in _similar(index, candidate.minhash) if i != candidate.id),
+            (
+                i
+                for i in _similar(index, candidate.minhash)
+                if i != candidate.id
+                and (not verify or candidate.minhash.jaccard(signatures[i]) >= threshold)
+            ),
             key=order.__getitem__,
         )
         original = same_page if same_page not in (None, candidate.id) else None
