@@ -101,6 +101,8 @@ def test_top_halves_of_real_articles_are_found_as_their_copies():
     originals = [Candidate(i, signature(text)) for docs in clusters for i, text in docs]
     tops = [Candidate(f"{i}~top", signature(_top_half(t))) for docs in clusters for i, t in docs]
     found = find_originals(tops, originals)
+    # 632 of 699 (0.90); 5 words at 0.5 unchecked, before 0009, found 0.31. A top half missed is
+    # mostly one whose first paragraph is a short heading: a few words, under a tenth of the text.
     assert sum(found.get(c.id) == c.id.removesuffix("~top") for c in tops) >= 0.85 * len(tops)
 
 
