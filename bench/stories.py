@@ -10,9 +10,16 @@ run on the same pool: k-means on TF-IDF given the true number of clusters, and H
 (its noise points each a story of their own). Each true story is also grouped alone, as a corpus of
 one event, which should come out as one story (`alone`).
 
+`--lolo` chooses the grouping's one constant (`SAME_STORY_SHARE`) leaving one language out: for
+each language, the share that scores best on the other six (mean of ARI and of the share of
+topics alone found as one story), and what it scores on the seventh, beside the in-sample best;
+for each set of signals (words alone, words and names, and a time kernel on top), so that what
+each signal buys is measured the same way.
+
 `--sizes N ...` times grouping instead, each size in a fresh process: N documents of the merge
-benchmark's corpus of distinct sentences (`merge_corpus`, ten known stories), with the peak
-memory the process reached and how much grouping added to it.
+benchmark's corpus of distinct sentences (`merge_corpus`, ten known stories) grouped from scratch
+into a ledger that can grow (`growth.found_stories`), then `GROWN` more placed into it
+(`growth.grow`), with the peak memory the process reached and how much grouping added to it.
 """
 
 from __future__ import annotations
@@ -46,6 +53,12 @@ def main(argv: list[str]) -> int:
         nargs="+",
         help="time grouping synthetic corpora of these sizes instead",
     )
+    parser.add_argument("--lolo", action="store_true", help="leave-one-language-out figures")
+    parser.add_argument(
+        "--lolo-constants",
+        action="store_true",
+        help="the same, choosing the features' prior and cap with the share",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in-process
     args = parser.parse_args(argv)
     if args.one:
@@ -56,6 +69,14 @@ def main(argv: list[str]) -> int:
         print(json.dumps(rows, indent=2) if args.json else render_scale(rows))
         return 0
     pools = load(args.data)
+    if args.lolo_constants:
+        table = lolo_constants(pools)
+        print(json.dumps(table, indent=2) if args.json else render_lolo(table))
+        return 0
+    if args.lolo:
+        table = lolo(pools)
+        print(json.dumps(table, indent=2) if args.json else render_lolo(table))
+        return 0
     rows = [measure(name, documents, truth) for name, (documents, truth) in pools.items()]
     if len(pools) > 1:
         everything = [d for documents, _ in pools.values() for d in documents]
@@ -76,27 +97,37 @@ def scale(size: int) -> dict[str, Any]:
     """Group `size` documents of the merge benchmark's corpus of distinct sentences
     (`merge_corpus`, its stories known) in this process: seconds, memory, ARI."""
     from bench.merge_corpus import make_labelled_corpus
-    from service.pipeline.stories.finding import group_stories
+    from service.pipeline.stories.growth import found_stories, grow
 
-    documents, _, truth = make_labelled_corpus(size, distinct=True)
+    everything, _, truth = make_labelled_corpus(size + GROWN, distinct=True)
+    documents, arriving = everything[:size], everything[size:]
     before = _resident_mib()
     started = time.perf_counter()
-    groups = group_stories(documents)
+    ledger = found_stories(documents)
     seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    grow(ledger, arriving)
+    grown = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    found = np.zeros(len(documents), dtype=np.int64)
-    for label, group in enumerate(groups):
-        found[group.members] = label
+    keys = {key: label for label, key in enumerate(sorted(set(ledger.story_of.values())))}
+    found = np.asarray([keys[ledger.story_of[d.id]] for d in everything])
     return {
         "documents": size,
         "true_stories": len(set(truth)),
-        "found": len(groups),
-        **scores([str(t) for t in truth], found),
+        "found": len(set(found[:size].tolist())),
+        **scores([str(t) for t in truth[:size]], found[:size]),
         "seconds": round(seconds, 2),
+        "grown": GROWN,
+        "grow_seconds": round(grown, 3),
+        "grown_found": len(set(found.tolist())),
+        "grown_ari": scores([str(t) for t in truth], found)["ari"],
         "resident_before_mib": round(before),
         "peak_mib": round(peak),
         "added_mib": round(peak - before),
     }
+
+
+GROWN = 1000  # documents that arrive after the corpus was grouped
 
 
 def _resident_mib() -> float:
@@ -107,12 +138,17 @@ def _resident_mib() -> float:
 
 
 def render_scale(rows: list[dict[str, Any]]) -> str:
-    lines = ["documents  true  found    ARI  B3-F1  seconds  peak MiB  added MiB"]
+    lines = [
+        "documents  true  found    ARI  B3-F1  seconds  peak MiB  added MiB"
+        " | +added  seconds  found    ARI"
+    ]
     for row in rows:
         lines.append(
             f"{row['documents']:>9} {row['true_stories']:>5} {row['found']:>6}"
             f" {row['ari']:>6.3f} {row['bcubed_f1']:>6.3f} {row['seconds']:>8.2f}"
-            f" {row['peak_mib']:>9} {row['added_mib']:>10}"
+            f" {row['peak_mib']:>9} {row['added_mib']:>10} |"
+            f" {row['grown']:>6} {row['grow_seconds']:>8.3f} {row['grown_found']:>6}"
+            f" {row['grown_ari']:>6.3f}"
         )
     return "\n".join(lines)
 
@@ -223,5 +259,204 @@ def render(rows: list[dict[str, Any]]) -> str:
             f" {hdbscan['found']:>14} {hdbscan['ari']:>5.3f} {hdbscan['bcubed_f1']:>6.3f} |"
             f" {row['alone']['one_story']:>9}/{row['alone']['clusters']:<3}"
             f" {row['alone']['largest_share']:>8.3f}"
+        )
+    return "\n".join(lines)
+
+
+SHARES = tuple(round(0.25 + 0.025 * i, 3) for i in range(13))  # 0.25 .. 0.55
+SIGNALS: dict[str, tuple[bool, float | None]] = {  # names read, time kernel's days (none: no time)
+    "words": (False, None),
+    "words+names": (True, None),
+    "words+names+time(30d)": (True, 30.0),
+    "words+names+time(365d)": (True, 365.0),
+    "words+time(3y)": (False, 1095.0),
+    "words+time(10y)": (False, 3650.0),
+}
+
+
+def lolo(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[str, Any]]:
+    """Per set of signals and language: the share chosen on the other six languages and its
+    scores on this one, beside the share chosen on all seven (in-sample) and its scores."""
+    table = []
+    for signal, (names, days) in SIGNALS.items():
+        prepared = {
+            language: _prepared(documents, truth, names, days)
+            for language, (documents, truth) in pools.items()
+        }
+        graded = {
+            language: {share: _graded(p, share) for share in SHARES}
+            for language, p in prepared.items()
+        }
+
+        def best(languages: list[str], graded: dict[str, Any] = graded) -> float:
+            return max(
+                SHARES,
+                key=lambda cut: mean(
+                    (graded[lang][cut][0] + graded[lang][cut][2]) / 2 for lang in languages
+                ),
+            )
+
+        inside = best(list(graded))
+        for language in graded:
+            held = best([other for other in graded if other != language])
+            table.append(
+                {
+                    "signals": signal,
+                    "language": language,
+                    "share_in_sample": inside,
+                    "in_sample": _named(graded[language][inside]),
+                    "share_lolo": held,
+                    "lolo": _named(graded[language][held]),
+                }
+            )
+    return table
+
+
+PRIORS = (100, 300, 1000, 3000)  # documents of the language beside the corpus (features.py)
+CAPS = (60, 100, 160, 300)  # features a document keeps
+
+
+def lolo_constants(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[str, Any]]:
+    """Words alone; per language, the prior, cap and share chosen together on the other six,
+    and their scores on this one, beside those chosen on all seven."""
+    from service.pipeline.stories import features
+
+    graded: dict[str, dict[tuple[int, int, float], tuple[float, float, float, int]]] = {
+        language: {} for language in pools
+    }
+    kept = (features.PRIOR_DOCUMENTS, features.TOP_FEATURES)
+    try:
+        for prior in PRIORS:
+            for cap in CAPS:
+                features.PRIOR_DOCUMENTS, features.TOP_FEATURES = prior, cap
+                for language, (documents, truth) in pools.items():
+                    prepared = _prepared(documents, truth, False, None)
+                    for share in SHARES:
+                        graded[language][(prior, cap, share)] = _graded(prepared, share)
+    finally:
+        features.PRIOR_DOCUMENTS, features.TOP_FEATURES = kept
+
+    def best(languages: list[str]) -> tuple[int, int, float]:
+        return max(
+            graded[languages[0]],
+            key=lambda c: mean((graded[g][c][0] + graded[g][c][2]) / 2 for g in languages),
+        )
+
+    inside = best(list(graded))
+    table = []
+    for language in graded:
+        held = best([other for other in graded if other != language])
+        table.append(
+            {
+                "signals": f"prior {held[0]}, cap {held[1]} (all: {inside[0]}, {inside[1]})",
+                "language": language,
+                "share_in_sample": inside[2],
+                "in_sample": _named(graded[language][inside]),
+                "share_lolo": held[2],
+                "lolo": _named(graded[language][held]),
+            }
+        )
+    return table
+
+
+def _named(grades: tuple[float, float, float, int]) -> dict[str, Any]:
+    ari, bcubed, one, found = grades
+    return {"ari": round(ari, 3), "bcubed_f1": round(bcubed, 3), "alone": one, "found": found}
+
+
+def _prepared(
+    documents: Sequence[Document], truth: Sequence[str], names: bool, days: float | None
+) -> list[tuple[np.ndarray, float, list[str]]]:
+    """The pool's cosines (times the time kernel) and median cosine of halves, then the same for
+    each topic alone."""
+    topics = [documents] + [
+        [d for d, t in zip(documents, truth, strict=True) if t == label]
+        for label in sorted(set(truth))
+    ]
+    labels = [list(truth)] + [
+        [label] * len(t) for label, t in zip(sorted(set(truth)), topics[1:], strict=True)
+    ]
+    return [
+        (*_similarities(topic, names, days), label)
+        for topic, label in zip(topics, labels, strict=True)
+    ]
+
+
+def _similarities(
+    documents: Sequence[Document], names: bool, days: float | None
+) -> tuple[np.ndarray, float]:
+    from service.pipeline.documents.chronology import document_date
+    from service.pipeline.stories.features import document_vectors, halves_cosines
+    from service.pipeline.stories.finding import SHORT_TEXT_COSINE
+
+    vectors = document_vectors(documents, names)
+    similar = (vectors @ vectors.T).toarray()
+    if days is not None:
+        dated = [document_date(d) for d in documents]
+        when = np.asarray([d.toordinal() if d else np.nan for d in dated])
+        kernel = 1.0 / (1.0 + np.abs(when[:, None] - when[None, :]) / days)
+        similar *= np.where(np.isnan(kernel), 1.0, kernel)
+    halves = halves_cosines(documents, names)
+    return similar, float(np.median(halves)) if len(halves) else SHORT_TEXT_COSINE / 0.4
+
+
+def _graded(
+    prepared: list[tuple[np.ndarray, float, list[str]]], share: float
+) -> tuple[float, float, float, int]:
+    """ARI, B-cubed F1 and number of stories of the pool cut at `share`, and the share of its
+    topics that come out as one story alone."""
+    from sklearn.metrics import adjusted_rand_score
+
+    (similar, median, truth), *alone = prepared
+    found = _cut(similar, share * median)
+    ones = [len(set(_cut(s, share * m).tolist())) == 1 for s, m, _ in alone]
+    return (
+        float(adjusted_rand_score(truth, found)),
+        bcubed_f1(truth, found.tolist()),
+        sum(ones) / len(ones),
+        len(set(found.tolist())),
+    )
+
+
+def _cut(similar: np.ndarray, threshold: float) -> np.ndarray:
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    if len(similar) == 1:
+        return np.zeros(1, dtype=np.int64)
+    distances = np.clip(1.0 - similar, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
+    return np.asarray(fcluster(tree, t=1.0 - threshold, criterion="distance"))
+
+
+def render_lolo(table: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'signals':<23} lang | in-sample: share   ARI  B3-F1 alone found"
+        " | left out: share   ARI  B3-F1 alone found"
+    ]
+    for row in table:
+        a, b = row["in_sample"], row["lolo"]
+        lines.append(
+            f"{row['signals']:<23} {row['language']:<4} |"
+            f" {row['share_in_sample']:>16.3f} {a['ari']:>5.3f} {a['bcubed_f1']:>6.3f}"
+            f" {a['alone']:>5.0%} {a['found']:>5} |"
+            f" {row['share_lolo']:>15.3f} {b['ari']:>5.3f} {b['bcubed_f1']:>6.3f}"
+            f" {b['alone']:>5.0%} {b['found']:>5}"
+        )
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in table:
+        groups.setdefault(row["signals"] if "prior" not in row["signals"] else "chosen", []).append(
+            row
+        )
+    for signal, rows in groups.items():
+        lines.append(
+            f"{signal:<23} mean |"
+            f" {'':>16} {mean(r['in_sample']['ari'] for r in rows):>5.3f}"
+            f" {mean(r['in_sample']['bcubed_f1'] for r in rows):>6.3f}"
+            f" {mean(r['in_sample']['alone'] for r in rows):>5.0%} {'':>5} |"
+            f" {'':>15} {mean(r['lolo']['ari'] for r in rows):>5.3f}"
+            f" {mean(r['lolo']['bcubed_f1'] for r in rows):>6.3f}"
+            f" {mean(r['lolo']['alone'] for r in rows):>5.0%}"
         )
     return "\n".join(lines)

@@ -99,3 +99,15 @@ def test_a_small_mixed_corpus_is_split_by_event() -> None:
     assert len(groups) == 4
     assert found[0] == sorted(d.id[:4] for d in seeds)
     assert found[1:] == [["M001"] * 3, ["M002"] * 2, ["M005"]]
+
+
+def test_pooled_multiling_english_stories_each_hold_one_event() -> None:
+    """No story of the pooled English documents mixes two events, and every event but one is a
+    single story (the tsunami is 9 + 1: the May 2005 report that the December 2004 quake was the
+    longest recorded stands apart)."""
+    if not MULTILING_ENGLISH.is_dir():
+        pytest.skip(f"MultiLing 2011 not at {MULTILING_ENGLISH}")
+    documents, truth = load(MULTILING_ENGLISH.parent)["en"]
+    events = [{truth[m] for m in g.members} for g in group_stories(documents)]
+    assert all(len(found) == 1 for found in events)
+    assert len(events) <= 11

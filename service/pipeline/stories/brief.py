@@ -7,7 +7,9 @@ three sources or more gets its lead before any story a second sentence, the word
 filled, and only a story that got no sentence is shown by its headline alone ("Also reported").
 
 A story's ID names its founding document (the earliest, then the smallest ID), so it stays the
-same while later reports join the story.
+same while later reports join the story. Since an earlier brief, its stories are kept, not
+grouped again: each new document joins one of them or founds a new story (`growth.py`), and a
+kept story keeps its ID.
 
 Given an `Earlier` brief, the brief says what is new since: each story names the earlier stories
 that held any of its documents (`came_from`; none: the story is `new`), only stories with
@@ -24,10 +26,11 @@ from datetime import date
 from typing import Any
 
 from service.brief_request import BriefRequest
-from service.pipeline.documents.chronology import document_date
+from service.pipeline.documents.chronology import document_date, without_dateline
 from service.pipeline.documents.reading import document_sentences
 from service.pipeline.stories.allocation import allocate
 from service.pipeline.stories.finding import StoryGroup, group_stories
+from service.pipeline.stories.growth import stories_since
 from service.pipeline.types import (
     Brief,
     Citation,
@@ -84,6 +87,11 @@ def brief_of_stories(
     read = [i for i, summary in enumerate(summaries) if not summary.facts.error]
     if story_mode == "one" or len(read) < 2:  # a document that failed is in the notes alone
         groups = [StoryGroup(read, read[0])] if read else []
+    elif earlier is not None and "" not in earlier.stories:  # its stories are kept and grown
+        groups = [
+            StoryGroup([read[m] for m in g.members], read[g.centre], g.key)
+            for g in stories_since([documents[i] for i in read], earlier.stories)
+        ]
     else:
         groups = [
             StoryGroup([read[m] for m in g.members], read[g.centre])
@@ -141,7 +149,7 @@ def _story(
     dated = sorted(d for d in (document_date(m) for m in members) if d is not None)
     founder = min(members, key=lambda d: (document_date(d) or date.max, d.id))
     return Story(
-        id="s" + hashlib.sha256(founder.id.encode("utf-8")).hexdigest()[:15],
+        id=group.key or "s" + hashlib.sha256(founder.id.encode("utf-8")).hexdigest()[:15],
         headline=story_headline(
             [group.centre, *(i for i in group.members if i != group.centre)],
             documents,
@@ -195,22 +203,34 @@ def headline(document: Document, summary: Summary) -> Headline | None:
     """The document's headline, quoted where its text has it: its title (declared, or derived at
     ingest from the headline line the cleaner finds, `cleaning.find_headline`), else its
     summary's earliest sentence; only a document with neither (its summary is empty) is cleaned
-    again, for its first content sentence. A declared title its text does not hold (a desk's
+    again, for its first content sentence. A dateline that opens it ("2005/01/08 ...") is left
+    out (`chronology.without_dateline`). A declared title its text does not hold (a desk's
     export sends title and text apart) cites the document with an empty span (0-0)."""
     title = (document.title or "").strip()
     if title:
         at = document.text.find(title)
         start, end = (at, at + len(title)) if at >= 0 else (0, 0)
-        return Headline(title, Citation(document.id, start, end))
+        return _undated(Headline(title, Citation(document.id, start, end)))
     quoted = [s for s in summary.sentences if s.citations]
     if quoted:
         first = min(quoted, key=lambda s: s.position)
-        return Headline(first.text, first.citations[0])
+        return _undated(Headline(first.text, first.citations[0]))
     sentences = document_sentences(document)
     if not sentences:
         return None
     lead = sentences[0]
-    return Headline(lead.text, Citation(document.id, lead.start, lead.end))
+    return _undated(Headline(lead.text, Citation(document.id, lead.start, lead.end)))
+
+
+def _undated(found: Headline) -> Headline:
+    """The headline without its opening dateline, its citation moved past it where it quotes."""
+    text = without_dateline(found.text)
+    if text == found.text:
+        return found
+    cited = found.citation
+    skipped = len(found.text) - len(text)
+    start = cited.start + skipped if cited.end > cited.start else cited.start
+    return Headline(text, replace(cited, start=min(start, cited.end)))
 
 
 def _combined(
