@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 # Bump when cleaning, sentence splitting or chunking change what a summariser is given, or
 # what a summary carries (3: the document's concepts; 4: a caption above a photo credit cut;
 # 5: concepts without a wire dateline; 6: an extractor's text without the headline and
-# standfirst over it).
-PREPARATION_VERSION = "6"
+# standfirst over it; 7: "Spc.", "Pfc.", "Pvt." end no English sentence).
+PREPARATION_VERSION = "7"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

@@ -6,7 +6,12 @@ from datetime import date
 
 import pytest
 
-from service.pipeline.documents.chronology import date_document, document_date, url_date
+from service.pipeline.documents.chronology import (
+    date_document,
+    document_date,
+    url_date,
+    without_dateline,
+)
 from service.pipeline.types import Document
 
 
@@ -83,3 +88,28 @@ def test_a_stored_date_is_read_back_and_an_unstored_one_read_from_the_text():
     assert document_date(stored) == date(2001, 2, 3)  # read back, not dated again
     undated = Document("a", "2005/01/08 Title", "en", dated=None, dated_source="none")
     assert document_date(undated) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "2005/01/08 Tsunami aid donations in 2005 deductible",
+            "Tsunami aid donations in 2005 deductible",
+        ),
+        ("MOSCOW, Oct. 12 (AP) - Russia said it would act.", "Russia said it would act."),
+        ("LONDON (Reuters) - The bank raised its rates.", "The bank raised its rates."),
+        (
+            "Saturday, January 8, 2005 - Citizens may write off gifts.",
+            "Citizens may write off gifts.",
+        ),
+        (
+            "Tour de France: Cancellara wins the prologue",
+            "Tour de France: Cancellara wins the prologue",
+        ),
+        ("January 8, 2005, was a day of mourning.", "January 8, 2005, was a day of mourning."),
+        ("2005/01/08 Aid", "2005/01/08 Aid"),  # nothing would be left to read
+    ],
+)
+def test_a_dateline_is_not_shown_as_words_of_a_headline(text: str, shown: str) -> None:
+    assert without_dateline(text) == shown

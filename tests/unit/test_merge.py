@@ -464,3 +464,47 @@ def test_one_claim_is_stated_once_however_worded(embedder):
     ]
     brief = _merge(pairs, embedder, max_words=60)
     assert len([s for s in brief.sentences if "60" in s.text]) == 1
+
+
+def test_a_story_opens_with_a_lead_and_leaves_out_a_plan_later_reports_overtook(embedder):
+    (early, early_summary), (late, late_summary) = (
+        _summary(
+            "a",
+            "“London has prepared its streets for the cyclists and spectators,” organisers said.",
+            "The riders would leave London for Canterbury on Sunday after the prologue.",
+            scores=(1.0, 1.0),
+        ),
+        _summary(
+            "b",
+            "Fabian Cancellara won the Tour de France prologue in London on Saturday.",
+            "The riders left London for Canterbury on Sunday, cheered by large crowds.",
+            "Spectators cheered the riders and cyclists along the streets of London all week.",
+        ),
+    )
+    early = replace(early, published="2007-07-06")  # a Friday
+    late = replace(late, published="2007-07-09")
+    brief = merge_summaries([early_summary, late_summary], [early, late], embedder.encode, 60)
+    texts = [s.text for s in brief.sentences]
+    assert texts[0] == "Fabian Cancellara won the Tour de France prologue in London on Saturday."
+    assert "The riders would leave London for Canterbury on Sunday after the prologue." not in texts
+
+
+def test_two_saturdays_no_one_can_date_are_not_both_shown(embedder):
+    pairs = [
+        _summary(
+            "a",
+            "Zelensky announced on Saturday that two North Korean soldiers were captured alive "
+            "by paratroopers.",
+            "Both soldiers were wounded and taken to Kyiv for questioning.",
+        ),
+        _summary(
+            "b",
+            "On Saturday, Russian forces began sending North Korean troops into assaults across "
+            "the Kursk region.",
+            "Hundreds of North Korean troops were killed in the first week of fighting.",
+        ),
+    ]
+    brief = _merge(pairs, embedder, max_words=200)  # room for all four: neither is dated
+    texts = [s.text for s in brief.sentences]
+    assert len(texts) == 3
+    assert sum("Saturday" in text for text in texts) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.pipeline.merge.ordering import in_story_order, may_lead
+from service.pipeline.merge.ordering import in_story_order
 from service.pipeline.types import BriefSentence, Citation, Document
 
 DOCUMENT = Document("a", "2005/01/08 Tsunami aid\n\nText.", "en")
@@ -40,12 +40,6 @@ def test_after_the_lead_cause_comes_before_effect():
     picked = [(effect, "b", 0), (cause, "b", 1), (lead, "a", 0)]
     ordered = in_story_order(picked, {"a": DOCUMENT, "b": LATER})
     assert [s.text for s in ordered] == [lead.text, cause.text, effect.text]
-
-
-def test_what_may_lead():
-    assert may_lead(_sentence("Russia, Vietnam and Peru will join the forum in November."))
-    assert not may_lead(_sentence("“We lost everything,” she told reporters."))
-    assert not may_lead(_sentence("Is there such a thing as a free lunch?"))
 
 
 def test_the_lead_is_the_event_the_story_is_about_never_a_plan():

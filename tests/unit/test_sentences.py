@@ -43,6 +43,18 @@ def test_abbreviations_do_not_end_sentences() -> None:
     ]
 
 
+def test_army_ranks_before_a_name_do_not_end_sentences() -> None:
+    # pysbd knows "Sgt." and "Lt." but not these; its split made "...found Army Spc." a sentence.
+    assert texts(
+        "A court martial found Army Spc. Charles Graner guilty. Pfc. Lynndie England and "
+        "Pvt. Jeremy Sivits were tried too. The jury sentenced him."
+    ) == [
+        "A court martial found Army Spc. Charles Graner guilty.",
+        "Pfc. Lynndie England and Pvt. Jeremy Sivits were tried too.",
+        "The jury sentenced him.",
+    ]
+
+
 def test_quotations_stay_with_their_sentence() -> None:
     assert texts(
         "“There is not a single reason for North Koreans to die in this war,” Zelensky remarked. "

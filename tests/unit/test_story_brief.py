@@ -8,7 +8,7 @@ from service.brief_request import BriefRequest
 from service.pipeline.documents.cleaning import find_headline
 from service.pipeline.render import brief_markdown, brief_to_dict
 from service.pipeline.stories.allocation import MIN_STORY_WORDS
-from service.pipeline.stories.brief import brief_of_stories, story_headline
+from service.pipeline.stories.brief import brief_of_stories, headline, story_headline
 from service.pipeline.types import (
     Brief,
     BriefSentence,
@@ -230,6 +230,16 @@ def test_a_title_is_the_headline_where_it_is_short_even_when_the_text_does_not_h
     found = story_headline([0, 1], documents, summaries, "Troops landed.")
     assert found is not None and found.text == "Troops land in the north"
     assert (found.citation.document_id, found.citation.start, found.citation.end) == ("b", 0, 0)
+
+
+def test_a_headline_is_shown_without_its_dateline() -> None:
+    title = "2005/01/08 Tsunami aid donations in 2005 deductible for 2004"
+    document = Document("t", f"{title}\n\nCitizens may write off their gifts.", "en", title=title)
+    found = headline(document, _summary(document))
+    assert found is not None
+    assert found.text == "Tsunami aid donations in 2005 deductible for 2004"
+    cited = found.citation
+    assert document.text[cited.start : cited.end] == found.text
 
 
 def test_since_an_earlier_brief_a_story_keeps_its_id_when_an_earlier_report_joins() -> None:

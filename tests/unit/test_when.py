@@ -111,3 +111,50 @@ def test_a_relative_expression_of_an_undated_document_is_a_date_unknown():
     assert when == When(None, None, "Saturday")
     assert when_label(when) == "date unknown"
     assert timeline([_sentence("On Saturday.", when)]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("The Tour would open Sunday in London.", "2005-01-09"),  # a plan: the coming Sunday
+        ("The race is expected to end on Saturday.", "2005-01-08"),  # that day included
+        ("Artists will gather in Bucharest on Monday.", "2005-01-10"),
+        ("Police said on Sunday they would act.", "2005-01-02"),  # said: the Sunday before
+        ("The race ended on Sunday.", "2005-01-02"),
+        ("Workers will rest, as they did on Sunday.", "2005-01-02"),  # another clause
+    ],
+)
+def test_a_weekday_in_a_plan_is_the_coming_one(text: str, start: str) -> None:
+    when = sentence_when(text, "en", SATURDAY)
+    assert when is not None and when.start == start
+
+
+def test_a_french_plan_is_read_ahead_too() -> None:
+    ahead = sentence_when("La réunion doit se tenir lundi à Paris.", "fr", SATURDAY)
+    past = sentence_when("La réunion s'est tenue lundi à Paris.", "fr", SATURDAY)
+    assert ahead is not None and ahead.start == "2005-01-10"
+    assert past is not None and past.start == "2005-01-03"
+
+
+def test_a_relative_time_of_an_undated_document_is_a_key_two_wordings_share() -> None:
+    from service.pipeline.merge.when import unread_time
+
+    assert unread_time("Zelensky announced on Saturday that troops advanced.", "en", None) == (
+        "saturday"
+    )
+    assert unread_time("On Saturday, Zelensky said more troops came.", "en", None) == "saturday"
+    assert unread_time("Zelensky spoke on Saturday.", "en", SATURDAY) is None  # read: dated
+    assert unread_time("Troops advanced on January 9, 2025.", "en", None) is None  # a date
+    assert unread_time("Troops advanced in the Kursk region.", "en", None) is None
+
+
+def test_what_may_name_a_time_to_come() -> None:
+    from service.pipeline.merge.when import may_look_ahead
+
+    assert may_look_ahead("The summit opens tomorrow.", "en")
+    assert may_look_ahead("The summit opens next week.", "en")
+    assert may_look_ahead("The summit would open on Sunday.", "en")
+    assert may_look_ahead("The summit opens on 12 May.", "en")
+    assert may_look_ahead("Le sommet s'ouvre samedi prochain.", "fr")
+    assert not may_look_ahead("The summit opened in London after long talks.", "en")
+    assert not may_look_ahead("Le sommet s'est ouvert samedi.", "fr")

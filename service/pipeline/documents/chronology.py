@@ -64,6 +64,29 @@ _MONTH_DAY_DATELINE = regex.compile(
 )
 
 
+# What opens a headline or a sentence as a dateline, not as its words: a date written in figures
+# or in full ("2005/01/08", "Saturday, January 8, 2005 -"), or a place in capitals with a date or
+# an agency ("MOSCOW, Oct. 12 (AP) -", "LONDON (Reuters) -").
+_LEADING_DATELINE = regex.compile(
+    r"^\s*(?:"
+    r"(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?![0-9])"  # 2005/01/08
+    rf"|(?:\p{{L}}+,\s+)?{_ENGLISH_MONTH}\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"
+    r"|(?:[\p{Lu}][\p{Lu}\p{M} .'-]+,\s*)?\p{L}{3,9}\.?\s+\d{1,2}\s*\([^)]{1,30}\)\s*[-–—]"
+    r"|[\p{Lu}][\p{Lu}\p{M} .'-]+(?:,\s*[\p{L} .]+)?\s*\([^)]{1,30}\)\s*[-–—]"
+    r")\s*[-–—:,]?\s+"
+)
+
+
+def without_dateline(text: str) -> str:
+    """`text` without the dateline that opens it ("2005/01/08 Tsunami aid..." is "Tsunami
+    aid..."); unchanged where nothing that reads as a headline or sentence would be left."""
+    match = _LEADING_DATELINE.match(text)
+    if match is None:
+        return text
+    rest = text[match.end() :]
+    return rest if len(rest.split()) >= 3 and rest[:1].isupper() else text
+
+
 @dataclass(frozen=True)
 class DocumentDate:
     """A document's date, and where it was read: one of `SOURCES` (NONE: no date found)."""

@@ -40,6 +40,10 @@ _CLOSERS = "\"'“”‘’«»‹›)]}」』"  # any quote mark: „…“ and
 # takes for a sentence end.
 _DANDAS = "।॥"
 _DANDA_UNSPACED = re.compile(rf"(?<=[{_DANDAS}])(?=\w)")
+# Titles that stand before a name and that pysbd's English rules lack beside the ranks they have
+# ("Sgt.", "Cpl.", "Lt."): the US Army's "Spc.", "Pfc." and "Pvt." ended a sentence before the name
+# ("...found Army Spc." / "Charles Graner guilty...", MultiLing English M007).
+_PREPOSITIVE_TITLES = {"en": ("spc", "pfc", "pvt")}
 
 
 def split_sentences(cleaned: CleanedDocument) -> list[Sentence]:
@@ -223,9 +227,26 @@ def _pysbd_segmenter(language: str) -> pysbd.Segmenter:
         cache = _segmenters.by_language = {}
     if language not in cache:
         segmenter = pysbd.Segmenter(language=language, clean=False)
-        segmenter.language_module = _quicker_abbreviations(segmenter.language_module)
+        rules = _with_titles(segmenter.language_module, _PREPOSITIVE_TITLES.get(language, ()))
+        segmenter.language_module = _quicker_abbreviations(rules)
         cache[language] = segmenter
     return cache[language]
+
+
+def _with_titles(rules: Any, titles: tuple[str, ...]) -> Any:
+    """pysbd's rules for a language, with `titles` known as abbreviations that precede a name."""
+    if not titles:
+        return rules
+    known = rules.Abbreviation
+    abbreviation = type(
+        known.__name__,
+        (known,),
+        {
+            "ABBREVIATIONS": [*known.ABBREVIATIONS, *titles],
+            "PREPOSITIVE_ABBREVIATIONS": [*known.PREPOSITIVE_ABBREVIATIONS, *titles],
+        },
+    )
+    return type(rules.__name__, (rules,), {"Abbreviation": abbreviation})
 
 
 def _quicker_abbreviations(rules: Any) -> Any:

@@ -13,7 +13,10 @@
    share half their concepts or their meaning (cosine), or restate one claim (`claims.py`: the
    same count of the same thing about the same people or places), exclude each other. A
    sentence that leans on the one before it (`readability.py`) is chosen only with that one
-   (`leaning.py`) and shown after it; long quotations are not candidates.
+   (`leaning.py`) and shown after it; long quotations are not candidates, nor a plan whose day
+   a later report of the corpus has reached (`lead.overtaken`). Every sentence that opens its
+   document as a news lead covers one more concept that outweighs all others (`lead.LEAD`):
+   a brief with room for a lead holds one.
 5. Each picked sentence is checked against its cited evidence (`faithfulness.py`): an
    unsupported one is left out (and counted) and the choice made again, or kept and flagged,
    per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
@@ -34,6 +37,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from service.pipeline.documents.chronology import document_date, without_dateline
 from service.pipeline.documents.cleaning import is_set_apart_headline
 from service.pipeline.documents.sentences import ends_sentence
 from service.pipeline.merge.backing import carries
@@ -61,6 +65,7 @@ from service.pipeline.merge.grouping import (
     embeds_well,
     group_candidates,
 )
+from service.pipeline.merge.lead import LEAD, may_open, overtaken, plan_day
 from service.pipeline.merge.leaning import after_what_they_lean_on, leaning_on
 from service.pipeline.merge.measures import Measure, measures
 from service.pipeline.merge.neighbours import similar_pairs
@@ -68,6 +73,7 @@ from service.pipeline.merge.ordering import in_story_order
 from service.pipeline.merge.readability import stands_alone
 from service.pipeline.merge.selection import Option, choose
 from service.pipeline.merge.trimming import trim
+from service.pipeline.merge.when import unread_time
 from service.pipeline.merge.wire import copies, readable
 from service.pipeline.types import Brief, BriefSentence, Citation, Document, Encode, Summary
 
@@ -129,7 +135,7 @@ def merge_summaries(
         [(s, writers[s.text, s.citations[0]]) for s in ordered], options.requires
     )
     for sentence in sentences:  # shown as print shows it; the citations keep the stored text
-        sentence.text = readable(sentence.text)
+        sentence.text = without_dateline(readable(sentence.text))
     scanned = {p.citation.document_id for p in passages}
     statements = [
         Statement(c.sentence.text, c.sentence.citations[0], c.doc_order, True)
@@ -273,17 +279,20 @@ class _Options:
             self.options.append(
                 Option(len(text.split()), said[at] | sources, float(importance[at]))
             )
+        fit = _without_overtaken_plans(fit, candidates, self.texts, vectors, documents)
         # nothing fit (a corpus of fragments): show the best of what there is rather than nothing
         eligible = _one_per_text(fit or list(range(len(candidates))), self.texts, self.options)
         eligible = self._best_copies(eligible, documents, language)
         # what leans on the sentence before it is shown only with that one (`readability.py`)
         self.requires = leaning_on(candidates, self.texts, eligible, leaning)
         self.eligible = [at for at in eligible if at not in leaning or at in self.requires]
+        self._make_room_for_a_lead(documents)
         owners = np.asarray([c.doc_order for c in candidates], dtype=np.int64)
         self.exclusive = (
             [[m.row for m in g.members] for g in groups if len(g.members) > 1]
             + _near_copies(said, vectors, owners, _Counts(self.texts, language))
             + [list(pair) for pair in claim_pairs(self.texts, language)]
+            + _unread_times(candidates, self.texts, documents)
         )
 
     def _best_copies(
@@ -306,9 +315,77 @@ class _Options:
             left_out.update(others)
         return [at for at in eligible if at not in left_out]
 
+    def _make_room_for_a_lead(self, documents: dict[str, Document]) -> None:
+        """Every sentence that may open the story (`lead.py`) covers `LEAD`, which weighs as
+        much as all else: a brief with room for a lead holds one."""
+        leads = [
+            at
+            for at in self.eligible
+            if may_open(
+                self.texts[at],
+                documents.get(self.candidates[at].document_id),
+                self.candidates[at].sentence.position,
+            )
+        ]
+        if not leads:
+            return
+        self.weights[LEAD] = sum(self.weights.values())
+        for at in leads:
+            option = self.options[at]
+            self.options[at] = Option(option.words, option.concepts | {LEAD}, option.bonus)
+
     def coverage(self, at: int) -> float:
-        """The weight of what the sentence says (the sources it cites not counted)."""
-        return sum(self.weights.get(c, 0.0) for c in self.options[at].concepts if c[0] != _SOURCE)
+        """The weight of what the sentence says (the sources it cites, and `LEAD`, not counted)."""
+        return sum(
+            self.weights.get(c, 0.0)
+            for c in self.options[at].concepts
+            if c[0] != _SOURCE and c != LEAD
+        )
+
+
+def _without_overtaken_plans(
+    rows: list[int],
+    candidates: list[Candidate],
+    texts: list[str],
+    vectors: np.ndarray,
+    documents: dict[str, Document],
+) -> list[int]:
+    """`rows` less the plans a later report states happened (`lead.overtaken`)."""
+    plans = {
+        at: day
+        for at in rows
+        if (day := plan_day(texts[at], documents.get(candidates[at].document_id)))
+    }
+    if not plans:
+        return rows
+    dated = [document_date(d) if (d := documents.get(c.document_id)) else None for c in candidates]
+    gone = set()
+    for at, day in plans.items():
+        cosines = vectors @ vectors[candidates[at].row]
+        reports = [
+            (dated[other], float(cosines[c.row]))
+            for other, c in enumerate(candidates)
+            if other != at
+        ]
+        if overtaken(day, reports, EVENT_COSINE):
+            gone.add(at)
+    return [at for at in rows if at not in gone]
+
+
+def _unread_times(
+    candidates: list[Candidate], texts: list[str], documents: dict[str, Document]
+) -> list[list[int]]:
+    """Sentences of undated documents that name one relative time no one can read (two "on
+    Saturday"s, `when.unread_time`): at most one of them is shown."""
+    found: dict[str, list[int]] = {}
+    for at, item in enumerate(candidates):
+        document = documents.get(item.document_id)
+        if document is None or document_date(document) is not None:
+            continue
+        key = unread_time(texts[at], document.language, None)
+        if key is not None:
+            found.setdefault(key, []).append(at)
+    return [rows for rows in found.values() if len(rows) > 1]
 
 
 def _one_per_text(rows: list[int], texts: list[str], options: list[Option]) -> list[int]:

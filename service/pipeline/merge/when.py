@@ -8,7 +8,10 @@ December", "la semaine dernière") against the document's date (`chronology`), p
 past (news reports what happened). Two readings are added to dateparser's:
 
 - a weekday alone is the latest such day up to the document's date, that day included: "on
-  Saturday" in a report dated Saturday is that Saturday (dateparser reads it a week back);
+  Saturday" in a report dated Saturday is that Saturday (dateparser reads it a week back); where
+  the clause before it states a plan ("would open Sunday", "is expected to end on Friday",
+  "doit se tenir samedi": `FUTURE`, English and French), the first such day from the report date
+  on;
 - what dateparser finds is kept only where it reads as a date in the text: a month or weekday
   name (written with a capital where the language capitalises them, so that "may" the verb is
   not May), a year, a date in figures, or one of the language's relative expressions (its
@@ -48,17 +51,30 @@ CAPITALISED = frozenset({"en", "de", "nl"})  # write month and weekday names wit
 MONTH_ABBREVIATIONS = tuple(calendar.month_abbr[1:])
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _YEAR = re.compile(r"(?<![0-9])(1[89]\d\d|20\d\d|2100)(?![0-9])")
+_DIGIT = re.compile(r"\d")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 _FIGURES = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+# Words that make what follows them in the clause a plan, not an event: what a weekday after them
+# names is to come. Languages without a list read every weekday as past.
+FUTURE = {
+    "en": r"will|would|shall|'ll|(?:is|are|was|were) (?:due|set|scheduled|expected|planned|going)"
+    r"|(?:is|are|was|were) to|plans? to|planned to|intends? to|to be held",
+    "fr": r"sera|seront|aura|auront|doit|doivent|devait|devaient|devrait|devraient|va|vont"
+    r"|prévue?s?|[\p{L}]+(?:era|eront|ira|iront)",
+}
+FUTURE_WORDS = 8  # the marker is this close before the weekday, in the same clause
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = tuple(name.lower() for name in calendar.month_name[1:])
 
 
+@lru_cache(maxsize=4096)
 def sentence_when(text: str, language: str, reported: date | None) -> When | None:
     """The date of what `text` reports, read against `reported` (its document's date). Where the
     document has no date, a relative expression ("on Saturday") cannot be read: its `when` names
     the expression with no date, so that it is shown as a date unknown rather than as a day like
-    any other Saturday; None when the sentence names no time and its document has no date."""
+    any other Saturday; None when the sentence names no time and its document has no date.
+    Remembered: the merge dates a sentence when it weighs it as a lead or a plan, and again when
+    it tells the story."""
     found = time_expressions(text, language, reported)
     if found:
         return min(found, key=lambda w: (PRECISION.get(w.period, 9), _latest_first(w)))
@@ -70,6 +86,21 @@ def sentence_when(text: str, language: str, reported: date | None) -> When | Non
         return None
     day = reported.isoformat()
     return When(day, day, None, reported=True, period="day")
+
+
+def unread_time(text: str, language: str, reported: date | None) -> str | None:
+    """The relative expression a sentence of an undated document names and no one can read
+    ("on Saturday" of when?), as a key that two wordings of one share ("saturday"); None where
+    the sentence is dated or names no such time. Two such sentences could be of two different
+    Saturdays, and nothing would tell the reader: a brief shows one of them."""
+    if reported is not None:
+        return None
+    when = sentence_when(text, language, None)
+    if when is None or when.start or not when.expression:
+        return None
+    words = _Words.of(language)
+    weekday = words.weekday(when.expression)
+    return WEEKDAYS[weekday] if weekday is not None else when.expression.lower()
 
 
 def _latest_first(when: When) -> int:
@@ -100,7 +131,7 @@ def time_expressions(text: str, language: str, reported: date | None) -> list[Wh
     found: list[When] = []
     for start, end in _outermost(spans):
         start, end = words.trimmed(plain, start, end)
-        when = resolve(plain[start:end], language, reported)
+        when = resolve(plain[start:end], language, reported, ahead=_planned(plain, start, language))
         if when is None:
             continue
         when = replace(when, expression=text[start:end])  # as written, "1er" and all
@@ -138,8 +169,45 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return kept
 
 
-def resolve(expression: str, language: str, reported: date | None) -> When | None:
-    """One expression's date range, or None where it does not read as a date."""
+def _planned(text: str, start: int, language: str) -> bool:
+    """Whether the clause before `start` states a plan (`FUTURE`) within `FUTURE_WORDS` words."""
+    pattern = _future(languages(language)[0])
+    if pattern is None:
+        return False
+    clause = regex.split(r"[,;:()]|\s[-–—]\s", text[:start])[-1]
+    near = " ".join(clause.split()[-FUTURE_WORDS:])
+    return pattern.search(near) is not None
+
+
+def may_look_ahead(text: str, language: str) -> bool:
+    """Whether the text may name a time after its document's date: it states a plan
+    (`FUTURE`), names a time to come ("tomorrow", "next", "prochain": its locale's words for
+    "in 1 day" and the like), or has a figure (a date, a year). A sentence with none of these
+    is never dated after its report, past being preferred."""
+    if _DIGIT.search(text) or states_plan(text, language):
+        return True
+    return _Words.of(language).ahead.search(text) is not None
+
+
+def states_plan(text: str, language: str) -> bool:
+    """Whether the text has a word that states a plan (`FUTURE`) anywhere."""
+    pattern = _future(languages(language)[0])
+    return pattern is not None and pattern.search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _future(code: str) -> regex.Pattern[str] | None:
+    words = FUTURE.get(code)
+    if words is None:
+        return None
+    return regex.compile(rf"(?<![\p{{L}}'])(?:{words})(?![\p{{L}}])", regex.IGNORECASE)
+
+
+def resolve(
+    expression: str, language: str, reported: date | None, *, ahead: bool = False
+) -> When | None:
+    """One expression's date range, or None where it does not read as a date; a weekday alone
+    is the latest such day up to `reported`, or with `ahead` the first from it on."""
     words = _Words.of(language)
     if not words.accepts(expression, reported is not None):
         return None
@@ -152,7 +220,7 @@ def resolve(expression: str, language: str, reported: date | None) -> When | Non
     weekday = words.weekday(expression)
     if reported is not None and period == "day" and weekday is not None:
         if words.lone_weekday(expression):
-            day = _latest_weekday(weekday, reported)
+            day = (_next_weekday if ahead else _latest_weekday)(weekday, reported)
         elif not _YEAR.search(expression):  # "Sunday, January 23": the year it is a Sunday
             day = _year_of_weekday(day, weekday, reported)
     start, end = _span(day, period)
@@ -161,6 +229,10 @@ def resolve(expression: str, language: str, reported: date | None) -> When | Non
 
 def _latest_weekday(weekday: int, reported: date) -> date:
     return reported - timedelta(days=(reported.weekday() - weekday) % 7)
+
+
+def _next_weekday(weekday: int, reported: date) -> date:
+    return reported + timedelta(days=(weekday - reported.weekday()) % 7)
 
 
 def _year_of_weekday(day: date, weekday: int, reported: date) -> date:
@@ -201,6 +273,7 @@ class _Words:
         self.relative: list[str] = []
         self.last: set[str] = set()  # "last", "dernier": the modifier of "1 week ago"
         self.next: set[str] = set()  # "next", "prochain": of "in 1 week"
+        ahead: list[str] = []  # "tomorrow", "in 2 days": what is to come
         skip: set[str] = set()
         for code in languages(language):
             info = default_loader.get_locale(code).info
@@ -219,13 +292,21 @@ class _Words:
                         self.names.add(name)
                         if key in WEEKDAYS:
                             self.weekdays[name] = WEEKDAYS.index(key)
-            for phrases in (info.get("relative-type") or {}).values():
+            for key, phrases in (info.get("relative-type") or {}).items():
                 self.relative += [p.lower() for p in phrases if not p.startswith("0 second")]
+                if key.startswith("in "):
+                    ahead += [p.lower() for p in phrases]
             self.relative += [w.lower() for w in info.get("ago", [])]
         self.relative = [p for p in self.relative if p not in ("now", "maintenant")]
         self.last -= stop | skip
         self.next -= stop | skip
         self.stop = (stop | skip) - self.names - self.last - self.next
+        self.ahead = regex.compile(
+            r"(?<![\p{L}\p{M}])("
+            + "|".join(regex.escape(w) for w in sorted({*ahead, *self.next}, key=len, reverse=True))
+            + r")(?![\p{L}\p{M}])",
+            regex.IGNORECASE,
+        )
         calendar_words = [*self.relative, *(n for n in self.weekdays if len(n) > 3)]
         self._relative = regex.compile(
             r"(?<![\p{L}\p{M}])("

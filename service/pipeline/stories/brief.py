@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from service.brief_request import BriefRequest
-from service.pipeline.documents.chronology import document_date
+from service.pipeline.documents.chronology import document_date, without_dateline
 from service.pipeline.documents.reading import document_sentences
 from service.pipeline.stories.allocation import allocate
 from service.pipeline.stories.finding import StoryGroup, group_stories
@@ -203,22 +203,34 @@ def headline(document: Document, summary: Summary) -> Headline | None:
     """The document's headline, quoted where its text has it: its title (declared, or derived at
     ingest from the headline line the cleaner finds, `cleaning.find_headline`), else its
     summary's earliest sentence; only a document with neither (its summary is empty) is cleaned
-    again, for its first content sentence. A declared title its text does not hold (a desk's
+    again, for its first content sentence. A dateline that opens it ("2005/01/08 ...") is left
+    out (`chronology.without_dateline`). A declared title its text does not hold (a desk's
     export sends title and text apart) cites the document with an empty span (0-0)."""
     title = (document.title or "").strip()
     if title:
         at = document.text.find(title)
         start, end = (at, at + len(title)) if at >= 0 else (0, 0)
-        return Headline(title, Citation(document.id, start, end))
+        return _undated(Headline(title, Citation(document.id, start, end)))
     quoted = [s for s in summary.sentences if s.citations]
     if quoted:
         first = min(quoted, key=lambda s: s.position)
-        return Headline(first.text, first.citations[0])
+        return _undated(Headline(first.text, first.citations[0]))
     sentences = document_sentences(document)
     if not sentences:
         return None
     lead = sentences[0]
-    return Headline(lead.text, Citation(document.id, lead.start, lead.end))
+    return _undated(Headline(lead.text, Citation(document.id, lead.start, lead.end)))
+
+
+def _undated(found: Headline) -> Headline:
+    """The headline without its opening dateline, its citation moved past it where it quotes."""
+    text = without_dateline(found.text)
+    if text == found.text:
+        return found
+    cited = found.citation
+    skipped = len(found.text) - len(text)
+    start = cited.start + skipped if cited.end > cited.start else cited.start
+    return Headline(text, replace(cited, start=min(start, cited.end)))
 
 
 def _combined(
