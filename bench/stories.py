@@ -590,6 +590,7 @@ def lolo_split(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[
             "cut_lolo": (held := best([g for g in graded if g != language])),
             "lolo": graded[language][held],
             "no_split": graded[language][0.0],
+            "by_cut": graded[language],
         }
         for language in graded
     ]
@@ -614,8 +615,10 @@ def render_split(table: list[dict[str, Any]]) -> str:
             f" {row['cut_in_sample']:>14.2f} {cells(row['in_sample'])} |"
             f" {row['cut_lolo']:>13.2f} {cells(row['lolo'])}"
         )
-    for key in ("no_split", "in_sample", "lolo"):
-        rows = [r[key] for r in table]
+    keys: list[tuple[str, Any]] = [(f"cut {c:.1f}", c) for c in SPLITS]
+    keys += [(key, key) for key in ("no_split", "in_sample", "lolo")]
+    for key, at in keys:
+        rows = [r["by_cut"][at] if isinstance(at, float) else r[at] for r in table]
         twin = [r["twins"] for r in rows if r["twins"] is not None]
         lines.append(
             f"mean {key:<9}: ARI {mean(r['ari'] for r in rows):.3f}"

@@ -54,7 +54,8 @@ def group_stories(
             continue
         picked = [documents[i] for i in indices]
         vectors, threshold = story_space(picked, share)
-        for members, centre in stories_apart(vectors, name_vectors(picked), threshold, split):
+        names = name_vectors(picked) if split > 0 else None
+        for members, centre in stories_apart(vectors, names, threshold, split):
             groups.append(StoryGroup([indices[m] for m in members], indices[centre]))
     groups.sort(key=lambda g: (-len(g.members), g.members[0]))
     return groups
@@ -96,12 +97,15 @@ def cluster(vectors: csr_matrix, threshold: float) -> list[tuple[list[int], int]
 
 
 def stories_apart(
-    vectors: csr_matrix, names: csr_matrix, threshold: float, split: float = SPLIT_RATIO
+    vectors: csr_matrix, names: csr_matrix | None, threshold: float, split: float = SPLIT_RATIO
 ) -> list[tuple[list[int], int]]:
     """`cluster`'s stories, each split where its halves name different actors and places
-    (`actors.py`), each with its centre."""
+    (`actors.py`; not when `names` is None), each with its centre."""
+    clusters = cluster(vectors, threshold)
+    if names is None or split <= 0:
+        return clusters
     found = []
-    for members, centre in cluster(vectors, threshold):
+    for members, centre in clusters:
         parts = split_by_actors(vectors, names, members, split)
         if len(parts) == 1:
             found.append((members, centre))

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, vstack
 
 from service.pipeline.merge.concepts import language_code
+from service.pipeline.stories.actors import SPLIT_RATIO
 from service.pipeline.stories.features import DIMENSIONS, Reader, document_vectors, name_vectors
 from service.pipeline.stories.finding import (
     BLOCK,
@@ -66,7 +67,7 @@ def found_stories(documents: Sequence[Document], share: float = SAME_STORY_SHARE
         ledger.languages[language] = stories
         vectors = _read(stories, picked, language)
         labels = np.full(len(picked), -1, dtype=np.int64)
-        names = name_vectors(picked)
+        names = name_vectors(picked) if SPLIT_RATIO > 0 else None
         for label, (members, _) in enumerate(stories_apart(vectors, names, threshold)):
             labels[members] = label
         _found(ledger, stories, picked, vectors, labels)
