@@ -12,9 +12,9 @@ For every citation of every brief sentence it reports:
 - *sources per sentence*: the mean number of documents each sentence cites;
 - *labels*: the pairs of `data/citations.jsonl` (a sentence, a passage of another document that
   the merge's same-fact test takes for the same fact, and whether the passage, read whole, states
-  the sentence's fact: labelled by reading) judged by the merge's own test (`backing.carries`):
-  precision (of the pairs it cites, the share labelled true) and recall (of the pairs labelled
-  true, the share it cites).
+  the sentence's fact: labelled by reading) judged by the merge's own test
+  (`corroboration.same_fact`): precision (of the pairs it cites, the share labelled true) and
+  recall (of the pairs labelled true, the share it cites).
 
 `--dump FILE` writes every citation of every brief (JSON lines); with `--candidates`, also each
 other document's passage most like each brief sentence, with its cosine and word overlap: the
@@ -40,7 +40,7 @@ from service.config import Settings
 from service.pipeline.documents.language import detect_language
 from service.pipeline.engine import Pipeline
 from service.pipeline.merge.backing import carries, unbacked
-from service.pipeline.merge.corroboration import MIN_SHARED_WORDS, alike
+from service.pipeline.merge.corroboration import MIN_SHARED_WORDS, alike, same_fact
 from service.pipeline.merge.disagreements import document_statements
 from service.pipeline.merge.grouping import LexicalEncoder, content_words, embeds_well, word_overlap
 from service.pipeline.types import Document
@@ -159,10 +159,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def score_labels(labels: list[dict[str, Any]]) -> dict[str, Any]:
-    """The merge's test on the labelled pairs, against the labels: alike enough (`alike`, on
-    the cosine and word overlap stored with the pair) and carried (`carries`)."""
+    """The merge's test on the labelled pairs, against the labels (`corroboration.same_fact`,
+    on the cosine and word overlap stored with the pair)."""
     said = [
-        alike(p["cosine"], p["overlap"]) and carries(p["sentence"], [p["passage"]], p["language"])
+        same_fact(p["cosine"], p["overlap"], p["sentence"], p["passage"], p["language"])
         for p in labels
     ]
     truth = [bool(p["label"]) for p in labels]

@@ -1,8 +1,9 @@
 """`python -m bench figures [--json] [--data DIR]`: how right "Where sources differ" is.
 
-Reads the labelled figure pairs of `data/figure_pairs.jsonl` (MultiLing 2011, English and French;
-how they were labelled is in the file's header) and runs the disagreement finder over each pair's
-cluster, every content sentence counted as summarised. A pair is *found* when both of its figures
+Reads the labelled figure pairs of `data/figure_pairs.jsonl` (MultiLing 2011, English and French,
+and constructed reports of `data/figure_documents.jsonl`; how they were labelled is in the file's
+header) and runs the disagreement finder over each pair's cluster, every content sentence counted
+as summarised. A pair is *found* when both of its figures
 appear, as different figures, in one disagreement. Prints the finder's precision and recall on the
 pairs, then the number of disagreements the finder reports per language over the MultiLing clusters.
 """
@@ -21,6 +22,7 @@ from service.pipeline.merge.disagreements import document_statements, find_disag
 from service.pipeline.types import Disagreement, Document
 
 PAIRS = Path(__file__).with_name("data") / "figure_pairs.jsonl"
+CONSTRUCTED = Path(__file__).with_name("data") / "figure_documents.jsonl"
 MULTILING = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multiling2011"
 LANGUAGES = {
     "english": "en", "french": "fr", "czech": "cs", "greek": "el",
@@ -41,17 +43,26 @@ def main(argv: list[str]) -> int:
     found: dict[tuple[str, str], list[Disagreement]] = {}
     for folder, language in LANGUAGES.items():
         for cluster in sorted((args.data / folder).iterdir()):
-            found[language, cluster.name] = _cluster_disagreements(cluster, language, embedder)
+            found[language, cluster.name] = _cluster_disagreements(
+                _multiling_documents(cluster, language), language, embedder
+            )
+    constructed: dict[tuple[str, str], list[Document]] = {}
+    for row in read_labels(CONSTRUCTED):
+        document = Document(id=row["document"], text=row["text"], language=row["language"])
+        constructed.setdefault((row["language"], row["cluster"]), []).append(document)
+    for (language, name), documents in constructed.items():
+        found[language, name] = _cluster_disagreements(documents, language, embedder)
     pairs = read_labels(PAIRS)
     scores = _scores(pairs, found)
+    multiling = [(key, d) for key, d in found.items() if not key[1].startswith("constructed/")]
     result: dict[str, Any] = {
         **scores,
         "disagreements": {
-            language: sum(len(d) for (lang, _), d in found.items() if lang == language)
+            language: sum(len(d) for (lang, _), d in multiling if lang == language)
             for language in LANGUAGES.values()
         },
         "clusters": {
-            language: sum(1 for lang, _ in found if lang == language)
+            language: sum(1 for (lang, _), _ in multiling if lang == language)
             for language in LANGUAGES.values()
         },
         "seconds": round(time.perf_counter() - started, 1),
@@ -64,17 +75,23 @@ def main(argv: list[str]) -> int:
             f"found {scores['found']}, right {scores['right']}: precision "
             f"{_percent(scores['precision'])}, recall {_percent(scores['recall'])}"
         )
+        print(f"missed: {scores['missed']}; wrongly found: {scores['wrongly_found']}")
         for language, count in result["disagreements"].items():
             print(f"{language}: {count} disagreements over {result['clusters'][language]} clusters")
         print(f"({result['seconds']} s)")
     return 0
 
 
-def _cluster_disagreements(cluster: Path, language: str, embedder: Any) -> list[Disagreement]:
-    documents = [
+def _multiling_documents(cluster: Path, language: str) -> list[Document]:
+    return [
         Document(id=path.stem, text=path.read_text(encoding="utf-8"), language=language)
         for path in sorted((cluster / "docs").glob("*.txt"))
     ]
+
+
+def _cluster_disagreements(
+    documents: list[Document], language: str, embedder: Any
+) -> list[Disagreement]:
     statements = [
         replace(statement, summarised=True)
         for statement in document_statements(documents, [d.id for d in documents], language)
@@ -87,7 +104,14 @@ def _scores(
 ) -> dict[str, Any]:
     truth = [bool(pair["label"]) for pair in pairs]
     said = [_found(pair, found.get((pair["language"], pair["cluster"]), [])) for pair in pairs]
-    return precision_recall(truth, said)
+    scores = precision_recall(truth, said)
+    for name, wrong in (("missed", (True, False)), ("wrongly_found", (False, True))):
+        scores[name] = [
+            f"{p['cluster']}: {p['a']['figure']} / {p['b']['figure']}"
+            for p, t, s in zip(pairs, truth, said, strict=True)
+            if (t, s) == wrong
+        ]
+    return scores
 
 
 def _found(pair: dict[str, Any], disagreements: list[Disagreement]) -> bool:

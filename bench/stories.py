@@ -37,6 +37,7 @@ from statistics import mean
 from typing import Any
 
 import numpy as np
+import regex
 
 from bench.figures import LANGUAGES, MULTILING
 from service.pipeline.documents.cleaning import find_headline
@@ -59,6 +60,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="the same, choosing the features' prior and cap with the share",
     )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="the actors' split test chosen leaving one language out, with twin events",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in-process
     args = parser.parse_args(argv)
     if args.one:
@@ -69,6 +75,10 @@ def main(argv: list[str]) -> int:
         print(json.dumps(rows, indent=2) if args.json else render_scale(rows))
         return 0
     pools = load(args.data)
+    if args.split:
+        table = lolo_split(pools)
+        print(json.dumps(table, indent=2) if args.json else render_split(table))
+        return 0
     if args.lolo_constants:
         table = lolo_constants(pools)
         print(json.dumps(table, indent=2) if args.json else render_lolo(table))
@@ -458,5 +468,163 @@ def render_lolo(table: list[dict[str, Any]]) -> str:
             f" {'':>15} {mean(r['lolo']['ari'] for r in rows):>5.3f}"
             f" {mean(r['lolo']['bcubed_f1'] for r in rows):>6.3f}"
             f" {mean(r['lolo']['alone'] for r in rows):>5.0%}"
+        )
+    return "\n".join(lines)
+
+
+SPLITS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)  # actors.SPLIT_RATIO candidates; 0: no split
+_NAME = regex.compile(r"\b\p{Lu}[\p{L}\p{M}]{2,}\b")
+
+
+def twins(documents: Sequence[Document], truth: Sequence[str]) -> list[list[Document]]:
+    """Per topic, a pool of two events that share a theme and one place but not their actors:
+    the topic's first half as written, and its second half with every other name (a capitalised
+    word never written in lower case) renamed, consistently, to the names of the language's
+    other topics by rank of frequency. None for a language that writes no capitals."""
+    from service.pipeline.merge.concepts import stop_words
+
+    pools = []
+    language = documents[0].language if documents else "en"
+    stop = stop_words(language)
+    topics = sorted(set(truth))
+    for topic in topics:
+        own = [d for d, t in zip(documents, truth, strict=True) if t == topic]
+        others = [d for d, t in zip(documents, truth, strict=True) if t != topic]
+        half = len(own) // 2
+        names = _names([d.text for d in own], stop)
+        if len(names) < 2 or half < 2:
+            continue
+        donors = [n for n in _names([d.text for d in others], stop) if n not in names]
+        kept, renamed = names[0], names[1:]
+        mapping = dict(zip(renamed, donors, strict=False))
+        if not mapping:
+            continue
+
+        def rename(text: str, mapping: dict[str, str] = mapping) -> str:
+            return _NAME.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
+
+        assert kept not in mapping
+        twin = []
+        for document in own[half:]:
+            text = rename(document.text)
+            title = find_headline(text, document.language)
+            twin.append(Document(f"{document.id}-twin", text, document.language, title=title))
+        pools.append(own[:half] + twin)
+    return pools
+
+
+def _names(texts: Sequence[str], stop: frozenset[str] | set[str]) -> list[str]:
+    """Capitalised words of the texts never written in lower case, commonest first."""
+    counts: Counter[str] = Counter()
+    lower: set[str] = set()
+    for text in texts:
+        counts.update(m.group(0) for m in _NAME.finditer(text))
+        lower.update(w for w in regex.findall(r"\b\p{Ll}[\p{L}\p{M}]+\b", text))
+    return [
+        name
+        for name, _ in counts.most_common()
+        if name.lower() not in lower and name.lower() not in stop
+    ]
+
+
+def lolo_split(pools: dict[str, tuple[list[Document], list[str]]]) -> list[dict[str, Any]]:
+    """Per language: the actors' split ratio chosen on the other six (mean of the pool's ARI,
+    the share of topics alone found as one story and the twins' mean ARI, where a language has
+    twins) and its scores on this one, beside the cut chosen on all seven."""
+    from service.pipeline.stories.actors import split_by_actors
+    from service.pipeline.stories.features import name_vectors
+    from service.pipeline.stories.finding import cluster, story_space
+
+    read: dict[tuple[str, ...], tuple[Any, Any, list[list[int]]]] = {}
+
+    def labels(documents: Sequence[Document], cut: float) -> np.ndarray:
+        """As `group_stories` (one language), the words' clusters read once for every cut."""
+        key = tuple(d.id for d in documents)
+        if key not in read:
+            vectors, threshold = story_space(documents)
+            found = [members for members, _ in cluster(vectors, threshold)]
+            read[key] = (vectors, name_vectors(documents), found)
+        vectors, names, found = read[key]
+        labelled = np.zeros(len(documents), dtype=np.int64)
+        parts = [p for members in found for p in split_by_actors(vectors, names, members, cut)]
+        for label, part in enumerate(parts):
+            labelled[part] = label
+        return labelled
+
+    graded: dict[str, dict[float, dict[str, Any]]] = {}
+    for language, (documents, truth) in pools.items():
+        pairs = twins(documents, truth)
+        graded[language] = {}
+        for cut in SPLITS:
+            pooled = scores(truth, labels(documents, cut))
+            ones = [
+                len(set(labels([d for d, t in zip(documents, truth, strict=True) if t == x], cut)))
+                == 1
+                for x in sorted(set(truth))
+            ]
+            twin_ari = [
+                scores([str(d.id.endswith("-twin")) for d in pair], labels(pair, cut))["ari"]
+                for pair in pairs
+            ]
+            parts = [pooled["ari"], sum(ones) / len(ones)]
+            if twin_ari:
+                parts.append(mean(twin_ari))
+            graded[language][cut] = {
+                **pooled,
+                "alone": sum(ones) / len(ones),
+                "twins": round(mean(twin_ari), 3) if twin_ari else None,
+                "twins_apart": sum(a == 1.0 for a in twin_ari),
+                "twin_pairs": len(twin_ari),
+                "objective": mean(parts),
+            }
+
+    def best(languages: list[str]) -> float:
+        return max(SPLITS, key=lambda c: (mean(graded[g][c]["objective"] for g in languages), -c))
+
+    inside = best(list(graded))
+    return [
+        {
+            "language": language,
+            "cut_in_sample": inside,
+            "in_sample": graded[language][inside],
+            "cut_lolo": (held := best([g for g in graded if g != language])),
+            "lolo": graded[language][held],
+            "no_split": graded[language][0.0],
+            "by_cut": graded[language],
+        }
+        for language in graded
+    ]
+
+
+def render_split(table: list[dict[str, Any]]) -> str:
+    lines = [
+        "lang | no split:  ARI alone twins apart | in-sample: cut   ARI alone twins apart"
+        " | left out: cut   ARI alone twins apart"
+    ]
+
+    def cells(row: dict[str, Any]) -> str:
+        twins = "   -  " if row["twins"] is None else f"{row['twins']:>6.3f}"
+        return (
+            f"{row['ari']:>5.3f} {row['alone']:>5.0%} {twins}"
+            f" {row['twins_apart']:>2}/{row['twin_pairs']:<2}"
+        )
+
+    for row in table:
+        lines.append(
+            f"{row['language']:<4} | {'':>9}{cells(row['no_split'])} |"
+            f" {row['cut_in_sample']:>14.2f} {cells(row['in_sample'])} |"
+            f" {row['cut_lolo']:>13.2f} {cells(row['lolo'])}"
+        )
+    keys: list[tuple[str, Any]] = [(f"cut {c:.1f}", c) for c in SPLITS]
+    keys += [(key, key) for key in ("no_split", "in_sample", "lolo")]
+    for key, at in keys:
+        rows = [r["by_cut"][at] if isinstance(at, float) else r[at] for r in table]
+        twin = [r["twins"] for r in rows if r["twins"] is not None]
+        lines.append(
+            f"mean {key:<9}: ARI {mean(r['ari'] for r in rows):.3f}"
+            f"  alone {mean(r['alone'] for r in rows):.0%}"
+            f"  twins ARI {mean(twin) if twin else 0:.3f}"
+            f"  twins apart {sum(r['twins_apart'] for r in rows)}"
+            f"/{sum(r['twin_pairs'] for r in rows)}"
         )
     return "\n".join(lines)

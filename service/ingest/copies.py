@@ -6,7 +6,9 @@ Two signals, each from a library made for it:
 - the same canonical URL (courlan's `normalize_url`: scheme and host case, default ports, tracking
   parameters and fragments dropped), the same page fetched twice;
 - near-duplicate text: MinHash signatures of the documents' word shingles (`SHINGLE_WORDS` words,
-  lower-cased `\\w+` tokens) in datasketch's LSH index at `THRESHOLD` estimated Jaccard similarity.
+  lower-cased `\\w+` tokens); datasketch's LSH index at `THRESHOLD` proposes candidates, and a
+  candidate is an original only where the signatures' estimated Jaccard similarity is at least
+  `THRESHOLD` (LSH alone lets pairs well below it through by chance).
 
 The store keeps each original's signature and its LSH bands (`document_bands`), so a new text is
 compared only with the originals that share a band or a canonical URL with it.
@@ -27,17 +29,21 @@ import numpy as np
 from courlan import normalize_url
 from datasketch import MinHash, MinHashLSH
 
-SHINGLE_WORDS = 5
+SHINGLE_WORDS = 3
 PERMUTATIONS = 128
 SCHEME = "affine32"  # datasketch 2.0's hashing; stored signatures are only comparable within one
 # Estimated Jaccard similarity of shingle sets from which two texts are one story's copies. A
-# paragraph cut from a five-paragraph story leaves ~0.8, furniture around it ~0.7-0.9; two reports
-# of one event by different outlets share well under 0.1. `python -m bench copies` checks both
-# constants leaving one MultiLing language out: with them no real article of any language is taken
-# for a copy (0 of 699), and copies are found but for a quarter cut (0.90) and a text cut to its
-# top half (0.49); 0.1-0.2 would find those too, at the cost of an LSH band shape that the stored
-# bands do not have (a migration) and, as LSH candidates are taken unchecked, of 1-5% false copies.
-THRESHOLD = 0.5
+# paragraph cut from a five-paragraph story leaves ~0.8, a site's top half of a wire story ~0.3-0.5;
+# two reports of one event by different outlets share under 0.1, and 0.1-0.13 where one repeats a
+# background paragraph of the other (MultiLing English and Hebrew M0029/M0023). Chosen by `python
+# -m bench copies` among the settings that take no real article for a copy (3-7 words, 0.1-0.8):
+# 3 words at 0.2 on all seven languages and on five of the six-language folds (the English and
+# Hebrew folds chose 0.1, which takes one real article of the held-out language for a copy). With
+# them no real article of 699 is a copy, and copies are found: 0.999 with furniture or a new
+# headline, 0.993 with a quarter cut, 0.90 cut to the top half (0.31 before 0009: 5 words at 0.5,
+# candidates unchecked). Changing either constant changes the stored signatures and band keys: a
+# migration recomputes them (0009).
+THRESHOLD = 0.2
 _WORD = re.compile(r"\w+")
 
 
@@ -99,11 +105,20 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def find_originals(
-    new: Sequence[Candidate], stored: Sequence[Candidate], threshold: float = THRESHOLD
+    new: Sequence[Candidate],
+    stored: Sequence[Candidate],
+    threshold: float = THRESHOLD,
+    verify: bool = True,
 ) -> dict[str, str]:
     """For each of `new` that copies an earlier document (one of `stored`, or one before it in
-    `new`), the ID of that original, by ID. Stored originals are taken before new ones."""
+    `new`), the ID of that original, by ID. Stored originals are taken before new ones.
+
+    LSH's bands only make candidates: a pair below `threshold` shares a band by chance (at 0.2,
+    a pair of 0.05 does one time in seven), so each candidate's estimated Jaccard similarity is
+    checked against `threshold` before it is taken for an original (`verify=False` takes every
+    candidate, as `python -m bench copies` compares)."""
     index = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
+    signatures: dict[str, MinHash] = {}
     order: dict[str, int] = {}
     by_url: dict[str, str] = {}
     originals: dict[str, str] = {}
@@ -114,6 +129,7 @@ def find_originals(
         order[candidate.id] = len(order)
         if not candidate.minhash.is_empty():
             index.insert(candidate.id, candidate.minhash)
+            signatures[candidate.id] = candidate.minhash
         url = canonical_url(candidate.url)
         if url is not None:
             by_url.setdefault(url, candidate.id)
@@ -124,7 +140,12 @@ def find_originals(
         url = canonical_url(candidate.url)
         same_page = by_url.get(url) if url is not None else None
         near = sorted(
-            (i for i in _similar(index, candidate.minhash) if i != candidate.id),
+            (
+                i
+                for i in _similar(index, candidate.minhash)
+                if i != candidate.id
+                and (not verify or candidate.minhash.jaccard(signatures[i]) >= threshold)
+            ),
             key=order.__getitem__,
         )
         original = same_page if same_page not in (None, candidate.id) else None

@@ -69,15 +69,27 @@ def test_a_short_window_lets_requests_through_again():
     limiter.check("k")
 
 
-def test_a_wait_never_outlasts_the_request_time_limit(make_app):
-    """?wait= is cut to the time left (less a margin to answer) of request_timeout_seconds."""
+def test_a_wait_never_outlasts_the_request_time_limit(make_app, monkeypatch):
+    """?wait= is cut to the time left (less a margin to answer) of request_timeout_seconds.
+
+    What the wait was cut to is read, not timed: a shared machine can hold the request up past any
+    wall-clock bound without the cut being wrong."""
+    from service.api import briefs
+    from service.http.limits import DEADLINE_MARGIN_SECONDS
+
+    given: list[float] = []
+
+    def recorded(maximum: float) -> float:
+        given.append(briefs_wait(maximum))
+        return given[-1]
+
+    briefs_wait = briefs.wait_seconds
+    monkeypatch.setattr(briefs, "wait_seconds", recorded)
     client = make_app(request_timeout_seconds=2, max_wait_seconds=30).test_client()
     client.post("/v1/documents", json={"text": "The river flooded the valley. Roads closed."})
-    started = time.monotonic()
     response = client.post("/v1/briefs?wait=30", json={})  # no worker: it would wait 30 s
-    elapsed = time.monotonic() - started
     assert response.status_code == 202 and response.get_json()["status"] == "queued"
-    assert 0.5 <= elapsed < 2.0
+    assert len(given) == 1 and 0 <= given[0] <= 2 - DEADLINE_MARGIN_SECONDS
 
 
 REDIS = "redis://127.0.0.1:6379/15"

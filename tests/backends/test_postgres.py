@@ -15,7 +15,11 @@ from service.store.migrate import HEAD
 from tests.backends.test_celery import TEXTS
 from tests.faults.injected import FaultInjectingPipeline
 from tests.unit.test_jobs import assert_quotes_its_sources
-from tests.unit.test_store import assert_migrations_match_the_schema, new_document
+from tests.unit.test_store import (
+    assert_copy_bands_are_rebuilt_without_loss,
+    assert_migrations_match_the_schema,
+    new_document,
+)
 
 
 @pytest.fixture
@@ -32,6 +36,10 @@ def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     assert_migrations_match_the_schema(store)
     store.create_all()  # idempotent
+
+
+def test_copy_bands_are_rebuilt_without_loss(pg_url: str) -> None:
+    assert_copy_bands_are_rebuilt_without_loss(pg_url)
 
 
 def test_documents_conflicts_and_the_summary_cache(store: Store) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from service.pipeline.merge.backing import carries, missing_facts, name_runs, unbacked
+from service.pipeline.merge.backing import (
+    carries,
+    claim_share,
+    claim_words,
+    missing_facts,
+    name_runs,
+    unbacked,
+)
 
 
 def test_a_name_is_backed_by_any_of_its_words():
@@ -54,3 +61,25 @@ def test_passages_of_one_document_are_read_together():
 def test_a_demonym_names_its_place():
     assert carries("Iran is still detaining the sailors.", ["The Iranian navy holds them."], "en")
     assert not carries("Police said Kim was held.", ["Police said Kimberley was held."], "en")
+
+
+def test_an_ordinal_is_a_number_whatever_its_suffix():
+    sentence = "Le kazakh Alexander Vinokourov a remporté la 13eme étape du Tour de France 2007."
+    assert unbacked(sentence, "Vinokourov a remporté la 15eme étape du Tour de France 2007.", "fr")
+    assert carries(
+        sentence, ["Alexander Vinokourov a remporté la 13e étape du Tour de France 2007."], "fr"
+    )
+    assert missing_facts("He won the 13th stage.", "He won the 15th stage.", "en") == ["ordinal 13"]
+
+
+def test_names_of_one_thing_back_each_other():
+    sentence = "The plane was last heard at 22:30 local time (01:30 GMT)."
+    assert carries(sentence, ["It was last heard at 22:30 local time (01:30 UTC) on June 1."], "en")
+
+
+def test_the_claim_words_of_a_sentence_are_neither_names_nor_numbers():
+    sentence = "Profiles of the suspects in the July 7, 2005 bombings in London have been released."
+    passage = "The July 7 bombings struck London on the morning of July 7, 2005."
+    assert claim_words(sentence, "en") == {"profil", "suspect", "bomb", "releas"}
+    assert claim_share(sentence, passage, "en") == 0.25
+    assert claim_share("Smith arrived.", "Smith arrived on Monday.", "en") == 1.0

@@ -52,3 +52,19 @@ def test_a_quotation_about_the_same_front_is_not_a_second_source(embedder):
         "They are sending them into assaults with minimal protection,” Zelenskyy stated."
     )
     assert _corroborated(embedder, passage) == ["a"]
+
+
+def test_a_passage_with_every_name_and_number_but_another_claim_is_not_a_second_source(embedder):
+    """Every name and date of the sentence is in the passage, but not what it says happened: the
+    passage is about the bombings, the sentence about the suspects' profiles."""
+    sentence = "Profiles of the suspects in the July 7, 2005 bombings in London have been released."
+    passage = (
+        "The July 7 bombings were a series of coordinated bombings which struck London on "
+        "the morning of July 7, 2005."
+    )
+    brief = BriefSentence(
+        text=sentence, citations=[Citation("a", 0, len(sentence))], score=1.0, support=1.0
+    )
+    statement = Statement(passage, Citation("b", 0, len(passage)), 1, False)
+    corroborate([brief], embedder.encode([sentence]), [statement], embedder.encode)
+    assert brief.document_ids == ["a"]

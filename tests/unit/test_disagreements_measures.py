@@ -38,7 +38,7 @@ def test_qualifier_and_source_are_read():
     assert (claim.qualifier, claim.source, claim.when) == (
         "nearly",
         "Volodymyr Zelensky",
-        "In December",
+        "in December",
     )
     according = _one("According to Western assessments, about 11,000 troops are deployed.")
     assert according.source == "Western assessments"
@@ -83,3 +83,15 @@ def test_a_source_given_as_a_list_is_credited_whole():
     assert [m.source for m in measures("According to Seoul, Russia sent 300 soldiers.", "en")] == [
         "Seoul"
     ]
+
+
+def test_a_figure_that_restates_the_one_before_counts_the_same_thing_for_its_own_source():
+    text = (
+        "In December, Volodymyr Zelensky said that nearly 3,000 North Korean soldiers had been "
+        "“killed or injured” there, while Seoul put the figure at 1,000."
+    )
+    zelensky, seoul = measures(text, "en")
+    assert (seoul.noun, seoul.verbs, seoul.scope) == (zelensky.noun, zelensky.verbs, zelensky.scope)
+    assert (zelensky.source, seoul.source) == ("Volodymyr Zelensky", "Seoul")
+    assert (zelensky.qualifier, seoul.qualifier) == ("nearly", "")
+    assert zelensky.when == "in December"  # the sentence's capital is not the phrase's

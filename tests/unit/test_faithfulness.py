@@ -94,3 +94,14 @@ def test_names_skip_the_first_word_unless_a_name_follows():
 )
 def test_negation_cues(text, language, expected):
     assert negated(text, language) is expected
+
+
+def test_a_generated_sentence_is_held_to_the_citation_test():
+    """What a corroborating source must carry, a generated sentence's evidence must carry too:
+    no other figure for its count, its ordinals, a name by what it names."""
+    passage = "The fire destroyed 60 houses. 45 people were killed in the fire."
+    verdict = _check("60 people were killed in the fire.", passage)
+    assert any("the passage says 45" in problem for problem in verdict.problems)
+    ordinal = _check("The 13th brigade was deployed.", "The 15th brigade was deployed.")
+    assert any("ordinal 13" in problem for problem in ordinal.problems)
+    assert _check("About 11,000 troops are deployed in Kursk, officials in Kyiv said.").passed

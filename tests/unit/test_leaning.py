@@ -22,6 +22,7 @@ from service.pipeline.types import BriefSentence, Citation, SummarySentence
         "“His clothes had burned off.",
         "“The fire was everywhere,” he said.",
         "The latter was released on Monday.",
+        "Russian forces had begun deploying a “significant number” of these troops in Kursk.",
     ],
 )
 def test_english_sentences_that_lean_back(text):
@@ -36,6 +37,8 @@ def test_english_sentences_that_lean_back(text):
         "``We will rebuild,'' the mayor said.",
         "Thatcher resigned in 1990.",
         "Two stations were built.",
+        "The army sent troops to the border, and these troops held it.",
+        "The talks resumed this week in Geneva.",
     ],
 )
 def test_english_sentences_that_stand_alone(text):
@@ -47,6 +50,8 @@ def test_french_and_other_languages():
     assert not stands_alone("Un troisième homme a été arrêté.", "fr")
     assert not stands_alone("Et la police est arrivée.", "fr")
     assert stands_alone("Le président a signé l'accord.", "fr")
+    assert not stands_alone("Le ministre a défendu cette mesure devant les députés.", "fr")
+    assert stands_alone("Le ministre a visité le pays cette semaine.", "fr")
     assert stands_alone("« Nous reconstruirons », a déclaré le maire.", "fr")
     # whatever the language: a bare quotation, and a start in the middle of a clause
     assert not stands_alone("„Das Feuer war überall.", "de")

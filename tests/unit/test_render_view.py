@@ -89,3 +89,18 @@ def test_support_flags_and_dropped_sentences_are_read_when_present():
     ]
     assert view.dropped == 2
     assert brief_view(BRIEF, {}).dropped == 0
+
+
+def test_an_undated_sentence_says_so_only_beside_dated_ones():
+    dated = {"start": "2024-12-02", "end": "2024-12-02", "expression": None, "reported": True}
+    mixed = {
+        **BRIEF,
+        "sentences": [{**BRIEF["sentences"][0], "when": dated}, *BRIEF["sentences"][1:]],
+    }
+    assert [s.when for s in brief_view(mixed).sentences] == [
+        "reported 2 Dec 2024",
+        "date unknown",
+        "date unknown",
+    ]
+    # a brief of undated documents alone is not labelled "date unknown" sentence by sentence
+    assert [s.when for s in brief_view(BRIEF).sentences] == [None, None, None]

@@ -360,6 +360,114 @@ def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path):
     legacy.dispose()
 
 
+def _keys_of_0008(values: list[int]) -> set[str]:
+    """The LSH band keys that 0008's ingest stored: 25 bands of 5 rows (datasketch's shape for a
+    threshold of 0.5), each the SHA-1 of its rows as unsigned 64-bit integers."""
+    import numpy as np
+
+    rows = np.asarray(values, dtype=np.uint64)
+    return {
+        f"{b}:" + hashlib.sha1(rows[b * 5 : (b + 1) * 5].tobytes()).hexdigest() for b in range(25)
+    }
+
+
+def assert_copy_bands_are_rebuilt_without_loss(url: str) -> None:
+    """0009 recomputes each document's MinHash signature and each original's LSH bands with the
+    constants ingest now uses; nothing else of a document changes, a copy keeps no bands, a
+    document stored before 0008 (no signature) gets both, a new top-half copy finds its stored
+    original, and downgrading restores exactly what 0008 stored."""
+    from alembic import command
+    from sqlalchemy import insert, select
+
+    from service.ingest.copies import bands, hash_values, signature
+    from service.store.migrate import alembic_config
+    from service.store.schema import document_bands, documents
+
+    wire = (
+        "GENEVA (Wire) - Health ministers from 40 countries agreed on Tuesday to share vaccine "
+        "stocks during outbreaks, after two days of talks in Geneva.\n"
+        "The agreement obliges each country to report a new outbreak within 48 hours and to "
+        "release a tenth of its stock to the worst-hit country on request.\n"
+        "Officials said the first transfers could take place before the end of the year, "
+        "pending ratification by national parliaments.\n"
+        "Critics said the share was too small to stop a large epidemic and that poorer "
+        "countries had been left out of the talks."
+    )
+    other = "The council approved the budget for the new bridge over the river on Monday night."
+    old = "A text stored before 0008, when no signature was kept, about the harbour's new cranes."
+    texts = {"wire": wire, "copy": "Home | News\n" + wire, "other": other, "old": old}
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    engine = Store(url).engine
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0008")
+        for document_id, text in texts.items():
+            values = hash_values(signature(text, 5)) if document_id != "old" else None  # as 0008
+            conn.execute(
+                insert(documents).values(
+                    id=document_id,
+                    text=text,
+                    sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    title=f"title of {document_id}",
+                    url=None,
+                    published="2026-11-30",
+                    declared_language=None,
+                    language="en",
+                    language_confidence=0.99,
+                    language_source="detected",
+                    chars=len(text),
+                    bytes=len(text.encode()),
+                    created_at=now,
+                    updated_at=now,
+                    copy_of="wire" if document_id == "copy" else None,
+                    minhash=values,
+                    metadata_sources={"title": "request"},
+                )
+            )
+            if values is not None and document_id != "copy":
+                conn.execute(
+                    insert(document_bands),
+                    [{"band": k, "document_id": document_id} for k in _keys_of_0008(values)],
+                )
+
+    def state() -> tuple[dict[str, dict], dict[str, set[str]]]:
+        with engine.connect() as conn:
+            rows = {r.id: dict(r._mapping) for r in conn.execute(select(documents))}
+            keyed: dict[str, set[str]] = {}
+            for r in conn.execute(select(document_bands)):
+                keyed.setdefault(r.document_id, set()).add(r.band)
+        return rows, keyed
+
+    before_rows, before_bands = state()
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0009")
+    rows, keyed = state()
+    for document_id, row in rows.items():  # nothing but the signature was written
+        assert {k: v for k, v in row.items() if k != "minhash"} == {
+            k: v for k, v in before_rows[document_id].items() if k != "minhash"
+        }
+        assert row["minhash"] == hash_values(signature(texts[document_id]))
+    assert keyed == {i: set(bands(signature(texts[i]))) for i in ("wire", "other", "old")}
+    assert keyed["wire"] != before_bands["wire"]  # the band shape did change
+    top = "\n".join(wire.split("\n")[:2])
+    store = Store(url)
+    found = store.copy_candidates(list(bands(signature(top))), [])
+    assert "wire" in [document_id for document_id, _url, _values in found]
+    store.dispose()
+
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0008")
+    rows, keyed = state()
+    assert {i: r for i, r in rows.items() if i != "old"} == {
+        i: r for i, r in before_rows.items() if i != "old"
+    }
+    assert keyed == {**before_bands, "old": _keys_of_0008(rows["old"]["minhash"])}
+    engine.dispose()
+
+
+def test_copy_bands_are_rebuilt_without_loss_on_sqlite(tmp_path):
+    assert_copy_bands_are_rebuilt_without_loss(f"sqlite:///{tmp_path}/bands.sqlite3")
+
+
 # Scale-out: outcomes, brief keys, dispatch --------------------------------------------------------
 
 

@@ -12,7 +12,15 @@ passage must find the sentence's facts there, so a passage backs a sentence only
   begun by one (a demonym names its place: "Iranian" backs "Iran");
 - the passage gives no other figure for a count the sentence states (`measures.py`: the same
   counted thing, unit and time scope, figures that do not overlap: "45 people were killed" does
-  not back "60 people were killed", even where 60 counts something else in it).
+  not back "60 people were killed", even where 60 counts something else in it);
+- an ordinal is a number too, whatever its suffix ("13th", "13e", "13eme" compare equal): "la
+  15eme étape" does not back "la 13eme étape";
+- names that name one thing are one name: "GMT" backs "UTC" (`ALIASES`).
+
+Corroboration asks one thing more of a passage another document holds: that it states the
+sentence's claim, not only its names and numbers (`claim_share`): "Profiles of the suspects in the
+July 7, 2005 bombings in London have been released" is not backed by a passage about the
+bombings, which holds every name and number of it and none of "profiles", "suspects", "released".
 
 A place or a date the passage gives instead of the sentence's is a missing name or number, so it
 fails the first two tests ("flown to Geneva" does not back "flown to Moscow Saturday").
@@ -27,7 +35,7 @@ from collections.abc import Iterable
 import regex
 
 from service.pipeline.merge.assertions import numbers
-from service.pipeline.merge.concepts import stop_words
+from service.pipeline.merge.concepts import stem, stop_words, tokens
 from service.pipeline.merge.disagreements import same_count
 from service.pipeline.merge.measures import Measure, measures, tables
 
@@ -37,6 +45,11 @@ _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _OPENING = "\"'“‘«„([`"
 _DIGIT = re.compile(r"\d")
 MIN_STEM = 4  # "Iran" in "Iranian"; shorter words ("US", "UN") must be there whole
+_ORDINAL = regex.compile(
+    r"(?<![\p{L}\p{N}])(\d+)(?:st|nd|rd|th|e|er|re|ère|eme|ème|è|ème)(?![\p{L}\p{N}])"
+)
+# Names of one thing: a name of the sentence is present when the passage names any of its group.
+ALIASES: tuple[frozenset[str], ...] = (frozenset({"gmt", "utc"}),)
 _ELISIONS = frozenset(["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"])
 
 
@@ -106,13 +119,20 @@ def passage_words(passage: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def ordinals(text: str) -> set[str]:
+    """The ordinals of `text` as numbers: "13th", "13e", "13ème" -> "13"."""
+    return {match.group(1) for match in _ORDINAL.finditer(text.casefold())}
+
+
 def missing_facts(sentence: str, passage: str, language: str) -> list[str]:
     """The numbers and names of `sentence` that `passage` does not state."""
     problems = [
         f"number {n}" for n in sorted(numbers(sentence) - numbers(passage)) if _DIGIT.search(n)
     ]
+    problems += [f"ordinal {n}" for n in sorted(ordinals(sentence) - ordinals(passage))]
     stop = stop_words(language)
     present = passage_words(passage)
+    present |= {alias for group in ALIASES if group & present for alias in group}
     for run in name_runs(sentence, language):
         telling = [word for word in run if word not in stop]  # "On Sunday": "sunday" names
         if telling and not any(_named_in(word, present) for word in telling):
@@ -151,6 +171,26 @@ def conflicts(sentence: str, passage: str, language: str) -> list[str]:
 def _same_thing(a: Measure, b: Measure) -> bool:
     """The same counted thing, counted the same way: noun, verb, unit and time scope."""
     return bool(a.noun) and (a.noun, a.verbs, a.unit, a.scope) == (b.noun, b.verbs, b.unit, b.scope)
+
+
+def claim_words(text: str, language: str) -> frozenset[str]:
+    """The stemmed content words the sentence states its claim with: not its names, numbers or
+    function words ("profil", "suspect", "releas")."""
+    named = {stem(word, language) for run in name_runs(text, language) for word in run}
+    return frozenset(
+        word
+        for word, content in tokens(text, language)
+        if content and not _DIGIT.search(word) and word not in named
+    )
+
+
+def claim_share(sentence: str, passage: str, language: str) -> float:
+    """The share of the sentence's claim words that the passage states (1.0 when it has none)."""
+    mine = claim_words(sentence, language)
+    if not mine:
+        return 1.0
+    theirs = {word for word, _ in tokens(passage, language)}
+    return len(mine & theirs) / len(mine)
 
 
 def unbacked(sentence: str, passage: str, language: str) -> list[str]:

@@ -3,7 +3,8 @@
 Each figure in a sentence is read into a `Measure` (`measures.py`): the counted noun and the verb
 attached to it ("troops deployed", "soldiers killed or wounded"), the time expressions of its clause
 (its scope: "over the weekend", "in December", none), its unit, its qualifier and who states it.
-Two figures are comparable when they come from different documents and have the same verb, scope
+Two figures are comparable when they come from different sources (documents, or sources one
+document names: "..., while Seoul put the figure at 1,000") and have the same verb, scope
 and unit, the same counted noun (or one the embeddings take for the same: "troops", "soldiers"),
 and sentences close enough to be about the same event. Comparable figures are grouped by star
 clustering; a group is a disagreement when two or more documents give two or more different
@@ -17,14 +18,16 @@ still contradict one the brief states.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
 from service.pipeline.documents.reading import document_sentences
-from service.pipeline.merge.measures import Measure, measures
+from service.pipeline.merge.measures import LanguageTables, Measure, measures, tables
 from service.pipeline.merge.neighbours import star_clusters
 from service.pipeline.types import Citation, Disagreement, Document, Encode, FigureClaim
 
@@ -54,6 +57,14 @@ class _Mention:
     def document_id(self) -> str:
         return self.statement.citation.document_id
 
+    voice: str = ""  # its source, where its sentence gives the measure from several sources
+
+    @property
+    def speaker(self) -> tuple[str, str]:
+        """Who gives the figure: its document, and its source where one sentence reports two
+        that differ ("Zelensky said nearly 3,000 ..., while Seoul put the figure at 1,000")."""
+        return self.document_id, self.voice
+
     @property
     def key(self) -> str:
         """The figure's value: "7" and "7.0" state the same one."""
@@ -69,15 +80,57 @@ def find_disagreements(
     language: str = "en",
     *,
     limit: int | None = MAX_DISAGREEMENTS,
+    dates: Mapping[str, date | None] | None = None,
 ) -> list[Disagreement]:
-    mentions = [_Mention(m, s) for s in statements for m in measures(s.text, language)]
+    """Sources that give different figures for one measure; `dates` are the documents' own
+    dates, where known: a count no sentence dates is a count of its report's day, so two reports
+    of different days do not disagree on it (the later one may be an update)."""
+    mentions = [mention for s in statements for mention in _voiced(s, language)]
+    shown = {
+        (m.measure.noun, verb)
+        for m in mentions
+        if m.statement.summarised
+        for verb in m.measure.verbs
+    }
     mentions = _single_valued(mentions)[:MAX_MENTIONS]
-    if len({m.document_id for m in mentions}) < 2:
+    if len({m.speaker for m in mentions}) < 2:
         return []
-    comparable = _comparable(mentions, encode)
-    found = [_disagreement(group) for group in _groups(mentions, comparable)]
+    comparable = _comparable(mentions, encode, dates or {})
+    found = [
+        _disagreement(group, language)
+        for group in _groups(mentions, comparable)
+        if _about_the_brief(group, shown)
+    ]
     ranked = sorted((d for d in found if d is not None), key=lambda d: -len(_documents(d)))
-    return ranked[:limit]
+    return _once_each(ranked)[:limit]
+
+
+def _once_each(disagreements: list[Disagreement]) -> list[Disagreement]:
+    """Each disagreement once: a figure a document states twice (in its text and again in a
+    closing Q&A) joins the same rival in two groups."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for disagreement in disagreements:
+        key = tuple(
+            (f.value, tuple(sorted({c.document_id for c in f.citations})))
+            for f in disagreement.figures
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(disagreement)
+    return kept
+
+
+def _voiced(statement: Statement, language: str) -> list[_Mention]:
+    """The statement's figures; where it gives one measure from two or more named sources, each
+    figure speaks for its own source."""
+    found = measures(statement.text, language)
+    sources: dict[tuple[object, ...], set[str]] = {}
+    for measure in found:
+        sources.setdefault(_kind(measure), set()).add(measure.source)
+    return [
+        _Mention(m, statement, m.source if len(sources[_kind(m)] - {""}) > 1 else "") for m in found
+    ]
 
 
 def document_statements(
@@ -102,10 +155,10 @@ def _single_valued(mentions: list[_Mention]) -> list[_Mention]:
     """Leave out measures some document gives several figures for, whatever their place and
     time ("60 km northwest of Curicó", "34 km northwest of Talca": two aftershocks): such a
     measure recurs in the story and has no one value for sources to disagree on."""
-    values: dict[tuple[object, ...], dict[str, set[str]]] = {}
+    values: dict[tuple[object, ...], dict[tuple[str, str], set[str]]] = {}
     for mention in mentions:
-        by_document = values.setdefault(_kind(mention.measure), {})
-        by_document.setdefault(mention.document_id, set()).add(mention.key)
+        by_speaker = values.setdefault(_kind(mention.measure), {})
+        by_speaker.setdefault(mention.speaker, set()).add(mention.key)
     recurring = {kind for kind, docs in values.items() if any(len(v) > 1 for v in docs.values())}
     return [m for m in mentions if _kind(m.measure) not in recurring]
 
@@ -114,8 +167,10 @@ def _kind(measure: Measure) -> tuple[object, ...]:
     return (measure.noun, measure.verbs, measure.unit)
 
 
-def _comparable(mentions: list[_Mention], encode: Encode) -> np.ndarray:
-    """Which pairs of mentions state the same measure of the same event in different documents."""
+def _comparable(
+    mentions: list[_Mention], encode: Encode, dates: Mapping[str, date | None]
+) -> np.ndarray:
+    """Which pairs of mentions state the same measure of the same event from different sources."""
     texts = list(dict.fromkeys(m.statement.text for m in mentions))
     nouns = list(dict.fromkeys(m.measure.noun_words for m in mentions))
     vectors = encode(texts + nouns)
@@ -131,11 +186,12 @@ def _comparable(mentions: list[_Mention], encode: Encode) -> np.ndarray:
         for j in range(i + 1, size):
             b = mentions[j]
             same_frame[i, j] = same_frame[j, i] = (
-                a.document_id != b.document_id
+                a.speaker != b.speaker
                 and a.measure.verbs == b.measure.verbs
                 and a.measure.scope == b.measure.scope
                 and a.measure.unit == b.measure.unit
                 and _same_place(a.measure, b.measure)
+                and _same_day(a, b, dates)
                 and _same_noun(a.measure, b.measure, bool(same_noun[i, j]))
             )
     return same_frame & same_event
@@ -171,6 +227,37 @@ def _interval(measure: Measure) -> tuple[float, float]:
     return min(values), max(values)
 
 
+def _contradicts(figures: list[Measure], language: str) -> bool:
+    """Whether two of the figures cannot both be true: their bounds (a range is its interval, a
+    hedge like "at least" or "up to" leaves one end open) do not meet."""
+    table = tables(language)
+    bounds = [_bounds(measure, table) for measure in figures]
+    return any(
+        a_high < b_low or b_high < a_low
+        for at, (a_low, a_high) in enumerate(bounds)
+        for b_low, b_high in bounds[at + 1 :]
+    )
+
+
+def _bounds(measure: Measure, table: LanguageTables | None) -> tuple[float, float]:
+    low, high = _interval(measure)
+    qualifier = measure.qualifier.casefold()
+    if table is not None and qualifier in table.at_least:
+        return low, math.inf
+    if table is not None and qualifier in table.at_most:
+        return 0.0, high
+    return low, high
+
+
+def _same_day(a: _Mention, b: _Mention, dates: Mapping[str, date | None]) -> bool:
+    """Counts that no time expression scopes are counts of their reports' days: compared only
+    when the two documents are of one day, or one is undated."""
+    if a.measure.scope or b.measure.scope:
+        return True  # the scopes were compared: "in December" is "in December" whenever said
+    day_a, day_b = dates.get(a.document_id), dates.get(b.document_id)
+    return day_a is None or day_b is None or day_a == day_b
+
+
 def _same_place(a: Measure, b: Measure) -> bool:
     """Named places that overlap ("Kursk", "Russia's Kursk Oblast"), or one left unnamed."""
     return not (a.place and b.place) or bool(a.place & b.place)
@@ -191,19 +278,30 @@ def _groups(mentions: list[_Mention], comparable: np.ndarray) -> list[list[_Ment
     return [[mentions[i] for i in cluster] for cluster in clusters]
 
 
-def _disagreement(group: list[_Mention]) -> Disagreement | None:
-    if not any(m.statement.summarised for m in group):
-        return None
-    by_document: dict[str, set[str]] = {}
+def _about_the_brief(group: list[_Mention], shown: set[tuple[frozenset[str], str]]) -> bool:
+    """Whether the figures count what the brief's sentences count: a summary sentence is among
+    them, or one counts the same thing done the same way ("Some 300 North Korean soldiers were
+    killed" makes "nearly 3,000 soldiers killed or injured, while Seoul put the figure at 1,000"
+    worth showing, though no summary holds it)."""
+    return any(
+        m.statement.summarised or any((m.measure.noun, verb) in shown for verb in m.measure.verbs)
+        for m in group
+    )
+
+
+def _disagreement(group: list[_Mention], language: str) -> Disagreement | None:
+    by_speaker: dict[tuple[str, str], set[str]] = {}
     for mention in group:
-        by_document.setdefault(mention.document_id, set()).add(mention.key)
-    if any(len(keys) > 1 for keys in by_document.values()):
+        by_speaker.setdefault(mention.speaker, set()).add(mention.key)
+    if any(len(keys) > 1 for keys in by_speaker.values()):
         return None  # one source, several figures: the measure names no single quantity
     by_figure: dict[str, list[_Mention]] = {}
     for mention in sorted(group, key=lambda m: m.statement.doc_order):
         by_figure.setdefault(mention.key, []).append(mention)
     if len(by_figure) < 2:
         return None  # the same figure everywhere is agreement
+    if not _contradicts([mentions[0].measure for mentions in by_figure.values()], language):
+        return None  # "10,000-12,000" and "12,000", "at least 60" and "65": both can be true
     claims = [_claim(mentions) for mentions in by_figure.values()]
     return Disagreement(group[0].measure.about, claims, unit=group[0].measure.unit)
 

@@ -2,8 +2,9 @@
 
 A sentence passes when
 
-- every number in it (dates included) is a number of some cited passage;
-- every name in it (a capitalised word after the first) is a word of some cited passage;
+- its cited passages, read together, carry it as a corroborating source must (`backing.py`: every
+  number, ordinal and name of it, a name compared by what it names, and no other figure for one
+  of its counts): quoted and generated sentences are held to the one test;
 - it does not negate what its evidence asserts, or assert what its evidence negates;
 - its meaning is supported: the embedding cosine between the sentence and its best cited passage
   reaches `min_support` (0.6 by default: MiniLM puts paraphrases at 0.7-0.95 and sentences on the
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.pipeline.merge.assertions import names, negated, numbers, words
+from service.pipeline.merge.backing import unbacked
 from service.pipeline.types import Citation, Document, Encode
 
 MIN_SUPPORT = 0.6
@@ -65,7 +67,10 @@ def check_sentence(
     """Judge `text` (embedded as `vector`) against the `passages` it cites."""
     if not passages:
         return Verdict(0.0, ("no evidence cited",))
-    problems = unbacked_facts(text, passages)
+    problems = [
+        f"{problem} is not carried by the evidence"
+        for problem in unbacked(text, " ".join(passages), language)
+    ]
     if any(negated(p, language) != negated(text, language) for p in passages[:1]):
         problems.append("negation differs from the evidence")
     support = _support(text, vector, passages, encode)

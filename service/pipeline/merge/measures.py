@@ -21,7 +21,7 @@ languages without these tables give no measures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import cast
 
@@ -63,6 +63,12 @@ class LanguageTables:
     percent_words: tuple[str, ...]
     reporting_verbs: frozenset[str]  # "said": who states the figure comes before or after
     attribution_markers: tuple[str, ...]  # "according to X"
+    # hedges that make a figure a bound: "at least 60" allows 65, "up to 10" allows 8
+    at_least: frozenset[str] = frozenset()
+    at_most: frozenset[str] = frozenset()
+    # a figure that restates the measure of the one before it, given by someone else: "...while
+    # Seoul put the figure at 1,000"; the pattern ends where the figure (and its hedge) begins
+    restating: re.Pattern[str] | None = None
 
 
 def _hedges(text: str) -> tuple[str, ...]:
@@ -97,6 +103,15 @@ TABLES: dict[str, LanguageTables] = {
             "put puts counted citing"
         ),
         attribution_markers=("according to", "per", "citing"),
+        at_least=frozenset(["more than", "over", "at least", "just over", "well over"]),
+        at_most=frozenset(
+            ["up to", "fewer than", "less than", "under", "just under", "as many as"]
+        ),
+        restating=re.compile(
+            r"\b(?:put|puts|putting|placed|places|estimated|estimates|set|sets)\s+"
+            r"(?:the|that|this|its|their)\s+(?:figure|number|toll|total|count|tally)\s+at\s*$",
+            re.IGNORECASE,
+        ),
     ),
     "fr": LanguageTables(
         language="fr",
@@ -126,6 +141,8 @@ TABLES: dict[str, LanguageTables] = {
             "rapporté rapporte confirmé confirme précisé précise selon"
         ),
         attribution_markers=("selon", "d'après", "citant"),
+        at_least=frozenset(["plus de", "plus d'", "au moins", "pas moins de"]),
+        at_most=frozenset(["moins de", "moins d'", "jusqu'à"]),
     ),
 }
 
@@ -159,14 +176,32 @@ def measures(text: str, language: str) -> tuple[Measure, ...]:
     table = tables(language)
     if table is None:
         return ()
-    found = []
+    found: list[Measure] = []
     for figure in figures(text):
         if _is_not_a_count(text, figure, table):
             continue
         measure = _measure(text, figure, table)
+        if measure is None and found:
+            measure = _restated(text, figure, found[-1], table)
         if measure is not None:
             found.append(measure)
     return tuple(found)
+
+
+def _restated(
+    text: str, figure: Figure, previous: Measure, table: LanguageTables
+) -> Measure | None:
+    """The measure of the figure before, given anew by whoever "put the figure at" this one:
+    "Zelensky said nearly 3,000 soldiers had been killed or injured, while Seoul put the figure
+    at 1,000" (Seoul's 1,000 counts soldiers killed or injured too)."""
+    if table.restating is None:
+        return None
+    qualifier, before = _qualifier(text[: figure.start], table)
+    match = table.restating.search(before)
+    if match is None:
+        return None
+    source = _subject(before[: match.start()], _stop_words(table))
+    return replace(previous, figure=figure, qualifier=qualifier.casefold(), source=source)
 
 
 def _is_not_a_count(text: str, figure: Figure, table: LanguageTables) -> bool:
@@ -350,7 +385,17 @@ def _scope(text: str, table: LanguageTables) -> tuple[frozenset[str], str]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    return stems, ", ".join(text[start:end] for start, end in merged)
+    return stems, ", ".join(_unopened(text, start, end, table) for start, end in merged)
+
+
+def _unopened(text: str, start: int, end: int, table: LanguageTables) -> str:
+    """The phrase as written, less the capital of a sentence's first word ("In December" shown
+    after a figure reads "in December"); a name keeps its capital."""
+    phrase = text[start:end]
+    first = phrase.split(maxsplit=1)[0].casefold() if phrase.strip() else ""
+    if start == 0 and first in (_stop_words(table) | table.time_modifiers):
+        return phrase[:1].lower() + phrase[1:]
+    return phrase
 
 
 def _source(text: str, figure: Figure, table: LanguageTables) -> str:

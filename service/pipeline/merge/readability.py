@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 
 from service.pipeline.merge.assertions import word_set
+from service.pipeline.merge.concepts import stem, stop_words
+from service.pipeline.merge.measures import tables
 
 _OPENING = "\"'“‘«„(["
 _CONTINUING = ",;:،؛、，；："  # a sentence that opens with one of these was cut from a longer one
@@ -73,6 +75,14 @@ _COUNTED_BACK: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# Demonstrative determiners that, anywhere in a sentence, point to a thing named before it
+# ("...deploying a 'significant number' of these troops"): the noun after one leans back unless
+# the sentence itself names it earlier. "This" before a time word is deictic ("this week").
+_DEMONSTRATIVES: dict[str, frozenset[str]] = {
+    "en": word_set("these this"),
+    "fr": word_set("ces cette cet"),
+}
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _OPENING_QUOTES = '"“„«‘`'
 _QUOTES = re.compile(r"``|''|[\"“”„«»]")
 _QUOTED = re.compile(r"(?:``|[\"“„«])(.*?)(?:''|[\"”“»]|$)", re.DOTALL)
@@ -93,7 +103,28 @@ def stands_alone(text: str, language: str) -> bool:
     first = _FIRST_WORD.match(stripped)
     if first is not None and first.group(0).casefold() in ALSO_POINTING_BACK.get(code, ()):
         return False
+    if _demonstrative_back(text, code):
+        return False
     return reads_alone(text, language)
+
+
+def _demonstrative_back(text: str, code: str) -> bool:
+    """A demonstrative before a noun the sentence has not named: "...of these troops"."""
+    demonstratives = _DEMONSTRATIVES.get(code)
+    if not demonstratives:
+        return False
+    table = tables(code)
+    time_words = (table.time_words | table.months) if table else frozenset()
+    stop = stop_words(code)
+    words = [w.casefold() for w in _WORD.findall(text)]
+    for at, word in enumerate(words[:-1]):
+        noun = words[at + 1]
+        if word not in demonstratives or noun in stop or noun in time_words:
+            continue
+        named = {stem(earlier, code) for earlier in words[:at]}
+        if stem(noun, code) not in named:
+            return True
+    return False
 
 
 def reads_alone(text: str, language: str) -> bool:

@@ -152,7 +152,9 @@ def merge_summaries(
         notes=[
             f"{s.document_id}: not summarised ({s.facts.error})" for s in summaries if s.facts.error
         ],
-        disagreements=find_disagreements(statements, encode, language),
+        disagreements=find_disagreements(
+            statements, encode, language, dates={d.id: document_date(d) for d in documents}
+        ),
         dropped=dropped,
     )
 

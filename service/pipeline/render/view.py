@@ -130,8 +130,14 @@ def brief_view(
     """The view of a brief's JSON; `titles` maps document IDs to their titles, where known."""
     numbering = _Numbering()
     found = [s for s in brief.get("stories") or [] if isinstance(s, Mapping)]
-    stories = [_story(story, numbering) for story in found] if len(found) > 1 else []
-    sentences = _sentences(brief.get("sentences") or [], numbering)
+    # Where any sentence of the brief is dated, one without a date says so, as a sentence of an
+    # undated report with a relative time ("on Saturday") already does: a sentence with no label
+    # beside dated ones would read as dated like the one before it.
+    shown = [*(brief.get("sentences") or []), *(s for t in found for s in t.get("sentences") or [])]
+    dated = any(isinstance(s, Mapping) and isinstance(s.get("when"), Mapping) for s in shown)
+    undated = UNDATED if dated else None
+    stories = [_story(story, numbering, undated) for story in found] if len(found) > 1 else []
+    sentences = _sentences(brief.get("sentences") or [], numbering, undated)
     disagreements = _disagreements(brief.get("disagreements") or [], numbering)
     for document_id in brief.get("documents") or []:
         numbering.numbers.setdefault(str(document_id), len(numbering.numbers) + 1)
@@ -154,6 +160,9 @@ def brief_view(
         facts=[f for f in brief.get("document_facts") or [] if isinstance(f, Mapping)],
         stories=stories,
     )
+
+
+UNDATED = "date unknown"  # the label `when_label` gives an undated relative time
 
 
 def date_label(when: Any) -> str | None:
@@ -181,7 +190,9 @@ def subject_label(disagreement: Mapping[str, Any]) -> str:
     return f"{about} ({unit})" if unit else about
 
 
-def _sentences(items: Iterable[Any], numbering: _Numbering) -> list[SentenceView]:
+def _sentences(
+    items: Iterable[Any], numbering: _Numbering, undated: str | None = None
+) -> list[SentenceView]:
     return [
         SentenceView(
             text=str(s.get("text", "")),
@@ -190,7 +201,7 @@ def _sentences(items: Iterable[Any], numbering: _Numbering) -> list[SentenceView
             support=_number(s.get("support")),
             flagged=s.get("supported") is False,
             problems=[str(p) for p in s.get("problems") or []],
-            when=date_label(s.get("when")),
+            when=date_label(s.get("when")) or undated,
             expression=_expression(s.get("when")),
         )
         for s in items
@@ -207,7 +218,7 @@ def _disagreements(items: Iterable[Any], numbering: _Numbering) -> list[Disagree
     return [view for item in items if (view := _disagreement(item, numbering)) is not None]
 
 
-def _story(story: Mapping[str, Any], numbering: _Numbering) -> StoryView:
+def _story(story: Mapping[str, Any], numbering: _Numbering, undated: str | None) -> StoryView:
     headline = story.get("headline") if isinstance(story.get("headline"), Mapping) else None
     count = len(story.get("documents") or [])
     dates = [d for d in dict.fromkeys((story.get("first_published"), story.get("last_published")))]
@@ -217,7 +228,7 @@ def _story(story: Mapping[str, Any], numbering: _Numbering) -> StoryView:
         headline=str(headline.get("text", "")) if headline else f"Story {story.get('id', '')}",
         markers=numbering.markers([headline["citation"]]) if headline else [],
         line=f"{count} source{'s' if count != 1 else ''}" + (f", {when}" if when else ""),
-        sentences=_sentences(story.get("sentences") or [], numbering),
+        sentences=_sentences(story.get("sentences") or [], numbering, undated),
         disagreements=_disagreements(story.get("disagreements") or [], numbering),
     )
 

@@ -53,6 +53,14 @@ def document_vectors(documents: Sequence[Document], names: bool = False) -> csr_
     return Reader(_language(documents), names).vectors([(d.title or "", d.text) for d in documents])
 
 
+def name_vectors(documents: Sequence[Document]) -> csr_matrix:
+    """Unit rows of each document's names alone (its capitalised words, weighed as words are):
+    who and where, which tell apart two events that share their theme (`actors.py`). A document
+    without names is a row of zeros."""
+    reader = Reader(_language(documents), names=True, only_names=True)
+    return reader.vectors([(d.title or "", d.text) for d in documents])
+
+
 def halves_cosines(documents: Sequence[Document], names: bool = False) -> np.ndarray:
     """The cosine of each document's first half (with its title) and second half, for those
     whose halves each hold `MIN_HALF_WORDS` content words: what one story scores in this
@@ -81,9 +89,10 @@ def _language(documents: Sequence[Document]) -> str:
 class Reader:
     """Reads texts of one language into story vectors, each distinct white-space piece once."""
 
-    def __init__(self, language: str, names: bool = False) -> None:
+    def __init__(self, language: str, names: bool = False, only_names: bool = False) -> None:
         self.language = language_code(language)
         self.names = names
+        self.only_names = only_names
         self.pieces: dict[str, int] = {}
         self.content: list[int] = []  # per piece, its content words
         self.rows: list[int] = []  # piece -> (feature column, frequency), as parallel lists
@@ -216,6 +225,8 @@ class Reader:
             for word in _WORD.findall(piece):
                 found = _features(word, self.language, self.names)
                 words += bool(found)
+                if self.only_names:
+                    found = found[1:]
                 for column, frequency in found:
                     self.rows.append(at)
                     self.columns.append(column)

@@ -19,7 +19,8 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix
 
 from service.pipeline.merge.concepts import language_code
-from service.pipeline.stories.features import document_vectors, halves_cosines
+from service.pipeline.stories.actors import SPLIT_RATIO, split_by_actors
+from service.pipeline.stories.features import document_vectors, halves_cosines, name_vectors
 from service.pipeline.types import Document
 
 # Of what two halves of one document share; chosen leaving one language out (README, "Stories").
@@ -40,7 +41,7 @@ class StoryGroup:
 
 
 def group_stories(
-    documents: Sequence[Document], share: float = SAME_STORY_SHARE
+    documents: Sequence[Document], share: float = SAME_STORY_SHARE, split: float = SPLIT_RATIO
 ) -> list[StoryGroup]:
     """Stories of `documents`, the largest first, then in the order of their first document."""
     partitions: dict[str, list[int]] = {}
@@ -51,8 +52,10 @@ def group_stories(
         if len(indices) == 1:
             groups.append(StoryGroup(indices, indices[0]))
             continue
-        vectors, threshold = story_space([documents[i] for i in indices], share)
-        for members, centre in cluster(vectors, threshold):
+        picked = [documents[i] for i in indices]
+        vectors, threshold = story_space(picked, share)
+        names = name_vectors(picked) if split > 0 else None
+        for members, centre in stories_apart(vectors, names, threshold, split):
             groups.append(StoryGroup([indices[m] for m in members], indices[centre]))
     groups.sort(key=lambda g: (-len(g.members), g.members[0]))
     return groups
@@ -90,6 +93,27 @@ def cluster(vectors: csr_matrix, threshold: float) -> list[tuple[list[int], int]
         rows = vectors[members]
         closeness = rows @ np.asarray(rows.sum(axis=0)).ravel()
         found.append(([int(m) for m in members], int(members[int(np.argmax(closeness))])))
+    return found
+
+
+def stories_apart(
+    vectors: csr_matrix, names: csr_matrix | None, threshold: float, split: float = SPLIT_RATIO
+) -> list[tuple[list[int], int]]:
+    """`cluster`'s stories, each split where its halves name different actors and places
+    (`actors.py`; not when `names` is None), each with its centre."""
+    clusters = cluster(vectors, threshold)
+    if names is None or split <= 0:
+        return clusters
+    found = []
+    for members, centre in clusters:
+        parts = split_by_actors(vectors, names, members, split)
+        if len(parts) == 1:
+            found.append((members, centre))
+            continue
+        for part in parts:
+            rows = vectors[part]
+            closeness = rows @ np.asarray(rows.sum(axis=0)).ravel()
+            found.append((part, part[int(np.argmax(closeness))]))
     return found
 
 

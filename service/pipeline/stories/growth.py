@@ -23,12 +23,14 @@ import numpy as np
 from scipy.sparse import csr_matrix, vstack
 
 from service.pipeline.merge.concepts import language_code
-from service.pipeline.stories.features import DIMENSIONS, Reader, document_vectors
+from service.pipeline.stories.actors import SPLIT_RATIO
+from service.pipeline.stories.features import DIMENSIONS, Reader, document_vectors, name_vectors
 from service.pipeline.stories.finding import (
     BLOCK,
     SAME_STORY_SHARE,
     StoryGroup,
     cluster,
+    stories_apart,
     story_threshold,
 )
 from service.pipeline.types import Document
@@ -65,7 +67,8 @@ def found_stories(documents: Sequence[Document], share: float = SAME_STORY_SHARE
         ledger.languages[language] = stories
         vectors = _read(stories, picked, language)
         labels = np.full(len(picked), -1, dtype=np.int64)
-        for label, (members, _) in enumerate(cluster(vectors, threshold)):
+        names = name_vectors(picked) if SPLIT_RATIO > 0 else None
+        for label, (members, _) in enumerate(stories_apart(vectors, names, threshold)):
             labels[members] = label
         _found(ledger, stories, picked, vectors, labels)
     return ledger
