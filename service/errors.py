@@ -1,21 +1,5 @@
 """Every error the service reports, as one exception hierarchy.
-
-Each class carries its HTTP status and a stable machine-readable `code`; one Flask handler renders
-any of them as the one JSON error shape::
-
-    {"error": {"status": 400, "code": "invalid_field", "message": "...",
-               "field": "documents[0].text"}}
-
-`field` names the offending part of the request (a JSON path such as `documents[2].text`, or a query
-parameter such as `wait`) and is null when no single field is to blame. Some errors add `details`
-(for example the unknown IDs of a brief request). Nothing here imports Flask: the store, the ingest
-code and the jobs raise these too, so the CLI reports the same codes.
-
-Status conventions: 400 means the request is malformed whatever the store holds (bad JSON, wrong
-types, unknown fields, out-of-range values), and nothing the schema of `/openapi.json` allows is
-refused with it; 404 and 409 mean a well-formed request that the store's current content cannot
-satisfy (404: it names documents that do not exist; 409: it would overwrite a different document,
-or a brief selects no document).
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/errors.py`) says how and why.
 """
 
 from __future__ import annotations

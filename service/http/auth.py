@@ -1,13 +1,5 @@
 """Who may call the API: API keys, and loopback clients only while no key exists.
-
-With at least one active key, every request outside the public probes and documents
-(`PUBLIC_ENDPOINTS`) needs `Authorization: Bearer <key>`, or a browser's sign-in cookie for a key
-(`service.http.sessions`: the web page's way in): 401 without either or with a wrong or revoked
-key, 403 when a read-only key asks to change something, and 403 `csrf_failed` when a change
-authenticated by the cookie lacks the page's CSRF token. The web page turns its 401 into a
-redirect to `/sign-in`. With no key (the embedded default), the service answers only clients on
-its own machine, judged by the socket's address (REMOTE_ADDR, never a header a client could
-forge), and says so at startup: 403 for any other.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/http/auth.py`) says how and why.
 """
 
 from __future__ import annotations

@@ -1,21 +1,7 @@
 """Copies of one story: a text republished with different furniture, a new headline or a paragraph
 cut (an agency's wire copy on several sites), found at ingest so that briefs count it once.
-
-Two signals, each from a library made for it:
-
-- the same canonical URL (courlan's `normalize_url`: scheme and host case, default ports, tracking
-  parameters and fragments dropped), the same page fetched twice;
-- near-duplicate text: MinHash signatures of the documents' word shingles (`SHINGLE_WORDS` words,
-  lower-cased `\\w+` tokens); datasketch's LSH index at `THRESHOLD` proposes candidates, and a
-  candidate is an original only where the signatures' estimated Jaccard similarity is at least
-  `THRESHOLD` (LSH alone lets pairs well below it through by chance).
-
-The store keeps each original's signature and its LSH bands (`document_bands`), so a new text is
-compared only with the originals that share a band or a canonical URL with it.
-
-A copy records its original (`copy_of`): the earliest document of the copies (one stored before,
-else the first of the batch). `python -m bench copies` measures precision and recall on copies it
-makes of MultiLing's articles and on the real, distinct articles of each MultiLing cluster.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/ingest/copies.py`) says how and
+why.
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
 """Hand queued brief jobs to Celery (`SUMMARY_JOB_BACKEND=celery`).
-
-`CeleryDispatcher` is the service's background thread for this back end (see
-`service.jobs.worker`): where the embedded worker runs jobs, it sends them. Each
-job is marked as dispatched in the store before its `briefs.start` task is sent, so that of several
-service processes only one sends it; a job still queued long after it was sent (the broker lost the
-message) is sent again, and the claim in the store keeps a duplicate from running it twice.
-
-It also watches the leases of running jobs' tasks (`service.jobs.leases`): a task whose worker
-vanished is sent again as soon as its lease expires, and a job whose task kept losing its workers
-fails with the reason. A duplicate delivery finds the task done or held, and does nothing.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/jobs/dispatch.py`) says how and
+why.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
 """`JobMetrics`: the job observer of the service's processes, gunicorn's and Celery's alike.
-
-- The request ID of the request that queued a job travels with the job (in its `request`, which
-  `GET /v1/briefs/<id>` shows), and every step of the job logs with it and the job's ID.
-- Stage durations, job durations, summary-cache hits and misses, truncated documents,
-  sentences dropped by the faithfulness check, and work lost with its worker and sent again
-  become Prometheus metrics (`metrics`).
-
-Durations are read from the job's own timestamps in the store (claimed, stage began, finished),
-so a stage is timed by whichever process ends it, even when another process began it.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/observability/jobs.py`) says how
+and why.
 """
 
 from __future__ import annotations

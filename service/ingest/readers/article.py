@@ -1,18 +1,6 @@
 """An article page's text and metadata, read with trafilatura (dates with htmldate).
-
-trafilatura keeps the article's body and drops the page's furniture (navigation, cookie banners,
-related links, footers, comments); it reads the page's title, author, site name, canonical URL
-(`<link rel=canonical>`, `og:url`) and, through htmldate, its publication date
-(`article:published_time`, JSON-LD, the URL, ...). `favor_precision` is its setting for "the
-article, not what surrounds it": on the dev half of `../shared/data/article-extraction/` it scores
-F1 0.976 against 0.965 without it and 0.966 with `favor_recall` (`python -m bench pages`).
-
-The pipeline's cleaner then reads this text with its rules for an extractor's text
-(`Document.extracted`): the page's headline and standfirst that trafilatura keeps over the article
-go, and nothing else; its rules for plain text would cut the article's own headings, lists and
-tables (the bench prints what each rule adds or removes). A page whose text the cleaner would keep
-none of, as prose, is refused: trafilatura falls back to any text it finds, and a page of menus and
-footers would otherwise be stored as a document reading "Home".
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/ingest/readers/article.py`) says
+how and why.
 """
 
 from __future__ import annotations

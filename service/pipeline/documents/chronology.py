@@ -1,19 +1,6 @@
 """When a document was written: the date every relative expression in it is read against.
-
-A document's date comes, in this order, from
-1. its `published` field, as the client sent it;
-2. its page's own metadata (`<meta property="article:published_time">` and the like), where the
-   document came from an HTML page: `page_date`, given by whoever read the page (issue 25 reads
-   them; the command line and the API pass None until then);
-3. a dateline in the first lines of its text: a full date ("2005/01/08 Tsunami aid...",
-   "Saturday, January 8, 2005", "Samedi 8 janvier 2005", "08/01/2005" in the language's own day
-   and month order), read by dateparser (`dateparser.search.search_dates`, which knows the
-   month and weekday names and date orders of some 200 locales), or an agency dateline with a day
-   and month only ("Dec 16 (Reuters) -", "MOSCOW, Oct. 12 (AP) -") whose year the URL gives;
-4. a date in its URL: `/2024/12/27/`, `/2024-12-27-`, `/20241227/` in the path.
-
-Where it came from is recorded with it (`DocumentDate.source`). Ingest dates each document once
-and stores the date and its source; the pipeline reads them back (`types.Document.dated`).
+DEVELOPERS.md ("Design notes of the pipeline and ingest",
+`service/pipeline/documents/chronology.py`) says how and why.
 """
 
 from __future__ import annotations

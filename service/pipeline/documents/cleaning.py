@@ -1,32 +1,6 @@
 """Keep the article, drop the page around it: scraped noise that must never reach a brief.
-
-The text is judged block by block (a line, or a whole paragraph when its lines are hard-wrapped), by
-the form of the block, never by lists of known noise strings, because every site words its noise
-differently. A block is body text when it is built of sentences; it goes when it is:
-
-- without letters (separators, dates, "×");
-- a repeat of an earlier block (titles printed two or three times);
-- a line of lower-case keywords;
-- a lone question (FAQ prompts, teasers, "What do you think?");
-- without sentence-final punctuation: headings, bylines, navigation, links to other stories,
-  "PREV"/"NEXT" lines, reading times. Long prose (with commas or several sentences) that lost its
-  last full stop stays;
-- a reader appeal: a block where at least half the sentences, outside quotation marks, speak to the
-  reader ("you", "your") or call for action ("Subscribe to...", "Become a patron!"). A closing run
-  of such sentences is cut from the end of an otherwise real paragraph instead;
-- a caption: several fragments, none over CAPTION_MAX_WORDS words, or a credit as short ("Image:
-  Diego Grez."), and the short line just above such a credit, in the same paragraph ("Russell
-  Square after the bombings.").
-
-A label such as "Q: " or "A: " is cut from the start of a block. A headline written as a sentence
-(with a full stop) is kept: nothing in its form tells it from a one-sentence paragraph, and it
-states the article's main claim in the outlet's words.
-
-An article extractor's text (`Document.extracted`: trafilatura's, from a page or a feed entry) is
-already the article, with its own headings, lists, tables and questions, which these rules would
-cut as if they were furniture (`python -m bench pages` prints what each rule removes). What the
-extractor lets through at the top is the page's headline over the article, and the standfirst
-under it: only those go (`_clean_extracted`).
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/documents/cleaning.py`)
+says how and why.
 """
 
 from __future__ import annotations

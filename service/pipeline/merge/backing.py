@@ -1,30 +1,6 @@
 """Whether a cited passage carries a sentence: states its facts, and none that conflicts.
-
-A brief sentence cites the passage it was quoted (or generated) from, and other documents that
-state the same fact (`grouping.py` members, `corroboration.py`). A reader who opens any cited
-passage must find the sentence's facts there, so a passage backs a sentence only when
-
-- every number of the sentence is a number of the passage ("1,000" backs "1000");
-- every name of the sentence is named in the passage, compared by what it names: a name is a run
-  of capitalised words ("Baltasar Garzon", "the Red Cross"), present when any of its words other
-  than function words is a word of the passage ("Mahathir" backs "Mahathir Mohamad"; a possessive
-  or an elided article is not part of the name: "Russia's", "d'Ukraine"), or begins one or is
-  begun by one (a demonym names its place: "Iranian" backs "Iran");
-- the passage gives no other figure for a count the sentence states (`measures.py`: the same
-  counted thing, unit and time scope, figures that do not overlap: "45 people were killed" does
-  not back "60 people were killed", even where 60 counts something else in it);
-- an ordinal is a number too, whatever its suffix ("13th", "13e", "13eme" compare equal): "la
-  15eme étape" does not back "la 13eme étape";
-- names that name one thing are one name: "GMT" backs "UTC" (`ALIASES`).
-
-Corroboration asks one thing more of a passage another document holds: that it states the
-sentence's claim, not only its names and numbers (`claim_share`): "Profiles of the suspects in the
-July 7, 2005 bombings in London have been released" is not backed by a passage about the
-bombings, which holds every name and number of it and none of "profiles", "suspects", "released".
-
-A place or a date the passage gives instead of the sentence's is a missing name or number, so it
-fails the first two tests ("flown to Geneva" does not back "flown to Moscow Saturday").
-Scripts without letter case have no names: there numbers and counts are compared.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/backing.py`) says
+how and why.
 """
 
 from __future__ import annotations

@@ -1,17 +1,7 @@
 """Whether two sentences state one claim, however worded: the same count of the same thing about
 the same people or places.
-
-Two sentences state one claim when a count of one (`measures.py`: a counted noun, its unit and
-time scope) is restated by the other with a figure that overlaps it ("more than 10,000 troops"
-sent, "approximately 10,000-12,000 troops" deployed; "60 people died", "left 60 people dead"),
-counted nouns sharing a word and time scopes agreeing or one unsaid, and they name the same
-people or places, or one of them names none ("the fire killed 60 people" and "Police said 60
-people died in the blaze in Lagos"). Languages without measure tables (`measures.TABLES`: English
-and French) have no claims to compare: a figure and the word after it, compared as written, took
-different counts for one in Arabic (ROUGE-2 at 100 words 17.30 -> 15.72 on MultiLing).
-
-The merge lets at most one sentence of such a pair into a brief (an exclusion in the solver), and
-the rouge bench counts such pairs in every system's output: the brief's is 0 by construction.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/claims.py`) says
+how and why.
 """
 
 from __future__ import annotations

@@ -1,19 +1,6 @@
 """Find sources that give different figures for the same measure of the same event.
-
-Each figure in a sentence is read into a `Measure` (`measures.py`): the counted noun and the verb
-attached to it ("troops deployed", "soldiers killed or wounded"), the time expressions of its clause
-(its scope: "over the weekend", "in December", none), its unit, its qualifier and who states it.
-Two figures are comparable when they come from different sources (documents, or sources one
-document names: "..., while Seoul put the figure at 1,000") and have the same verb, scope
-and unit, the same counted noun (or one the embeddings take for the same: "troops", "soldiers"),
-and sentences close enough to be about the same event. Comparable figures are grouped by star
-clustering; a group is a disagreement when two or more documents give two or more different
-figures for it. A group in which one document gives several figures is dropped: its measure does
-not name one quantity (the distances of several aftershocks), and reporting it would be wrong.
-
-Mentions come from every summary sentence and from the content sentences of the documents the
-brief cites (the `MAX_SCANNED_DOCUMENTS` most cited), so that a figure a summary left out can
-still contradict one the brief states.
+DEVELOPERS.md ("Design notes of the pipeline and ingest",
+`service/pipeline/merge/disagreements.py`) says how and why.
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
 """Check a brief sentence against the evidence it cites, before anyone reads it.
-
-A sentence passes when
-
-- its cited passages, read together, carry it as a corroborating source must (`backing.py`: every
-  number, ordinal and name of it, a name compared by what it names, and no other figure for one
-  of its counts): quoted and generated sentences are held to the one test;
-- it does not negate what its evidence asserts, or assert what its evidence negates;
-- its meaning is supported: the embedding cosine between the sentence and its best cited passage
-  reaches `min_support` (0.6 by default: MiniLM puts paraphrases at 0.7-0.95 and sentences on the
-  same topic that say something else at 0.3-0.6).
-
-Quoted sentences (the extractive summariser's) are their own evidence and pass by construction.
-The check matters for generated sentences, which may invent a figure, a name or a "not".
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/faithfulness.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,23 +1,6 @@
 """Group summary sentences from different documents that state the same fact.
-
-One clustering method, star (leader) clustering over a sparse similarity graph:
-
-1. Edges: pairs of sentences from different documents whose embeddings have cosine >=
-   `SAME_FACT_COSINE`, or >= `RELATED_COSINE` with a word overlap >= `RELATED_WORD_OVERLAP`
-   (found by `neighbours.similar_pairs`, never by comparing all pairs).
-2. Each sentence's *support* is the number of other documents it has an edge to.
-3. Sentences are taken by support, then importance; an ungrouped one becomes the leader of a new
-   group and takes, closest first, its ungrouped neighbours, one per document. A neighbour joins
-   only if it carries every figure of the leader: "10,000-12,000 troops" and "12,000 troops" are
-   not the same fact (the disagreement finder reports them instead).
-
-Every member is similar to its leader itself, so groups never drift by chaining.
-
-Sentences are compared by their embeddings in the languages the embedding model was trained on
-(`EMBEDDED_LANGUAGES`: all-MiniLM-L6-v2 knows English). Elsewhere its cosines say little: two
-unrelated Hindi sentences score 0.73 on average, Greek 0.65, Arabic 0.62, against 0.21 in English,
-so every sentence would look like every other. There a sentence is its words instead
-(`LexicalEncoder`: TF-IDF over Unicode words, hashed to a fixed width), the vectors of LexRank.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/grouping.py`)
+says how and why.
 """
 
 from __future__ import annotations

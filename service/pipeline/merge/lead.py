@@ -1,20 +1,6 @@
 """Which sentences may open a story: news leads.
-
-A story opens with its main development. A news article states its own in its first sentence
-(the lead paragraph: the reason the "lead" baseline is hard to beat), so a sentence may open a
-story when it opens one of the story's documents: the first sentence of its document that is not
-a headline set apart above the article (`cleaning.is_set_apart_headline`), not a quotation nor a
-question (`may_lead`), and not a plan (dated after its own document: a telethon to be held on
-Sunday is not what happened).
-
-A plan is **overtaken** (`overtaken`) where a report dated on or after its day states the same
-event (its sentence as close as `disagreements.EVENT_COSINE`, the merge's own test of one event):
-"would leave for Canterbury on Sunday" beside Monday's "left for Canterbury on Sunday" is not
-shown. A plan whose day passed with no report of it stays (the corpus does not say it happened).
-
-The selection (`summaries.py`) is given one more concept, `LEAD`, that every such sentence
-covers, weighing as much as every other concept together: a brief that has room for a lead holds
-one, and of the leads the one that, with the rest, covers most of what the corpus says.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/lead.py`) says
+how and why.
 """
 
 from __future__ import annotations

@@ -1,21 +1,6 @@
 """What a figure in a sentence measures: the thing counted, when, in what unit, and who says so.
-
-A figure is comparable with another only when both measure the same thing, so each count in a
-sentence is read into a `Measure`:
-
-- the *measure*: the counted noun that follows the figure and the verb attached to it, as stems
-  ("11,000 troops are deployed" -> {troop, deploy}; "30 killed or wounded" -> {kill, wound}); a
-  figure with no counted word after it ("put the figure at 1,000") measures nothing we can name;
-- the *scope*: the time expressions of its sentence ("over the weekend", "in the last week of
-  December"), none meaning "in total" or unspecified;
-- the *unit*: a currency sign, a percent, a multiplier ("million");
-- its *qualifier* ("more than", "nearly") and its *source* ("according to Zelensky", "a South
-  Korean lawmaker said"), shown with the figure.
-
-Clock times ("8:32:22"), dates, years, scores ("3-1"), labels ("Flight 447", "Boeing 777") are not
-counts and give no measure. The reading rests on each language's stop words (sumy's lists), Snowball
-stems and a few closed word classes (months, time nouns, hedges, reporting verbs) per language;
-languages without these tables give no measures.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/measures.py`)
+says how and why.
 """
 
 from __future__ import annotations

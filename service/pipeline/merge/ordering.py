@@ -1,22 +1,7 @@
 """A story told in time: its sentences dated (`when.py`), its lead first, then the rest in the
 order of their dates, background last.
-
-**The lead** states the story's main development: of the sentences that may lead (`lead.py`: not
-a quotation, a question, background or a plan), one that opens its document (the selection makes
-room for one, `lead.LEAD`), then the one most sources carry, then the earliest by the date of
-what it reports (the event the story is about, before what followed it), then the one that
-covers most of what the corpus says (the selection's own score). Measured against the first
-sentences of MultiLing's references (ROUGE-2 F of the lead, `bench rouge`), the earliest of
-equals did better than the latest (12.8 against 5.8 over all seven languages).
-
-**Background** is what happened well before the story was reported: a sentence whose date ends
-more than `BACKGROUND_DAYS` before its story's earliest document (a week: as far back as "last
-week" reaches, so that "yesterday" and "on Saturday" are news and "in December" in a January
-story, or "in 2004", are background).
-
-**After the lead**, the other sentences go by the date of what they report (cause before effect),
-sentences of one date in the order of their documents' dates and of their place in their
-document; background comes last, in date order too.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/ordering.py`)
+says how and why.
 """
 
 from __future__ import annotations

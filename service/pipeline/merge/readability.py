@@ -1,17 +1,6 @@
 """Whether a sentence reads on its own, out of the paragraph it was quoted from.
-
-A brief quotes sentences out of order and out of context, so a sentence that leans on the one
-before it ("They are fighting alongside the Russians.", "However, ...", "“...,” he said.", "The
-two stations...", "A third advocate...") leaves the reader guessing who or what it is about. The
-summariser demotes one that opens with a pronoun or a connective (`reads_alone`); the merge shows
-any of them (`stands_alone`) only together with the sentence it leans on (`selection.py`: a
-dependency in the solver), or not at all.
-
-The words that point back are listed for the languages we have checked (pronouns, demonstratives,
-connectives, and the openings that count on an earlier mention: "the two", "a third", "another";
-in English and French the most). Whatever the language, a sentence that starts mid-clause (lower
-case, or a comma), and one that is a quotation alone, whose speaker is named in another sentence
-("“His clothes had burned off.", a quotation whose closing mark is in a later sentence), lean too.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/readability.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,21 +1,6 @@
 """Which sentences a brief shows: a budgeted maximum-coverage problem over weighted concepts.
-
-Each candidate sentence covers some concepts (`concepts.py`); a concept's weight says how much
-the corpus is about it (how many documents state it). The brief is the set of sentences, within
-the word budget, that covers the greatest total weight, each concept counted once however many
-picked sentences carry it: two sentences that say the same thing add little more than one, so
-the choice itself avoids repetition (Gillick & Favre 2009, "A scalable global model for
-summarization"). Sentences that must not appear together (the same fact in other words, a
-near-copy) are excluded in pairs or groups. A sentence that leans on the one before it in its
-document ("The two stations...", "“...,” he said.") may be picked only with that one
-(`x_dependent <= x_predecessor`: the coherence constraint of extractive summarisers that keep a
-sentence's context, e.g. Durrett, Berg-Kirkpatrick & Klein 2016, "Learning-based single-document
-summarization with compression and anaphoricity constraints").
-
-It is solved exactly as an integer linear program with HiGHS (`scipy.optimize.milp`) under a time
-bound. A problem too large for that, or one the solver cannot finish in time, is solved by the
-cost-scaled greedy of Khuller, Moss & Naor (1999) with the best single sentence as a second
-candidate, which is within a factor (1 - 1/e)/2 of the optimum.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/selection.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,32 +1,6 @@
 """Merge per-document summaries into one brief.
-
-1. Every summary sentence is embedded once (by its words where the embedding model does not know
-   the language, see `grouping.py`).
-2. Sentences that state the same fact are grouped (`grouping.py`: star clustering over a sparse
-   cosine graph, word overlap and figures); a brief shows at most one sentence of a group, and it
-   cites every member that states each of its figures.
-3. Each sentence is trimmed of words that carry no fact (`trimming.py`), by deletion only.
-4. The brief's sentences are the set that covers the most weighted concepts within the word
-   budget, never cutting a sentence (`selection.py`): a concept is a stemmed bigram
-   (`concepts.py`), weighted by how many documents state it and how early; each counts once,
-   so a second sentence saying the same thing gains nothing. Sentences that state one fact, or
-   share half their concepts or their meaning (cosine), or restate one claim (`claims.py`: the
-   same count of the same thing about the same people or places), exclude each other. A
-   sentence that leans on the one before it (`readability.py`) is chosen only with that one
-   (`leaning.py`) and shown after it; long quotations are not candidates, nor a plan whose day
-   a later report of the corpus has reached (`lead.overtaken`). Every sentence that opens its
-   document as a news lead covers one more concept that outweighs all others (`lead.LEAD`):
-   a brief with room for a lead holds one.
-5. Each picked sentence is checked against its cited evidence (`faithfulness.py`): an
-   unsupported one is left out (and counted) and the choice made again, or kept and flagged,
-   per `on_unsupported`. Other documents that state a picked sentence's fact are cited too
-   (`corroboration.py`), each only where its passage carries the sentence (`backing.py`).
-   Of several copies of one sentence the best-formed is the candidate (`wire.py`), and wire
-   conventions are shown as print shows them (``...'' as quotation marks, "dlrs" as dollars).
-6. Each sentence is dated, and the story told in time: its lead first, then the rest by date,
-   background last (`ordering.py`).
-   A sentence that leans on the one before it is shown right after it (`leaning.py`).
-7. Sources that give different figures for the same thing are reported (`disagreements.py`).
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/summaries.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,29 +1,6 @@
 """Faithful trimming: words that carry no fact leave a quoted sentence, by deletion only.
-
-A brief has few words, and a quoted sentence often spends some on nothing a reader needs: an
-opening flourish ("In a startling development,"), a connective that points at a paragraph the
-brief does not show ("However,", "Meanwhile,"), a parenthetical aside ("(pictured)",
-"(file photo)"). Those are deleted; nothing is ever reworded, so every word left is still in the
-cited passage, in order. The only other change is the first letter of what remains, upper-cased
-when its opening was deleted, so that the sentence still starts as one. Each deletion is kept as
-a span of the stored text, so the brief can say exactly what was left out.
-
-What may be deleted is deliberately narrow:
-
-- a wire dateline opening the sentence: the place in capitals, perhaps its region or country and
-  a date, perhaps the agency in brackets, then a dash ("PHNOM PENH, Cambodia (AP) _",
-  "WASHINGTON --", "LONDON, March 3 (Reuters) -"): it labels where the copy was filed, and the
-  citation already says which article it is; a capitalised word of three letters or fewer before
-  the dash ("AP -", "BBC -", "UN -") names who says something, not where, and stays;
-- an opening connective from the language's list, with the comma after it;
-- an opening "In a(n) ...," phrase of at most five lower-case words (English): an indefinite
-  noun phrase points at nothing specific ("In a startling development,", "In an abrupt
-  about-face,"), so it carries no fact; a name or a figure keeps it;
-- a parenthetical of at most five words with no digit and no capitalised word other than its
-  first (a figure or a name in brackets is a fact: "(10,000 troops)", "(Kim Jong Un)").
-
-Anything else stays: a deletion that could change what a sentence claims (a condition, a
-concession, an attribution: "..., officials said") is not made.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/trimming.py`)
+says how and why.
 """
 
 from __future__ import annotations

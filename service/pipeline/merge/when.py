@@ -1,26 +1,7 @@
 """When what a sentence reports happened: its date (or range), the expression it was read from,
 or, where the sentence names no time, its document's date as the date it was reported.
-
-Time expressions are found and resolved by dateparser (`dateparser.search.search_dates`, then
-`DateDataParser.get_date_data` for how much time the expression spans: a day, a week, a month, a
-year), in the document's language, relative ones ("on Saturday", "last week", "yesterday", "in
-December", "la semaine dernière") against the document's date (`chronology`), preferring the
-past (news reports what happened). Two readings are added to dateparser's:
-
-- a weekday alone is the latest such day up to the document's date, that day included: "on
-  Saturday" in a report dated Saturday is that Saturday (dateparser reads it a week back); where
-  the clause before it states a plan ("would open Sunday", "is expected to end on Friday",
-  "doit se tenir samedi": `FUTURE`, English and French), the first such day from the report date
-  on;
-- what dateparser finds is kept only where it reads as a date in the text: a month or weekday
-  name (written with a capital where the language capitalises them, so that "may" the verb is
-  not May), a year, a date in figures, or one of the language's relative expressions (its
-  dateparser locale's own list: "yesterday", "last week"). Bare numbers, clock times and words
-  such as "now" or "second" are not dates of events.
-
-Where a sentence names several times, the most precise is its date (a day before a week, a
-month, a year), the latest of equal precision: news names what happened last against what it
-follows ("an aftershock of the February 27 earthquake hit on Wednesday night").
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/when.py`) says
+how and why.
 """
 
 from __future__ import annotations

@@ -1,17 +1,7 @@
 """Agency copy as a reader expects it: its typewriter conventions shown as print shows them, its
 editing notes left out, and of several copies of one sentence the best-formed.
-
-Wire services still file in the conventions of the teleprinter: ``...'' for quotation marks,
-" _ " for a dash, "dlrs", "mln", "bln" and "pct" after a figure. A brief shows them as “...”, " — ",
-"dollars", "million", "billion" and "percent" (only where the text writes them so: the citation
-still points at the stored text, which is not changed). An editing note is recognised by its
-form, not by a list: a parenthesis whose first word is written in capitals of four letters or
-more, a second word following ("(UPDATES with police figures)", "(CORRECTS spelling)"), and a
-line that does not end as a sentence ("The fast-spreading, 3rd graf pvs") is no candidate.
-
-Copies of one sentence (the same words but for a letter or two: "Hans Carlsson" in three
-reports, "Hand Carlsson" in a fourth) are one candidate: the copy whose words the other copies
-share most is shown, citing every copy that carries it.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/merge/wire.py`) says
+how and why.
 """
 
 from __future__ import annotations

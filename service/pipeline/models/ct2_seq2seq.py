@@ -1,15 +1,6 @@
 """A seq2seq checkpoint converted to CTranslate2 and decoded with generate()'s own settings.
-
-CTranslate2 runs BART, PEGASUS, T5 and mT5 in float32 (or int8) with fused kernels, a key-value
-cache laid out for beam search and no Python per decoding step. Its beam search takes the same
-settings as transformers' generate() (beams, length penalty, no-repeat n-grams, minimum and maximum
-lengths, the forced first token as a target prefix), and in float32 gives the same tokens: token
-for token on the tests' tiny BART and on the speed bench's distilbart-shaped model
-(`python -m bench speed`, the `ct2_*` rows and their `exact` figures).
-
-A conversion is made once (`models fetch`, or the first load when none is cached) into
-`runtime_cache_dir()`, under a name that changes with the checkpoint's files, this module's
-conversion and CTranslate2's version.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/models/ct2_seq2seq.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """How a converted seq2seq model runs fastest on the machine it runs on: measured, kept beside it.
-
-Two choices decide a brief job's generation speed on CPU, and the best of each differs by CPU
-(README, Performance): how many chunks go through one beam search together, and how the cores are
-used, either all of them on one batch (`intra_threads`) or one batch per core (`inter_threads`:
-CTranslate2 workers sharing the weights, each decoding its own batch). On an Intel Xeon
-(AVX-512, MKL) 4 chunks at a time on both cores ran fastest; on an AMD EPYC, where CTranslate2
-takes oneDNN's unpacked float32 GEMM and AVX2 kernels instead, one chunk at a time per core did.
-
-So the first load on a machine measures every candidate on a few probe inputs of the checkpoint's
-own shape and generation settings, in interleaved rounds (load from elsewhere slows each alike),
-keeps the fastest in `tuning.json` beside the converted model under a key naming the machine (CPU,
-cores, CTranslate2's version), and logs the choice and its figures; `/metrics` serves them. One
-chunk at a time on every core (one document per call) is always a candidate and is kept unless
-another is clearly faster. `SUMMARY_SEQ2SEQ_BATCH_SIZE` overrides the measured batch.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/models/ct2_tuning.py`)
+says how and why.
 """
 
 from __future__ import annotations

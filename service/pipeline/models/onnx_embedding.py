@@ -1,17 +1,6 @@
 """A sentence-transformers embedding model as one ONNX graph, run by ONNX Runtime on CPU.
-
-The graph is exported from the same weights the torch path loads (the transformer, then mean
-pooling over the attention mask, then L2 normalisation, exactly sentence-transformers' modules),
-then BERT's attention, layer norms and GELU are fused by ONNX Runtime's transformer optimiser. It
-stays float32: on 1,000 MultiLing news sentences every row is within 1e-6 cosine of the torch path
-(`python -m bench speed_embedding`), so the vectors are the same vectors and keep the
-torch path's identity. What makes it faster is the runtime, not a cheaper number format: fused
-kernels, no autograd or Python dispatch per layer, and batches cut by token length.
-
-Only models built of a Transformer, mean pooling and (optionally) Normalize modules are exported;
-anything else (CLS pooling, dense heads) stays on the torch path. A build is checked against the
-torch model it came from before it is kept, and kept under a name that changes whenever the
-weights, this module's build or ONNX Runtime's version do.
+DEVELOPERS.md ("Design notes of the pipeline and ingest",
+`service/pipeline/models/onnx_embedding.py`) says how and why.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """A second look at each story found: two events that share a theme but not their actors.
-
-Stories are found by their words (`finding.py`), and two events of one theme share most of them:
-an airport opening in Gaza and a presidential visit to Gaza, Brazil's IMF rescue and Russia's
-market crisis. What tells them apart is who and where: their names (`features.name_vectors`).
-A story is bisected by its documents' names (two-means on the unit name rows); when each half
-holds at least `MIN_SIDE` documents and the cosine of the halves' summed names falls under
-`SPLIT_RATIO` of the cosine of their summed words, the halves share their theme more than their
-actors and places, and are two stories; each is looked at again. One event's halves share its
-names at least as much as its words (MultiLing's topics alone: a median ratio near 1; two
-events of one theme renamed apart, `bench stories --split`: near 0.5).
-
-A document without names (Arabic, Hebrew and Hindi write none with a capital) joins the half
-its words are nearer; a story with fewer than two named documents per half is left whole.
-`SPLIT_RATIO` is chosen leaving one language out (`bench stories --split`; README, "Stories").
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/stories/actors.py`)
+says how and why.
 """
 
 from __future__ import annotations

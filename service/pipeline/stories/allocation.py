@@ -1,23 +1,6 @@
 """How a brief of several stories shares its words: every story with sources shown.
-
-Stories come in order of importance (`story_brief`). Each is merged on its own (`Merge`) within a
-share of the words in proportion to its documents, never less than `MIN_STORY_WORDS` nor more
-than the words still free for it; its brief comes back lead first (`ordering.py`). The brief is
-then filled in three rounds:
-
-1. **Leads.** Every story of `LEAD_SOURCES` or more documents gets its lead sentence, in order of
-   importance, before any story gets a second sentence (a lead too long for the words left gives
-   way to the next story's).
-2. **Fill.** In order of importance, each story's further sentences while they fit; a story not
-   merged yet (one of fewer sources) is merged now within its share of the words left, and its
-   sentences taken while they fit; once the words left are fewer than the shortest lead shown,
-   no other story is merged (a corpus of a thousand single reports is not solved a thousand
-   times for a lead that would not fit).
-3. **Top up.** While more than `1 - FILL_SHARE` of the words are unused and a story may say more,
-   the most important stories are merged again with their words plus those left (at most
-   `MAX_TOP_UPS` merges: each is another solve), and take the longer brief where it fits.
-
-A story that gets no sentence is "Also reported" (its headline only): only what did not fit.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/stories/allocation.py`)
+says how and why.
 """
 
 from __future__ import annotations

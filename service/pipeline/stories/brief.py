@@ -1,20 +1,6 @@
 """A brief of stories: the corpus grouped into stories (`stories.py`), each merged on its own.
-
-Each story gets its own brief from the same merge as a single brief (`merge_summaries`, passed in
-as `merge_story`), within its share of `max_words`. Stories are taken by importance (number of
-documents, then the latest date); how the words are shared is `allocation.py`: every story of
-three sources or more gets its lead before any story a second sentence, the words left are
-filled, and only a story that got no sentence is shown by its headline alone ("Also reported").
-
-A story's ID names its founding document (the earliest, then the smallest ID), so it stays the
-same while later reports join the story. Since an earlier brief, its stories are kept, not
-grouped again: each new document joins one of them or founds a new story (`growth.py`), and a
-kept story keeps its ID.
-
-Given an `Earlier` brief, the brief says what is new since: each story names the earlier stories
-that held any of its documents (`came_from`; none: the story is `new`), only stories with
-documents added since are shown, each merged from those documents alone, and a sentence the
-earlier brief said already is left out.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/stories/brief.py`) says
+how and why.
 """
 
 from __future__ import annotations

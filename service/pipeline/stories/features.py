@@ -1,24 +1,6 @@
 """A document's words as a story vector: what the document is about, in a space of its own.
-
-Each content word (not a stop word; three letters or more, or a number) counts by its Snowball
-stem, and again as a name when it was written capitalised (people, organisations, places: there
-is no named-entity model offline, and a capital is what the languages read here mark names by;
-Arabic, Hebrew and Hindi have none, and their names count as words). A word weighs what it says:
-its information content in the language at large, -log10 of its frequency in wordfreq's lists
-(Speer 2022: Wikipedia, subtitles, news, books, the web), so "tsunami" (one word in 3 million)
-weighs 6.5 and "said" 3.0, and a word the lists lack weighs as their rarest. A feature counts
-1 + log(count) times the mean weight of the words that wrote it; a title's words count
-`TITLE_REPEATS` times more; a document keeps its `TOP_FEATURES` heaviest features.
-
-The weights come from the language, not from the corpus: a corpus of one event keeps its event's
-words heavy (a corpus's own inverse document frequency makes every word its documents share
-light, and its documents look unrelated), and a document's vector does not change as the corpus
-grows, so that stories can be kept and grown (`growth.py`). Features are hashed (MurmurHash3, as
-scikit-learn's `FeatureHasher`) into `DIMENSIONS` columns, the same in every process.
-
-Each text is split at white space in C, and each distinct piece is read once (its words, their
-stems, weights and columns): a corpus of 100,000 documents holds about as many distinct pieces
-as a few thousand, which is what makes it fast.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/stories/features.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,17 +1,7 @@
 """Stories that grow as news arrives: new documents join the stories found before, or found new
 ones, without grouping the corpus again.
-
-A `StoryLedger` keeps, per language, what placing a document needs and nothing of the documents'
-text: each story's sum of member vectors and size (so a document's mean cosine with a story's
-members is one product), the cut found when the stories were (`finding.story_threshold`), and
-how many documents each hashed feature was in (so new documents are weighed as the whole corpus
-would weigh them, `features.Reader.weights`). A new document joins the story of highest mean
-cosine when that reaches the cut, as a document outside `finding`'s exact sample does; those
-that reach none are grouped among themselves (`finding.cluster`) and found new stories.
-
-A story is named by its founding document's ID (`key`), which never changes while documents
-join it: a story keeps its ID unless a full regrouping merges or splits it, which the brief
-reports as `came_from`.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/stories/growth.py`)
+says how and why.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
 """Which summariser serves which language, decided once per process from the settings.
-
-- `extractive`: every language is summarised extractively.
-- `seq2seq`: SUMMARY_SEQ2SEQ_MODEL for every language when set, else the registry's model for the
-  language, from local weights if fetched, else from the hub; a model that cannot load is an error.
-  Languages the registry has no model for are summarised extractively, and `describe()` says so.
-- `auto`: seq2seq only where its weights are on local disk, extractive everywhere else.
-
-`describe()` answers unauthenticated probes (/healthz), so it names local folders relative to the
-models directory, never by absolute path: a probe must not learn the server's layout.
+DEVELOPERS.md ("Design notes of the pipeline and ingest", `service/pipeline/summarisers/choice.py`)
+says how and why.
 """
 
 from __future__ import annotations
