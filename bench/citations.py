@@ -38,11 +38,11 @@ from bench.rouge import by_language
 from service.brief_request import BriefRequest
 from service.config import Settings
 from service.pipeline.documents.language import detect_language
-from service.pipeline.engine import Pipeline
 from service.pipeline.merge.backing import carries, unbacked
 from service.pipeline.merge.corroboration import MIN_SHARED_WORDS, alike, same_fact
 from service.pipeline.merge.disagreements import document_statements
 from service.pipeline.merge.grouping import LexicalEncoder, content_words, embeds_well, word_overlap
+from service.pipeline.runner import Pipeline
 from service.pipeline.types import Document
 
 LABELS = Path(__file__).with_name("data") / "citations.jsonl"

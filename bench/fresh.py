@@ -144,9 +144,9 @@ def run(sizes: list[int], runtime: str | None) -> dict[str, Any]:
 
 def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
     """The service's pipeline, loaded, with the functions of each stage timed where they are
-    looked up (the engine's and ingest's module names, the summariser's and merge's methods)."""
+    looked up (the runner's and ingest's module names, the summariser's and merge's methods)."""
     import service.ingest.documents
-    import service.pipeline.engine as engine
+    import service.pipeline.runner as runner
     from service.config import Settings
     from service.pipeline.summarisers.extractive import ExtractiveSummariser
     from service.pipeline.types import Document
@@ -161,21 +161,21 @@ def _instrumented_pipeline(watch: Stopwatch) -> tuple[Any, Any]:
         ("chunk_sentences", "chunking"),
         ("document_concepts", "concepts"),
     ):
-        setattr(engine, name, watch.wrap(stage, getattr(engine, name)))
+        setattr(runner, name, watch.wrap(stage, getattr(runner, name)))
     # summarise() of one document is summarise_many() of one: timing the latter times both.
     ExtractiveSummariser.summarise_many = watch.wrap(  # type: ignore[method-assign]
         "selection", ExtractiveSummariser.summarise_many
     )
-    engine.Pipeline.merge = watch.wrap("merge", engine.Pipeline.merge)  # type: ignore[method-assign]
-    pipeline = engine.Pipeline(Settings.from_env())
+    runner.Pipeline.merge = watch.wrap("merge", runner.Pipeline.merge)  # type: ignore[method-assign]
+    pipeline = runner.Pipeline(Settings.from_env())
     pipeline.load()
     # langdetect reads its language profiles on first use: once per process, as the models load.
     service.ingest.documents.detect_language("Warm the language profiles up once per process.")
     # So do the sentence rules, the stemmer and the stop words: once per process and language.
     warm = Document("warm-up", "Warm the sentence rules up. The stemmer and stop words too.", "en")
-    # Through the engine's names, which are the watched ones (mypy: not re-exported by it).
-    sentences = engine.split_sentences(pipeline.clean(warm))  # type: ignore[attr-defined]
-    engine.document_concepts([s.text for s in sentences], warm.language)  # type: ignore[attr-defined]
+    # Through the runner's names, which are the watched ones (mypy: not re-exported by it).
+    sentences = runner.split_sentences(pipeline.clean(warm))  # type: ignore[attr-defined]
+    runner.document_concepts([s.text for s in sentences], warm.language)  # type: ignore[attr-defined]
     # dateparser compiles its locales' patterns on first use: once per process and language.
     service.ingest.documents.date_document("Warm-up\n\nLe samedi 8 janvier 2005", "en")
     embedder = pipeline.embedder

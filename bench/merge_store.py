@@ -6,7 +6,7 @@ import hashlib
 
 from bench.merge_corpus import text_key
 from service.config import Settings
-from service.pipeline.engine import Pipeline
+from service.pipeline.runner import Pipeline
 from service.pipeline.types import Document, DocumentHead, Summary
 from service.store import NewDocument, Store
 

@@ -41,12 +41,12 @@ from service.config import Settings
 from service.pipeline.documents.language import detect_language
 from service.pipeline.documents.reading import document_sentences
 from service.pipeline.documents.sentences import split_sentences
-from service.pipeline.engine import Pipeline
 from service.pipeline.merge.claims import claim_pairs
 from service.pipeline.merge.concepts import sentence_concepts
 from service.pipeline.merge.faithfulness import evidence_passages, unbacked_facts
 from service.pipeline.merge.grouping import LexicalEncoder, embeds_well
 from service.pipeline.merge.readability import stands_alone
+from service.pipeline.runner import Pipeline
 from service.pipeline.types import Brief, Document
 
 SYSTEMS = ("brief", "lexrank", "lead")

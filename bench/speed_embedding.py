@@ -51,8 +51,8 @@ def run(sentences: int, rounds: int, documents: int) -> dict[str, Any]:
 
     from service.pipeline.documents.cleaning import clean_document
     from service.pipeline.documents.sentences import split_sentences
-    from service.pipeline.engine import available_cores
     from service.pipeline.models.embeddings import Embedder
+    from service.pipeline.runner import available_cores
 
     cores = available_cores()
     torch.set_num_threads(cores)

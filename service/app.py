@@ -23,7 +23,7 @@ from service.store import Store
 from service.web.brief_page import brief_page
 
 if TYPE_CHECKING:
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
 SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(Settings))
 
@@ -59,7 +59,7 @@ def create_app(
     store.create_all()
     if pipeline is None:
         # Imported only when needed: an app given its pipeline (tests, tools) never imports torch.
-        from service.pipeline.engine import Pipeline
+        from service.pipeline.runner import Pipeline
 
         pipeline = Pipeline(settings)
     worker = background_worker(store, pipeline, settings, JobMetrics())  # metrics, job logs

@@ -271,7 +271,7 @@ def _run_brief(
             )
         except ServiceError as exc:
             raise UsageError(_naming_the_file(exc, files)) from None
-        from service.pipeline.engine import Pipeline  # imports torch: only now
+        from service.pipeline.runner import Pipeline  # imports torch: only now
 
         pipeline = Pipeline(settings)
         pipeline.load()

@@ -11,7 +11,7 @@ from service.jobs import BackgroundWorker
 from service.store import Store
 
 if TYPE_CHECKING:
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
 
 def get_settings() -> Settings:

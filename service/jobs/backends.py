@@ -11,7 +11,7 @@ from service.jobs.worker import BackgroundWorker, EmbeddedWorker
 from service.store import Store
 
 if TYPE_CHECKING:
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
 
 def background_worker(

@@ -34,7 +34,7 @@ from service.store import RUNNING, DatabaseError, Store
 from service.store.records import SENT
 
 if TYPE_CHECKING:
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def make_celery(
 
 def build_pipeline(settings: Settings) -> PipelineLike:
     """The pipeline of one worker process, its models loaded (replaceable in tests)."""
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
     pipeline: Pipeline = Pipeline(settings)
     pipeline.load()

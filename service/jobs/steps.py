@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from service.brief_request import BriefRequest
 from service.jobs.observe import NO_OBSERVER, JobObserver, observe
-from service.pipeline.engine import each_alone_on_failure
 from service.pipeline.render import brief_to_dict
+from service.pipeline.runner import each_alone_on_failure
 from service.pipeline.stories.brief import Earlier
 from service.pipeline.types import Brief, Document, DocumentFacts, DocumentHead, ModelInfo, Summary
 from service.store import RUNNING, JobRecord, Outcome, Store

@@ -26,7 +26,7 @@ from service.jobs.run import run_job
 from service.store import QUEUED, Store
 
 if TYPE_CHECKING:
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
 log = logging.getLogger(__name__)
 

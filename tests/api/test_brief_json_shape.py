@@ -14,8 +14,8 @@ import pytest
 
 from service.brief_request import BriefRequest
 from service.pipeline.documents.cleaning import clean_document, find_headline
-from service.pipeline.engine import Pipeline
 from service.pipeline.render import brief_to_dict
+from service.pipeline.runner import Pipeline
 from service.pipeline.types import Brief, Document, Summary, SummarySentence
 from tests.seeds import load_seeds
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.app import create_app
 from service.config import Settings
-from service.pipeline.engine import Pipeline
+from service.pipeline.runner import Pipeline
 
 
 def test_healthz_names_the_summariser_and_database(client):

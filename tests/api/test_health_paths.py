@@ -15,7 +15,7 @@ import pytest
 
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
-from service.pipeline.engine import Pipeline
+from service.pipeline.runner import Pipeline
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])/[\w.-]+")  # "/tmp..." but not "owner/model"
 

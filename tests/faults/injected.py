@@ -18,7 +18,7 @@ from pathlib import Path
 
 from service.brief_request import BriefRequest
 from service.config import Settings
-from service.pipeline.engine import Pipeline
+from service.pipeline.runner import Pipeline
 from service.pipeline.stories.brief import Earlier
 from service.pipeline.types import Brief, Document, DocumentHead, Summary
 

@@ -114,7 +114,7 @@ def test_models_other_than_mean_pooled_transformers_are_not_exported(tmp_path: P
 
 def test_the_runtime_is_chosen_by_argument_or_setting() -> None:
     from service.config import Settings
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
     assert Embedder().wanted_runtime == "onnx"
     assert Embedder(runtime="torch").wanted_runtime == "torch"

@@ -537,7 +537,7 @@ def test_the_celery_backend_hands_jobs_over_instead_of_running_them(store, pipel
 
 
 def test_the_pipeline_keys_a_summary_on_text_language_model_and_settings(tmp_path):
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
     def key(document: Document, **overrides) -> str:
         values = {"summariser": "extractive", "database_url": "sqlite://", **overrides}

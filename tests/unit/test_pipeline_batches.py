@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from service.config import Settings
-from service.pipeline.engine import Pipeline, each_alone_on_failure
+from service.pipeline.runner import Pipeline, each_alone_on_failure
 from service.pipeline.types import Document, Summary
 
 

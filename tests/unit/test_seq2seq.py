@@ -349,7 +349,7 @@ def test_a_generated_summary_carries_its_sentence_vectors(
     vectors with it: a brief over it never embeds them again."""
     import numpy as np
 
-    from service.pipeline.engine import Pipeline
+    from service.pipeline.runner import Pipeline
 
     pipeline = Pipeline(settings(summariser="seq2seq", seq2seq_model=str(tiny_seq2seq_dir)))
     document = seeds[0][0]
