@@ -62,8 +62,8 @@ def _headline(story: StoryView) -> str:
 def _differences(
     disagreements: list[DisagreementView], corrections: list[DisagreementView]
 ) -> list[str]:
-    """"Where sources differ" ("killed: 60 [a]; 65 [b]"), then "Corrections" ("killed: 65
-    (reported 8 Jan 2005) [b], earlier 60 (7 Jan 2005) [a]")."""
+    """The figures that differ: "Where sources differ" ("killed: 60 [a]; 65 [b]"), then
+    "Corrections" ("killed: 65 (reported 8 Jan 2005) [b], earlier 60 (7 Jan 2005) [a]")."""
     lines = []
     for title, items, joint in (
         ("Where sources differ:", disagreements, "; "),
