@@ -324,3 +324,18 @@ def test_two_figures_of_one_day_are_still_a_disagreement(embedder):
 
 def test_undated_reports_give_no_correction(embedder):
     assert [d.kind for d in _fire_differences(embedder, {})] == ["disagreement"]
+
+
+def test_a_later_range_that_holds_the_earlier_figure_corrects_nothing(embedder):
+    statements = _statements(
+        ("a", "About 12,000 North Korean troops have been deployed to Russia, officials said."),
+        (
+            "b",
+            "Some 10,000-12,000 North Korean troops have been deployed to Russia, officials said.",
+        ),
+    )
+    dates = {"a": date(2024, 12, 2), "b": date(2024, 12, 27)}
+    assert find_disagreements(statements, embedder.encode, dates=dates) == []
+    narrower = {"a": date(2024, 12, 27), "b": date(2024, 12, 2)}  # the range, then 12,000
+    (correction,) = find_disagreements(statements, embedder.encode, dates=narrower)
+    assert [f.value for f in correction.figures] == ["12,000", "10,000-12,000"]

@@ -307,27 +307,39 @@ def _correction(group: list[_Mention], dates: Mapping[str, date | None]) -> Disa
     if not _one_figure_each(group):
         return None
     day = {id(m): dates[m.document_id] or date.min for m in group}
-    latest = max(day.values())
-    current = {m.key for m in group if day[id(m)] == latest}
+    last_day = max(day.values())
+    current = {m.key for m in group if day[id(m)] == last_day}
     if len(current) != 1:
         return None
     by_figure: dict[str, list[_Mention]] = {}
     for mention in sorted(group, key=lambda m: m.statement.doc_order):
         by_figure.setdefault(mention.key, []).append(mention)
-    if len(by_figure) < 2:
-        return None  # the same figure every day: no revision
     (key,) = current
+    latest = by_figure[key][0].measure
     earlier = sorted(
-        (mentions for figure, mentions in by_figure.items() if figure != key),
+        (
+            mentions
+            for figure, mentions in by_figure.items()
+            if figure != key and not _spans(latest, mentions[0].measure)
+        ),
         key=lambda mentions: max(day[id(m)] for m in mentions),
         reverse=True,
     )
+    if not earlier:
+        return None  # the same figure every day, or restated more loosely: no revision
     claims = [
         _claim(mentions, max(day[id(m)] for m in mentions))
         for mentions in [by_figure[key], *earlier]
     ]
-    first = by_figure[key][0].measure
-    return Disagreement(first.about, claims, unit=first.unit, kind="correction")
+    return Disagreement(latest.about, claims, unit=latest.unit, kind="correction")
+
+
+def _spans(later: Measure, earlier: Measure) -> bool:
+    """Whether a later figure's range holds the earlier figure: it restates it more loosely
+    ("10,000-12,000" after "12,000"), not anew; a narrower or another figure revises it."""
+    low, high = _interval(later)
+    earlier_low, earlier_high = _interval(earlier)
+    return low <= earlier_low and earlier_high <= high
 
 
 def _disagreement(group: list[_Mention], language: str) -> Disagreement | None:
