@@ -339,3 +339,18 @@ def test_a_later_range_that_holds_the_earlier_figure_corrects_nothing(embedder):
     narrower = {"a": date(2024, 12, 27), "b": date(2024, 12, 2)}  # the range, then 12,000
     (correction,) = find_disagreements(statements, embedder.encode, dates=narrower)
     assert [f.value for f in correction.figures] == ["12,000", "10,000-12,000"]
+
+
+def test_the_brief_of_two_dated_reports_shows_the_revised_toll_as_a_correction(shared_pipeline):
+    """End to end: the reports' own dates (here `published`) reach the finder through the merge,
+    and the report lists the correction, not a disagreement."""
+    from service.brief_request import BriefRequest
+    from service.pipeline.render import brief_report, brief_to_dict
+
+    documents = list(FIRE)
+    summaries = [shared_pipeline.summarise(document) for document in documents]
+    brief = shared_pipeline.merge(documents, summaries, BriefRequest(max_words=60, stories="one"))
+    assert [d.kind for d in brief.disagreements] == ["correction"]
+    report = brief_report(brief_to_dict(brief))
+    assert "Where sources differ" not in report
+    assert "- people: 65 (reported 8 Jan 2005) [second], earlier 60 (7 Jan 2005) [first]" in report
