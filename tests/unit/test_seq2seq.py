@@ -232,10 +232,10 @@ def test_a_long_document_is_read_chunk_by_chunk_through_the_production_path(
     document, sentences = seeds[0]
     summary = summarise(summariser, document, sentences)
     assert summary.facts.chunks > 1
-    batch = summariser.batch_size
+    batch = summariser.chunks_per_call  # as measured on this machine, or as set
     assert [rows for rows, _ in calls] == [
         min(batch, summary.facts.chunks - at) for at in range(0, summary.facts.chunks, batch)
-    ]  # every chunk generated, `batch_size` chunks per generate()
+    ]  # every chunk generated, `chunks_per_call` chunks per generate()
     assert max(tokens for _, tokens in calls) <= 128
     assert summary.model.name == str(tiny_seq2seq_dir)
     assert len(summary.sentences) <= configured.summary_sentences

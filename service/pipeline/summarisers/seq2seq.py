@@ -472,13 +472,19 @@ class Seq2SeqSummariser:
         order = sorted(range(len(chunks)), key=lambda at: chunks[at].tokens)
         outputs: list[list[int]] = [[] for _ in chunks]
         self._loaded_model()  # CTranslate2's plan is known once loaded
-        step = self.plan.chunks_per_call if self._ct2 is not None and self.plan else self.batch_size
+        step = self.chunks_per_call
         for first in range(0, len(order), step):
             batch = order[first : first + step]
             generated = self._forward(self.preprocess([chunks[at] for at in batch])).tolist()
             for at, row in zip(batch, generated, strict=True):
                 outputs[at] = row
         return outputs
+
+    @property
+    def chunks_per_call(self) -> int:
+        """Chunks a generate() call is given: on CTranslate2 the measured plan's (its batches, one
+        for each worker), known once the model is loaded; on torch `batch_size`."""
+        return self.plan.chunks_per_call if self._ct2 is not None and self.plan else self.batch_size
 
     @property
     def documents_per_call(self) -> int:
