@@ -4,8 +4,10 @@ Reads the labelled figure pairs of `data/figure_pairs.jsonl` (MultiLing 2011, En
 and constructed reports of `data/figure_documents.jsonl`; how they were labelled is in the file's
 header) and runs the disagreement finder over each pair's cluster, every content sentence counted
 as summarised. A pair is *found* when both of its figures
-appear, as different figures, in one disagreement. Prints the finder's precision and recall on the
-pairs, then the number of disagreements the finder reports per language over the MultiLing clusters.
+appear, as different figures, in one disagreement (not a correction). Prints the finder's precision
+and recall on the pairs, how many pairs labelled `revised` (a later report's figure revising an
+earlier one's) are found as corrections (the later figure current, the earlier noted), then the
+number of disagreements the finder reports per language over the MultiLing clusters.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import json
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +50,23 @@ def main(argv: list[str]) -> int:
                 _multiling_documents(cluster, language), language, embedder
             )
     constructed: dict[tuple[str, str], list[Document]] = {}
+    dates: dict[tuple[str, str], dict[str, date | None]] = {}
     for row in read_labels(CONSTRUCTED):
         document = Document(id=row["document"], text=row["text"], language=row["language"])
         constructed.setdefault((row["language"], row["cluster"]), []).append(document)
+        published = date.fromisoformat(row["published"]) if row.get("published") else None
+        dates.setdefault((row["language"], row["cluster"]), {})[row["document"]] = published
     for (language, name), documents in constructed.items():
-        found[language, name] = _cluster_disagreements(documents, language, embedder)
+        found[language, name] = _cluster_disagreements(
+            documents, language, embedder, dates[language, name]
+        )
     pairs = read_labels(PAIRS)
     scores = _scores(pairs, found)
+    revised = [pair for pair in pairs if pair.get("revised")]
+    scores["revised"] = len(revised)
+    scores["corrected"] = sum(
+        _corrected(pair, found.get((pair["language"], pair["cluster"]), [])) for pair in revised
+    )
     multiling = [(key, d) for key, d in found.items() if not key[1].startswith("constructed/")]
     result: dict[str, Any] = {
         **scores,
@@ -76,6 +89,7 @@ def main(argv: list[str]) -> int:
             f"{_percent(scores['precision'])}, recall {_percent(scores['recall'])}"
         )
         print(f"missed: {scores['missed']}; wrongly found: {scores['wrongly_found']}")
+        print(f"revised figures shown as corrections: {scores['corrected']} of {scores['revised']}")
         for language, count in result["disagreements"].items():
             print(f"{language}: {count} disagreements over {result['clusters'][language]} clusters")
         print(f"({result['seconds']} s)")
@@ -90,13 +104,16 @@ def _multiling_documents(cluster: Path, language: str) -> list[Document]:
 
 
 def _cluster_disagreements(
-    documents: list[Document], language: str, embedder: Any
+    documents: list[Document],
+    language: str,
+    embedder: Any,
+    dates: dict[str, date | None] | None = None,
 ) -> list[Disagreement]:
     statements = [
         replace(statement, summarised=True)
         for statement in document_statements(documents, [d.id for d in documents], language)
     ]
-    return find_disagreements(statements, embedder.encode, language, limit=None)
+    return find_disagreements(statements, embedder.encode, language, limit=None, dates=dates)
 
 
 def _scores(
@@ -117,10 +134,20 @@ def _scores(
 def _found(pair: dict[str, Any], disagreements: list[Disagreement]) -> bool:
     """Both figures of the pair stand, as different figures, in one disagreement."""
     for disagreement in disagreements:
+        if disagreement.kind != "disagreement":
+            continue
         places = [_place(disagreement, pair[side]) for side in "ab"]
         if all(place is not None for place in places) and places[0] != places[1]:
             return True
     return False
+
+
+def _corrected(pair: dict[str, Any], disagreements: list[Disagreement]) -> bool:
+    """The pair's later figure (`b`) is a correction's current one, the earlier (`a`) noted."""
+    return any(
+        d.kind == "correction" and _place(d, pair["b"]) == 0 and (_place(d, pair["a"]) or 0) > 0
+        for d in disagreements
+    )
 
 
 def _place(disagreement: Disagreement, mention: dict[str, Any]) -> int | None:

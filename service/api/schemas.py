@@ -173,7 +173,9 @@ class Story(BaseModel):
     headline: Headline | None
     documents: list[str]
     sentences: list[BriefSentence]
-    disagreements: list[pipeline.Disagreement]
+    disagreements: list[pipeline.Disagreement] = Field(
+        description="Its figures that differ, as the brief's `disagreements`."
+    )
     timeline: list[TimelineEntry] = Field(
         default_factory=list, description="Its dated sentences in the order of their dates."
     )
@@ -220,7 +222,11 @@ class Brief(BaseModel):
     words: int
     notes: list[str]
     disagreements: list[pipeline.Disagreement] = Field(
-        default_factory=list, description="Figures the sources give differently."
+        default_factory=list,
+        description='Figures the sources give differently: of one day (`kind` "disagreement"), '
+        'or revised by a later report (`kind` "correction": the latest figure first, then the '
+        "earlier ones, each with the day it was `reported`). Briefs stored before `kind` hold "
+        "disagreements only.",
     )
     dropped_sentences: int = Field(
         0, description="Sentences left out because they failed the faithfulness check."

@@ -10,7 +10,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -308,9 +308,15 @@ class FigureClaim:
     qualifier: str = ""  # how the source hedges it, e.g. "nearly"
     source: str = ""  # who states it, when the text says so, e.g. "Zelensky"
     scope: str = ""  # when it applies, as written, e.g. "in December"
+    reported: str = ""  # in a correction: the day (ISO 8601) of its latest report
 
     def to_dict(self) -> dict[str, Any]:
-        said = {"qualifier": self.qualifier, "source": self.source, "scope": self.scope}
+        said = {
+            "qualifier": self.qualifier,
+            "source": self.source,
+            "scope": self.scope,
+            "reported": self.reported,
+        }
         return {
             "value": self.value,
             **{name: text for name, text in said.items() if text},  # only what the text says
@@ -320,15 +326,19 @@ class FigureClaim:
 
 @dataclass(frozen=True)
 class Disagreement:
-    """Sources that give different figures for the same thing."""
+    """Sources that give different figures for the same thing: of one day, a disagreement; a
+    later report's figure that revises an earlier one, a correction (its `figures` are the
+    latest first, then the earlier ones, each with the day it was `reported`)."""
 
     about: str  # what is counted, in the first source's words, e.g. "North Korean troops"
     figures: list[FigureClaim]
     unit: str = ""  # shared by every figure: "%", "$ million"; empty for a plain count
+    kind: Literal["disagreement", "correction"] = "disagreement"  # stored briefs lack it
 
     def to_dict(self) -> dict[str, Any]:
         unit = {"unit": self.unit} if self.unit else {}
-        return {"about": self.about, **unit, "figures": [f.to_dict() for f in self.figures]}
+        figures = [f.to_dict() for f in self.figures]
+        return {"about": self.about, **unit, "kind": self.kind, "figures": figures}
 
 
 @dataclass(frozen=True)

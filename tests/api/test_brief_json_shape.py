@@ -1,7 +1,8 @@
 """The brief's JSON shape is written once: every key `brief_to_dict` writes is in the OpenAPI
 document's `Brief`, and every key of that schema is written, on real briefs of the seed corpus
 that carry disagreements, a flagged sentence with its problems, and a dropped one, and on one
-whose disagreement says every optional part (unit, qualifier, source, scope)."""
+whose disagreement says every optional part (unit, qualifier, source, scope, the day a figure
+was reported) and that also lists a correction."""
 
 from __future__ import annotations
 
@@ -72,8 +73,13 @@ def briefs(shared_pipeline: Pipeline, corpus: Any) -> dict[str, Brief]:
     full = _saying_everything(
         dataclasses.replace(real, figures=[_saying_everything(f) for f in real.figures])
     )
-    stories = [dataclasses.replace(s, disagreements=[full]) for s in found["flag"].stories]
-    found["full"] = dataclasses.replace(found["flag"], disagreements=[full], stories=stories)
+    # a correction: the same figures as a later report's revision of an earlier one's
+    days = ("2024-12-27", "2024-12-20")
+    revised = [dataclasses.replace(f, reported=d) for f, d in zip(real.figures, days, strict=False)]
+    correction = dataclasses.replace(real, kind="correction", figures=revised)
+    differences = [full, correction]
+    stories = [dataclasses.replace(s, disagreements=differences) for s in found["flag"].stories]
+    found["full"] = dataclasses.replace(found["flag"], disagreements=differences, stories=stories)
     return found
 
 

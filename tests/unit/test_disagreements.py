@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from typing import Any
 
 import pytest
 
-from service.pipeline.merge.disagreements import Statement, find_disagreements, same_count
+from service.pipeline.merge.disagreements import (
+    Statement,
+    document_statements,
+    find_disagreements,
+    same_count,
+)
 from service.pipeline.merge.measures import measures
-from service.pipeline.types import Citation
+from service.pipeline.types import Citation, Disagreement, Document
 
 pytestmark = pytest.mark.slow  # frames are compared with the real MiniLM embedder
 
@@ -248,13 +255,102 @@ def test_figures_of_one_document_with_one_source_named_do_not_disagree(embedder)
 
 
 def test_undated_counts_of_reports_of_different_days_do_not_disagree(embedder):
-    from datetime import date
-
     statements = _statements(
         ("a", "Police said 5,000 people marched through the capital against the reform."),
         ("b", "Organisers said 20,000 people marched through the capital against the reform."),
     )
     same_day = {"a": date(2024, 12, 2), "b": date(2024, 12, 2)}
     next_month = {"a": date(2024, 12, 2), "b": date(2025, 1, 12)}
-    assert len(find_disagreements(statements, embedder.encode, dates=same_day)) == 1
-    assert find_disagreements(statements, embedder.encode, dates=next_month) == []
+    (found,) = find_disagreements(statements, embedder.encode, dates=same_day)
+    assert found.kind == "disagreement"
+    later = find_disagreements(statements, embedder.encode, dates=next_month)
+    assert [d.kind for d in later] == ["correction"]  # the later report revises the earlier
+
+
+FIRE = (
+    Document(
+        "first",
+        "Fire kills 60 in nightclub.\n\nA fire swept through a crowded nightclub in the capital "
+        "overnight, killing 60 people, police said. Firefighters fought the blaze for hours.",
+        "en",
+        published="2005-01-07",
+    ),
+    Document(
+        "second",
+        "Nightclub fire toll rises.\n\nThe fire that swept through a crowded nightclub in the "
+        "capital killed 65 people, police said. Investigators are looking into the cause.",
+        "en",
+        published="2005-01-08",
+    ),
+)
+
+
+def _fire_differences(embedder: Any, dates: dict[str, date]) -> list[Disagreement]:
+    statements = [
+        replace(s, summarised=True)
+        for s in document_statements(list(FIRE), [d.id for d in FIRE], "en")
+    ]
+    return find_disagreements(statements, embedder.encode, "en", limit=None, dates=dates)
+
+
+def test_a_later_report_that_revises_a_figure_is_a_correction(embedder):
+    found = _fire_differences(embedder, {"first": date(2005, 1, 7), "second": date(2005, 1, 8)})
+    assert [d.kind for d in found] == ["correction"]  # not a disagreement
+    (correction,) = found
+    current, earlier = correction.figures
+    assert (current.value, current.reported) == ("65", "2005-01-08")
+    assert (earlier.value, earlier.reported) == ("60", "2005-01-07")
+    assert [c.document_id for c in current.citations] == ["second"]
+    assert [c.document_id for c in earlier.citations] == ["first"]
+    assert "killed 65" in FIRE[1].text[current.citations[0].start : current.citations[0].end]
+    assert "killing 60" in FIRE[0].text[earlier.citations[0].start : earlier.citations[0].end]
+
+
+def test_the_latest_figure_is_current_whatever_the_documents_order(embedder):
+    found = _fire_differences(embedder, {"first": date(2005, 1, 9), "second": date(2005, 1, 8)})
+    (correction,) = found
+    assert [(f.value, f.reported) for f in correction.figures] == [
+        ("60", "2005-01-09"),
+        ("65", "2005-01-08"),
+    ]
+
+
+def test_two_figures_of_one_day_are_still_a_disagreement(embedder):
+    found = _fire_differences(embedder, {"first": date(2005, 1, 8), "second": date(2005, 1, 8)})
+    assert [d.kind for d in found] == ["disagreement"]
+    assert _figures(found[0]) == {"60": {"first"}, "65": {"second"}}
+    assert all(f.reported == "" for f in found[0].figures)
+
+
+def test_undated_reports_give_no_correction(embedder):
+    assert [d.kind for d in _fire_differences(embedder, {})] == ["disagreement"]
+
+
+def test_a_later_range_that_holds_the_earlier_figure_corrects_nothing(embedder):
+    statements = _statements(
+        ("a", "About 12,000 North Korean troops have been deployed to Russia, officials said."),
+        (
+            "b",
+            "Some 10,000-12,000 North Korean troops have been deployed to Russia, officials said.",
+        ),
+    )
+    dates = {"a": date(2024, 12, 2), "b": date(2024, 12, 27)}
+    assert find_disagreements(statements, embedder.encode, dates=dates) == []
+    narrower = {"a": date(2024, 12, 27), "b": date(2024, 12, 2)}  # the range, then 12,000
+    (correction,) = find_disagreements(statements, embedder.encode, dates=narrower)
+    assert [f.value for f in correction.figures] == ["12,000", "10,000-12,000"]
+
+
+def test_the_brief_of_two_dated_reports_shows_the_revised_toll_as_a_correction(shared_pipeline):
+    """End to end: the reports' own dates (here `published`) reach the finder through the merge,
+    and the report lists the correction, not a disagreement."""
+    from service.brief_request import BriefRequest
+    from service.pipeline.render import brief_report, brief_to_dict
+
+    documents = list(FIRE)
+    summaries = [shared_pipeline.summarise(document) for document in documents]
+    brief = shared_pipeline.merge(documents, summaries, BriefRequest(max_words=60, stories="one"))
+    assert [d.kind for d in brief.disagreements] == ["correction"]
+    report = brief_report(brief_to_dict(brief))
+    assert "Where sources differ" not in report
+    assert "- people: 65 (reported 8 Jan 2005) [second], earlier 60 (7 Jan 2005) [first]" in report

@@ -155,3 +155,33 @@ def test_every_rendering_reads_one_view():
     assert "[^1]: Document `flood`, characters 0-20, 40-66." in markdown
     assert as_text(view) == "(8 Jan 2005) The river rose two metres. [flood]"
     assert f"({minor.line})" in brief_report(SEVERAL)
+
+
+def test_a_correction_is_listed_as_one_apart_from_the_disagreements():
+    from service.pipeline.types import Disagreement, FigureClaim
+
+    brief = _brief()
+    brief.disagreements = [
+        Disagreement(
+            "killed",
+            [
+                FigureClaim("65", [Citation("b", 60, 90)], reported="2005-01-08"),
+                FigureClaim("60", [Citation("a", 30, 58)], reported="2005-01-07"),
+            ],
+            kind="correction",
+        )
+    ]
+    report = brief_report(brief_to_dict(brief))
+    assert "Where sources differ" not in report
+    assert "Corrections:\n- killed: 65 (reported 8 Jan 2005) [b], earlier 60 (7 Jan 2005) [a]" in (
+        report
+    )
+    markdown = brief_markdown(brief)
+    assert "### Corrections" in markdown and "Where sources differ" not in markdown
+    assert "- killed: 65 (reported 8 Jan 2005)[^2], earlier 60 (7 Jan 2005)[^1]" in markdown
+    data = brief_to_dict(brief)["disagreements"][0]
+    assert data["kind"] == "correction"
+    assert [(f["value"], f["reported"]) for f in data["figures"]] == [
+        ("65", "2005-01-08"),
+        ("60", "2005-01-07"),
+    ]

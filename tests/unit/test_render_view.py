@@ -104,3 +104,26 @@ def test_an_undated_sentence_says_so_only_beside_dated_ones():
     ]
     # a brief of undated documents alone is not labelled "date unknown" sentence by sentence
     assert [s.when for s in brief_view(BRIEF).sentences] == [None, None, None]
+
+
+def test_corrections_are_read_apart_and_stored_disagreements_without_a_kind_stay_disagreements():
+    def figure(value: str, document: str, reported: str | None = None) -> dict:
+        cited = {"value": value, "citations": [{"document_id": document, "start": 0, "end": 5}]}
+        return {**cited, "reported": reported} if reported else cited
+
+    stored = {"about": "troops", "figures": [figure("11,000", "a"), figure("12,000", "b")]}
+    corrected = {
+        "about": "killed",
+        "kind": "correction",
+        "figures": [figure("65", "c", "2005-01-08"), figure("60", "a", "2005-01-07")],
+    }
+    view = brief_view({**BRIEF, "disagreements": [stored, corrected]}, {})
+    assert [d.about for d in view.disagreements] == ["troops"]
+    assert [f.text for f in view.disagreements[0].figures] == ["11,000", "12,000"]
+    (correction,) = view.corrections
+    assert (correction.about, correction.kind) == ("killed", "correction")
+    assert [f.text for f in correction.figures] == [
+        "65 (reported 8 Jan 2005)",
+        "earlier 60 (7 Jan 2005)",
+    ]
+    assert [m.document_id for f in correction.figures for m in f.markers] == ["c", "a"]

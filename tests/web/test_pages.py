@@ -172,6 +172,29 @@ def test_the_page_shows_a_finished_brief_with_numbered_citations(app, stored):
     assert "<b>a note</b>" not in page and "<i>never</i>" not in page
 
 
+def test_a_correction_shows_the_latest_figure_then_the_earlier_one(app, stored):
+    brief = _brief()
+    brief["disagreements"].append(
+        {
+            "about": "people killed",
+            "kind": "correction",
+            "figures": [
+                {
+                    "value": "65",
+                    "reported": "2005-01-08",
+                    "citations": [_span(PLAIN, "flooded the valley")],
+                },
+                {"value": "60", "reported": "2005-01-07", "citations": [_span(HOSTILE, "Troops")]},
+            ],
+        }
+    )
+    page = stored.get(f"/?brief={finished_brief(app, brief)}").get_data(as_text=True)
+    (correction,) = elements(page, "li", ("class", "correction"))
+    text = " ".join(correction["text"].split())
+    assert "people killed: 65 (reported 8 Jan 2005) [2], earlier 60 (7 Jan 2005) [1]" in text
+    assert len(elements(page, "li", ("class", "disagreement"))) == 1  # not listed as one
+
+
 def test_a_brief_without_disagreements_has_no_such_section(app, stored):
     brief = _brief()
     del brief["disagreements"]

@@ -71,7 +71,8 @@ def find_disagreements(
 ) -> list[Disagreement]:
     """Sources that give different figures for one measure; `dates` are the documents' own
     dates, where known: a count no sentence dates is a count of its report's day, so two reports
-    of different days do not disagree on it (the later one may be an update)."""
+    of different days do not disagree on it: the later one revises it, and is listed as a
+    correction (`kind` "correction", after the disagreements)."""
     mentions = [mention for s in statements for mention in _voiced(s, language)]
     shown = {
         (m.measure.noun, verb)
@@ -82,14 +83,31 @@ def find_disagreements(
     mentions = _single_valued(mentions)[:MAX_MENTIONS]
     if len({m.speaker for m in mentions}) < 2:
         return []
-    comparable = _comparable(mentions, encode, dates or {})
+    dates = dates or {}
+    comparable = _comparable(mentions, encode)
+    same_day = np.array([[_same_day(a, b, dates) for b in mentions] for a in mentions])
     found = [
         _disagreement(group, language)
-        for group in _groups(mentions, comparable)
+        for group in _groups(mentions, comparable & same_day)
         if _about_the_brief(group, shown)
     ]
-    ranked = sorted((d for d in found if d is not None), key=lambda d: -len(_documents(d)))
-    return _once_each(ranked)[:limit]
+    # the same measure in reports of different days: the later figure may revise the earlier
+    dated = np.array(
+        [not m.measure.scope and dates.get(m.document_id) is not None for m in mentions]
+    )
+    revised = [
+        _correction(group, dates)
+        for group in _groups(mentions, comparable & np.outer(dated, dated))
+        if _about_the_brief(group, shown)
+    ]
+    return _ranked(found)[:limit] + _ranked(revised)[:limit]
+
+
+def _ranked(found: list[Disagreement | None]) -> list[Disagreement]:
+    """The figures most documents state first, each once."""
+    return _once_each(
+        sorted((d for d in found if d is not None), key=lambda d: -len(_documents(d)))
+    )
 
 
 def _once_each(disagreements: list[Disagreement]) -> list[Disagreement]:
@@ -154,10 +172,9 @@ def _kind(measure: Measure) -> tuple[object, ...]:
     return (measure.noun, measure.verbs, measure.unit)
 
 
-def _comparable(
-    mentions: list[_Mention], encode: Encode, dates: Mapping[str, date | None]
-) -> np.ndarray:
-    """Which pairs of mentions state the same measure of the same event from different sources."""
+def _comparable(mentions: list[_Mention], encode: Encode) -> np.ndarray:
+    """Which pairs of mentions state the same measure of the same event from different sources
+    (whatever their reports' days: `_same_day` tells a disagreement from a correction)."""
     texts = list(dict.fromkeys(m.statement.text for m in mentions))
     nouns = list(dict.fromkeys(m.measure.noun_words for m in mentions))
     vectors = encode(texts + nouns)
@@ -178,7 +195,6 @@ def _comparable(
                 and a.measure.scope == b.measure.scope
                 and a.measure.unit == b.measure.unit
                 and _same_place(a.measure, b.measure)
-                and _same_day(a, b, dates)
                 and _same_noun(a.measure, b.measure, bool(same_noun[i, j]))
             )
     return same_frame & same_event
@@ -276,11 +292,58 @@ def _about_the_brief(group: list[_Mention], shown: set[tuple[frozenset[str], str
     )
 
 
-def _disagreement(group: list[_Mention], language: str) -> Disagreement | None:
+def _one_figure_each(group: list[_Mention]) -> bool:
+    """Whether each source gives one figure: one that gives several names no single quantity."""
     by_speaker: dict[tuple[str, str], set[str]] = {}
     for mention in group:
         by_speaker.setdefault(mention.speaker, set()).add(mention.key)
-    if any(len(keys) > 1 for keys in by_speaker.values()):
+    return all(len(keys) == 1 for keys in by_speaker.values())
+
+
+def _correction(group: list[_Mention], dates: Mapping[str, date | None]) -> Disagreement | None:
+    """The latest report's figure, where it differs from earlier reports' figures: the current
+    one first, then each earlier figure (the latest first), each with its latest report's day.
+    None where the latest day's reports disagree among themselves (a disagreement shows that)."""
+    if not _one_figure_each(group):
+        return None
+    day = {id(m): dates[m.document_id] or date.min for m in group}
+    last_day = max(day.values())
+    current = {m.key for m in group if day[id(m)] == last_day}
+    if len(current) != 1:
+        return None
+    by_figure: dict[str, list[_Mention]] = {}
+    for mention in sorted(group, key=lambda m: m.statement.doc_order):
+        by_figure.setdefault(mention.key, []).append(mention)
+    (key,) = current
+    latest = by_figure[key][0].measure
+    earlier = sorted(
+        (
+            mentions
+            for figure, mentions in by_figure.items()
+            if figure != key and not _spans(latest, mentions[0].measure)
+        ),
+        key=lambda mentions: max(day[id(m)] for m in mentions),
+        reverse=True,
+    )
+    if not earlier:
+        return None  # the same figure every day, or restated more loosely: no revision
+    claims = [
+        _claim(mentions, max(day[id(m)] for m in mentions))
+        for mentions in [by_figure[key], *earlier]
+    ]
+    return Disagreement(latest.about, claims, unit=latest.unit, kind="correction")
+
+
+def _spans(later: Measure, earlier: Measure) -> bool:
+    """Whether a later figure's range holds the earlier figure: it restates it more loosely
+    ("10,000-12,000" after "12,000"), not anew; a narrower or another figure revises it."""
+    low, high = _interval(later)
+    earlier_low, earlier_high = _interval(earlier)
+    return low <= earlier_low and earlier_high <= high
+
+
+def _disagreement(group: list[_Mention], language: str) -> Disagreement | None:
+    if not _one_figure_each(group):
         return None  # one source, several figures: the measure names no single quantity
     by_figure: dict[str, list[_Mention]] = {}
     for mention in sorted(group, key=lambda m: m.statement.doc_order):
@@ -293,8 +356,9 @@ def _disagreement(group: list[_Mention], language: str) -> Disagreement | None:
     return Disagreement(group[0].measure.about, claims, unit=group[0].measure.unit)
 
 
-def _claim(mentions: list[_Mention]) -> FigureClaim:
-    """One figure, worded as its first source words it, cited once per document."""
+def _claim(mentions: list[_Mention], reported: date | None = None) -> FigureClaim:
+    """One figure, worded as its first source words it, cited once per document; `reported`:
+    the day of its latest report, in a correction."""
     first = next((m for m in mentions if m.measure.source), mentions[0])
     citations: dict[str, Citation] = {}
     for mention in mentions:
@@ -305,6 +369,7 @@ def _claim(mentions: list[_Mention]) -> FigureClaim:
         qualifier=first.measure.qualifier,
         source=first.measure.source,
         scope=first.measure.when,
+        reported=reported.isoformat() if reported else "",
     )
 
 

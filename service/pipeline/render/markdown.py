@@ -20,7 +20,7 @@ def as_markdown(view: BriefView) -> str:
     if view.stories:
         parts += _stories(view.stories)
     else:
-        parts += _body(view.sentences, view.disagreements, "###")
+        parts += _body(view.sentences, view.disagreements, "###", view.corrections)
     if view.dropped:
         parts.append(f"_{view.dropped} sentence(s) left out: not supported by their evidence._")
     if view.notes:
@@ -42,21 +42,28 @@ def _footnotes(markers: list[Marker]) -> str:
 
 
 def _body(
-    sentences: list[SentenceView], disagreements: list[DisagreementView], heading: str
+    sentences: list[SentenceView],
+    disagreements: list[DisagreementView],
+    heading: str,
+    corrections: list[DisagreementView],
 ) -> list[str]:
     paragraphs = []
     for sentence in sentences:
         date = f"_{_inert(sentence.when)}_ " if sentence.when else ""
         flag = " _(not supported by its evidence)_" if sentence.flagged else ""
         paragraphs.append(f"- {date}{_inert(sentence.text)}{_footnotes(sentence.markers)}{flag}")
-    differences = [
-        f"- {_inert(d.about)}: "
-        + "; ".join(_inert(f.text) + _footnotes(f.markers) for f in d.figures)
-        for d in disagreements
-    ]
     parts = ["\n".join(paragraphs) or "_No sentence fits this brief._"]
-    if differences:
-        parts += [f"{heading} Where sources differ", "\n".join(differences)]
+    for title, items, joint in (
+        ("Where sources differ", disagreements, "; "),
+        ("Corrections", corrections, ", "),
+    ):
+        listed = [
+            f"- {_inert(d.about)}: "
+            + joint.join(_inert(f.text) + _footnotes(f.markers) for f in d.figures)
+            for d in items
+        ]
+        if listed:
+            parts += [f"{heading} {title}", "\n".join(listed)]
     return parts
 
 
@@ -69,7 +76,7 @@ def _stories(stories: list[StoryView]) -> list[str]:
             minor.append(f"- {title} _({story.line})_")
             continue
         parts += [f"### {title}", f"_{story.line}_"]
-        parts += _body(story.sentences, story.disagreements, "####")
+        parts += _body(story.sentences, story.disagreements, "####", story.corrections)
     if minor:
         parts += ["### Also reported", "\n".join(minor)]
     return parts

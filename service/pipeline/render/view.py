@@ -59,8 +59,12 @@ class FigureView:
 
 @dataclass(frozen=True)
 class DisagreementView:
+    """Figures that differ: a disagreement, or a correction (the current figure first, then the
+    earlier ones, each labelled with the day it was reported)."""
+
     about: str  # `subject_label`
     figures: list[FigureView]
+    kind: str = "disagreement"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class StoryView:
     line: str  # "3 sources, 2024-12-20 to 2024-12-27"
     sentences: list[SentenceView]
     disagreements: list[DisagreementView]
+    corrections: list[DisagreementView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class BriefView:
     models: list[str]
     facts: list[Mapping[str, Any]]
     stories: list[StoryView] = field(default_factory=list)  # only for a brief of several
+    corrections: list[DisagreementView] = field(default_factory=list)
 
     @property
     def briefed(self) -> list[StoryView]:
@@ -138,7 +144,7 @@ def brief_view(
     undated = UNDATED if dated else None
     stories = [_story(story, numbering, undated) for story in found] if len(found) > 1 else []
     sentences = _sentences(brief.get("sentences") or [], numbering, undated)
-    disagreements = _disagreements(brief.get("disagreements") or [], numbering)
+    disagreements, corrections = _differences(brief.get("disagreements") or [], numbering)
     for document_id in brief.get("documents") or []:
         numbering.numbers.setdefault(str(document_id), len(numbering.numbers) + 1)
     titles = titles or {}
@@ -152,6 +158,7 @@ def brief_view(
         sentences=sentences,
         sources=sources,
         disagreements=disagreements,
+        corrections=corrections,
         notes=[str(note) for note in brief.get("notes") or []],
         dropped=int(brief.get("dropped_sentences") or 0),
         words=brief.get("words"),
@@ -184,6 +191,16 @@ def figure_label(figure: Mapping[str, Any]) -> str:
     return ", ".join([str(value), *(part for part in said if part)])
 
 
+def reported_label(figure: Mapping[str, Any], current: bool) -> str:
+    """A figure of a correction: "65 (reported 8 Jan 2005)", "earlier 60 (7 Jan 2005)"."""
+    label = figure_label(figure) if current else f"earlier {figure_label(figure)}"
+    try:
+        day = when_label({"start": figure["reported"], "end": figure["reported"]})
+    except (KeyError, TypeError, ValueError):
+        return label
+    return f"{label} (reported {day})" if current else f"{label} ({day})"
+
+
 def subject_label(disagreement: Mapping[str, Any]) -> str:
     """What a disagreement is about, with its unit when it has one: "aid (US$ million)"."""
     about, unit = str(disagreement.get("about") or ""), disagreement.get("unit")
@@ -214,8 +231,16 @@ def _expression(when: Any) -> str | None:
     return str(found) if found else None
 
 
-def _disagreements(items: Iterable[Any], numbering: _Numbering) -> list[DisagreementView]:
-    return [view for item in items if (view := _disagreement(item, numbering)) is not None]
+def _differences(
+    items: Iterable[Any], numbering: _Numbering
+) -> tuple[list[DisagreementView], list[DisagreementView]]:
+    """The disagreements, and the corrections (an item stored without a `kind` is a
+    disagreement)."""
+    views = [view for item in items if (view := _disagreement(item, numbering)) is not None]
+    return (
+        [v for v in views if v.kind != "correction"],
+        [v for v in views if v.kind == "correction"],
+    )
 
 
 def _story(story: Mapping[str, Any], numbering: _Numbering, undated: str | None) -> StoryView:
@@ -223,25 +248,30 @@ def _story(story: Mapping[str, Any], numbering: _Numbering, undated: str | None)
     count = len(story.get("documents") or [])
     dates = [d for d in dict.fromkeys((story.get("first_published"), story.get("last_published")))]
     when = " to ".join(str(d) for d in dates if d)
+    disagreements, corrections = _differences(story.get("disagreements") or [], numbering)
     return StoryView(
         id=str(story.get("id", "")),
         headline=str(headline.get("text", "")) if headline else f"Story {story.get('id', '')}",
         markers=numbering.markers([headline["citation"]]) if headline else [],
         line=f"{count} source{'s' if count != 1 else ''}" + (f", {when}" if when else ""),
         sentences=_sentences(story.get("sentences") or [], numbering, undated),
-        disagreements=_disagreements(story.get("disagreements") or [], numbering),
+        disagreements=disagreements,
+        corrections=corrections,
     )
 
 
 def _disagreement(item: Any, numbering: _Numbering) -> DisagreementView | None:
     if not isinstance(item, Mapping) or not isinstance(item.get("figures"), list):
         return None
+    kind = "correction" if item.get("kind") == "correction" else "disagreement"
     figures = [
-        FigureView(figure_label(f), numbering.markers(f.get("citations") or []))
-        for f in item["figures"]
-        if isinstance(f, Mapping)
+        FigureView(
+            reported_label(f, at == 0) if kind == "correction" else figure_label(f),
+            numbering.markers(f.get("citations") or []),
+        )
+        for at, f in enumerate(f for f in item["figures"] if isinstance(f, Mapping))
     ]
-    return DisagreementView(subject_label(item), figures) if figures else None
+    return DisagreementView(subject_label(item), figures, kind) if figures else None
 
 
 def _number(value: Any) -> float | None:
