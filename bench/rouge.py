@@ -96,7 +96,8 @@ def run_cluster(pipeline: Pipeline, cluster: Path, words: int) -> dict[str, Any]
         for s in brief.sentences
         for c in s.trimmed
     )
-    result["disagreements"] = len(brief.disagreements)
+    result["disagreements"] = sum(d.kind == "disagreement" for d in brief.disagreements)
+    result["corrections"] = sum(d.kind == "correction" for d in brief.disagreements)
     result["leaning"] = [_leaning_alone(brief, documents_by_id), len(brief.sentences)]
     result.update(lead_scores(brief.sentences, documents, references, language))
     return result
