@@ -98,13 +98,13 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Stateful steps that must have happened: a link followed from a create to a read that found it.
+# A document is created by POST or by a PUT that answers 201: the random walk often deletes a
+# POSTed document before the link to read it is followed (its 404 is right) and reads one PUT made.
+CREATE_DOCUMENT = ("POST /v1/documents", "PUT /v1/documents/{document_id}")
 READ_BACK = {
-    "a document created, then read": ("POST /v1/documents", "GET /v1/documents/{document_id}"),
-    "a document created, then deleted": (
-        "POST /v1/documents",
-        "DELETE /v1/documents/{document_id}",
-    ),
-    "a brief asked for, then read": ("POST /v1/briefs", "GET /v1/briefs/{job_id}"),
+    "a document created, then read": (CREATE_DOCUMENT, "GET /v1/documents/{document_id}"),
+    "a document created, then deleted": (CREATE_DOCUMENT, "DELETE /v1/documents/{document_id}"),
+    "a brief asked for, then read": (("POST /v1/briefs",), "GET /v1/briefs/{job_id}"),
 }
 
 
@@ -181,9 +181,10 @@ def test_schemathesis_finds_nothing_in_any_phase(server, auth, tmp_path):
     steps = stateful_steps(event_log)
     followed = Counter(f"{create} {status} -> {read} {got}" for create, status, read, got in steps)
     print("stateful links followed:", json.dumps(followed, indent=1, sort_keys=True))
-    for what, (create, read) in READ_BACK.items():
-        followed = [s for s in steps if s[0] == create and s[2] == read]
-        found = [s for s in followed if s[1] < 300 and s[3] < 300]
+    for what, (creates, read) in READ_BACK.items():
+        followed = [s for s in steps if s[0] in creates and s[2] == read]
+        found = [s for s in followed if s[1] in (200, 201, 202) and s[3] < 300]
+        found = [s for s in found if not s[0].startswith("PUT") or s[1] == 201]
         assert found, f"the stateful phase never had {what}: {followed[:10]}"
 
 
